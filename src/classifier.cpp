@@ -1,0 +1,155 @@
+#include "engine.hpp"
+#include "mime/mime_message.hpp"
+#include "report/evidence.hpp"
+#include "rules/embedded_rules.hpp"
+#include "rules/verdict.hpp"
+#include "util/text.hpp"
+
+#include <bouncekit/classifier.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace bouncekit {
+
+namespace detail {
+
+std::vector<rule_source> builtin_rule_sources() {
+  std::vector<rule_source> out;
+  for (const embedded_rule_file& f : embedded_rule_files()) out.push_back({std::string(f.name), std::string(f.text)});
+  return out;
+}
+
+std::vector<rule_source> directory_rule_sources(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) throw rule_error(fmt::format("{}: not a directory", dir.string()));
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+    if (entry.path().extension() == ".toml") files.push_back(entry.path());
+  if (ec) throw rule_error(fmt::format("{}: {}", dir.string(), ec.message()));
+  std::sort(files.begin(), files.end());
+  std::vector<rule_source> out;
+  for (const auto& path : files) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw rule_error(fmt::format("{}: cannot read", path.string()));
+    std::ostringstream text;
+    text << in.rdbuf();
+    out.push_back({path.filename().string(), text.str()});
+  }
+  if (out.empty()) throw rule_error(fmt::format("{}: no *.toml rule files", dir.string()));
+  return out;
+}
+
+namespace {
+
+// Fills empty DSN fields from what the MTA's text says about the same recipient.
+void enrich_from_text(report& dsn, const report& text) {
+  for (recipient_evidence& r : dsn.recipients) {
+    for (const recipient_evidence& t : text.recipients) {
+      if (!iequals(t.address, r.address) && !(r.original_recipient && iequals(t.address, *r.original_recipient)))
+        continue;
+      if (!r.diagnostic && t.diagnostic) r.diagnostic = t.diagnostic;
+      if (!r.reply_code && t.reply_code) r.reply_code = t.reply_code;
+      if (!r.smtp_command && t.smtp_command) r.smtp_command = t.smtp_command;
+      if (!r.remote_mta && t.remote_mta) r.remote_mta = t.remote_mta;
+      if (!r.status && t.status) r.status = t.status;
+      if (r.extra_text.empty()) r.extra_text = t.extra_text;
+      break;
+    }
+  }
+}
+
+// One record per address: later blocks for the same address fill what earlier ones left empty.
+void merge_duplicates(std::vector<recipient_evidence>& recipients) {
+  std::vector<recipient_evidence> out;
+  for (recipient_evidence& r : recipients) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const recipient_evidence& o) { return iequals(o.address, r.address); });
+    if (it == out.end()) {
+      out.push_back(std::move(r));
+      continue;
+    }
+    if (!it->diagnostic) it->diagnostic = r.diagnostic;
+    if (!it->status) it->status = r.status;
+    if (!it->reply_code) it->reply_code = r.reply_code;
+  }
+  recipients = std::move(out);
+}
+
+}  // namespace
+
+classification engine::classify(std::string_view raw) const {
+  classification result;
+  parsed_message message = parse_message(raw, limits_);
+  result.error = message.error;
+  result.warnings = message.warnings;
+  const message_view view(message);
+  report rep;
+  if (!read_arf(view, rep)) {
+    if (read_dsn(view, rep)) {
+      report text;
+      if (read_text_bounce(view, text)) {
+        enrich_from_text(rep, text);
+        if (rep.recipients.empty()) rep = std::move(text);
+        else rep.format = text.format != "text" ? text.format : rep.format;
+      }
+    } else if (!read_auto_reply(view, rep)) {
+      read_text_bounce(view, rep);
+    }
+  }
+  merge_duplicates(rep.recipients);
+  if (rep.recipients.size() > limits_.max_recipients) {
+    rep.recipients.resize(limits_.max_recipients);
+    if (!result.error)
+      result.error = fmt::format("more than {} recipients (max_recipients); the rest were dropped", limits_.max_recipients);
+  }
+  result.original = read_original(view);
+  if (rep.recipients.empty() && rep.type != message_type::complaint) {
+    result.type = looks_like_bounce(view) || rep.type == message_type::bounce ? message_type::unrecognized
+                                                                             : message_type::not_bounce;
+    result.format = rep.format;
+    return result;
+  }
+  result.type = rep.type;
+  result.format = rep.format;
+  for (const recipient_evidence& e : rep.recipients) result.recipients.push_back(decide(*rules_, e, rep));
+  return result;
+}
+
+}  // namespace detail
+
+classifier::classifier(const bouncekit::limits& limits)
+    : engine_(std::make_shared<detail::engine>(detail::rule_set::load(detail::builtin_rule_sources()), limits)) {}
+
+classifier::classifier(std::shared_ptr<const detail::engine> engine) : engine_(std::move(engine)) {}
+
+classifier classifier::from_directory(const std::filesystem::path& rules_dir, const bouncekit::limits& limits) {
+  return classifier(
+      std::make_shared<detail::engine>(detail::rule_set::load(detail::directory_rule_sources(rules_dir)), limits));
+}
+
+classification classifier::classify(std::string_view raw_message) const noexcept {
+  try {
+    return engine_->classify(raw_message);
+  } catch (const std::bad_alloc&) {
+    classification c;
+    c.error = "out of memory while classifying";
+    return c;
+  } catch (const std::exception& e) {
+    classification c;
+    c.error = fmt::format("internal error: {}", e.what());
+    return c;
+  } catch (...) {
+    classification c;
+    c.error = "internal error";
+    return c;
+  }
+}
+
+std::size_t classifier::rule_count() const noexcept { return engine_->rules().rules().size(); }
+
+const bouncekit::limits& classifier::limits() const noexcept { return engine_->limits(); }
+
+}  // namespace bouncekit

@@ -1,0 +1,121 @@
+#include "mime/decode.hpp"
+#include "mime/mime_message.hpp"
+#include "util/text.hpp"
+
+#include <algorithm>
+
+namespace bouncekit::detail {
+
+std::string content_type::param(std::string_view name) const {
+  for (const auto& [k, v] : params)
+    if (k == name) return v;
+  return {};
+}
+
+content_type parse_content_type(std::string_view value) {
+  content_type ct;
+  std::size_t semi = value.find(';');
+  std::string_view media = trim(value.substr(0, semi));
+  // strip a comment: text/plain (comment)
+  if (const auto paren = media.find('('); paren != std::string_view::npos) media = trim(media.substr(0, paren));
+  const std::size_t slash = media.find('/');
+  if (slash != std::string_view::npos) {
+    ct.type = ascii_lower(trim(media.substr(0, slash)));
+    ct.subtype = ascii_lower(trim(media.substr(slash + 1)));
+  } else {
+    ct.type = ascii_lower(media);
+  }
+  // parameters: name=value, name="quoted", name*=charset''pct, name*0=..., name*1*=...
+  struct piece {
+    std::string name;
+    int index;
+    bool extended;
+    std::string value;
+  };
+  std::vector<piece> pieces;
+  std::size_t pos = semi;
+  while (pos != std::string_view::npos && pos < value.size()) {
+    ++pos;  // past ';'
+    while (pos < value.size() && is_space(value[pos])) ++pos;
+    const std::size_t eq = value.find('=', pos);
+    if (eq == std::string_view::npos) break;
+    std::string name = ascii_lower(trim(value.substr(pos, eq - pos)));
+    std::size_t v = eq + 1;
+    while (v < value.size() && is_space(value[v])) ++v;
+    std::string val;
+    if (v < value.size() && value[v] == '"') {
+      ++v;
+      while (v < value.size() && value[v] != '"') {
+        if (value[v] == '\\' && v + 1 < value.size()) ++v;
+        val += value[v++];
+      }
+      pos = value.find(';', v);
+    } else {
+      const std::size_t end = value.find(';', v);
+      val = std::string(trim(value.substr(v, end == std::string_view::npos ? std::string_view::npos : end - v)));
+      pos = end;
+    }
+    piece p{name, -1, false, std::move(val)};
+    if (!p.name.empty() && p.name.back() == '*') {
+      p.extended = true;
+      p.name.pop_back();
+    }
+    if (const auto star = p.name.find('*'); star != std::string::npos) {
+      int index = 0;
+      for (std::size_t k = star + 1; k < p.name.size() && is_digit(p.name[k]) && index < 10000; ++k)
+        index = index * 10 + (p.name[k] - '0');
+      p.index = index;
+      p.name.resize(star);
+    }
+    pieces.push_back(std::move(p));
+  }
+  // join continuations in index order
+  std::stable_sort(pieces.begin(), pieces.end(), [](const piece& a, const piece& b) {
+    return a.name != b.name ? a.name < b.name : a.index < b.index;
+  });
+  for (std::size_t i = 0; i < pieces.size();) {
+    std::size_t j = i;
+    std::string joined;
+    bool extended = pieces[i].extended;
+    while (j < pieces.size() && pieces[j].name == pieces[i].name) {
+      joined += pieces[j].value;
+      ++j;
+    }
+    std::string decoded = extended ? decode_rfc2231_value(joined) : joined;
+    if (std::none_of(ct.params.begin(), ct.params.end(), [&](const auto& kv) { return kv.first == pieces[i].name; }))
+      ct.params.emplace_back(pieces[i].name, std::move(decoded));
+    i = j;
+  }
+  return ct;
+}
+
+std::string normalise_line_endings(std::string_view raw) {
+  // CRLF and LF become LF; so does a run of CRs before an LF ("\r\r\n" is a broken CRLF, not a blank
+  // line); bare CRs elsewhere are line ends of their own (classic Mac files).
+  std::string out;
+  out.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (c != '\r') {
+      out += c;
+      continue;
+    }
+    std::size_t run = 1;
+    while (i + run < raw.size() && raw[i + run] == '\r') ++run;
+    if (i + run < raw.size() && raw[i + run] == '\n') {
+      out += '\n';
+      i += run;  // the loop's ++i steps past the LF
+    } else {
+      out.append(run, '\n');
+      i += run - 1;
+    }
+  }
+  return out;
+}
+
+std::string mime_part::header(std::string_view name) const {
+  const header_field* f = find_field(headers, name);
+  return f ? decode_encoded_words(f->value) : std::string();
+}
+
+}  // namespace bouncekit::detail

@@ -1,0 +1,323 @@
+#include "mime/decode.hpp"
+
+#include "util/text.hpp"
+
+#include <iconv.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <cstdint>
+
+namespace bouncekit::detail {
+
+namespace {
+
+constexpr std::array<std::int8_t, 256> make_base64_table() {
+  std::array<std::int8_t, 256> table{};
+  for (auto& v : table) v = -1;
+  const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
+  table[static_cast<unsigned char>('-')] = 62;  // URL-safe variants seen in the wild
+  table[static_cast<unsigned char>('_')] = 63;
+  return table;
+}
+constexpr auto base64_table = make_base64_table();
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when it is invalid.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return 1;
+  std::size_t n = 0;
+  char32_t min = 0;
+  if ((c & 0xE0) == 0xC0) n = 2, min = 0x80;
+  else if ((c & 0xF0) == 0xE0) n = 3, min = 0x800;
+  else if ((c & 0xF8) == 0xF0) n = 4, min = 0x10000;
+  else return 0;
+  if (i + n > s.size()) return 0;
+  char32_t cp = c & (0x7F >> n);
+  for (std::size_t k = 1; k < n; ++k) {
+    const auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+// Windows-1252 bytes 0x80-0x9F; the rest of the range maps to the same Latin-1 code point.
+constexpr char32_t cp1252_high[32] = {0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                      0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
+                                      0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                      0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
+
+std::string windows1252_to_utf8(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size() + bytes.size() / 4);
+  for (char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x80) out += ch;
+    else if (c < 0xA0) append_utf8(out, cp1252_high[c - 0x80]);
+    else append_utf8(out, c);
+  }
+  return out;
+}
+
+std::string normalise_charset(std::string_view charset) {
+  std::string name = ascii_lower(trim(charset));
+  if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
+  if (name == "utf8") return "utf-8";
+  if (name == "ks_c_5601-1987" || name == "ks_c_5601") return "cp949";
+  if (name == "x-sjis" || name == "shift-jis" || name == "sjis") return "shift_jis";
+  if (name == "iso-2022-jp") return "iso-2022-jp-2";  // a superset; carriers mix in JIS X 0212
+  if (name == "x-euc-jp") return "euc-jp";
+  if (name == "gb2312" || name == "x-gbk" || name == "gbk") return "gb18030";  // supersets of each other
+  if (name == "ansi_x3.4-1968" || name == "ascii" || name == "us-ascii" || name == "7bit") return "us-ascii";
+  return name;
+}
+
+bool is_ascii(std::string_view s) noexcept {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
+}  // namespace
+
+std::string decode_base64(std::string_view in, bool* ok) {
+  std::string out;
+  out.reserve(in.size() / 4 * 3 + 3);
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  bool clean = true;
+  for (char ch : in) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '=') continue;
+    const std::int8_t v = base64_table[c];
+    if (v < 0) {
+      if (c != '\n' && c != '\r' && c != ' ' && c != '\t') clean = false;
+      continue;
+    }
+    buffer = (buffer << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xFF);
+    }
+  }
+  if (bits >= 6) clean = false;  // a lone sextet at the end cannot be a whole byte
+  if (ok) *ok = clean;
+  return out;
+}
+
+std::string decode_quoted_printable(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c != '=') {
+      out += c;
+      continue;
+    }
+    // soft line break: "=" followed by optional spaces and a newline
+    std::size_t j = i + 1;
+    while (j < in.size() && (in[j] == ' ' || in[j] == '\t')) ++j;
+    if (j < in.size() && (in[j] == '\n' || in[j] == '\r')) {
+      if (in[j] == '\r' && j + 1 < in.size() && in[j + 1] == '\n') ++j;
+      i = j;
+      continue;
+    }
+    if (j == in.size()) break;
+    if (i + 2 < in.size()) {
+      const int hi = hex_value(in[i + 1]);
+      const int lo = hex_value(in[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += c;
+  }
+  return out;
+}
+
+bool is_valid_utf8(std::string_view bytes) noexcept {
+  for (std::size_t i = 0; i < bytes.size();) {
+    const std::size_t n = utf8_sequence_length(bytes, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string sanitize_utf8(std::string_view bytes) {
+  if (is_valid_utf8(bytes)) return std::string(bytes);
+  std::string out;
+  out.reserve(bytes.size() + 8);
+  for (std::size_t i = 0; i < bytes.size();) {
+    const std::size_t n = utf8_sequence_length(bytes, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(bytes.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+std::string to_utf8(std::string_view bytes, std::string_view charset, bool* known) {
+  if (known) *known = true;
+  const std::string name = normalise_charset(charset);
+  // ASCII is ASCII in every charset we meet except the ISO-2022 family and UTF-7/16/32, which need iconv.
+  const bool stateful = name.rfind("iso-2022", 0) == 0 || name.rfind("utf-7", 0) == 0 ||
+                        name.rfind("utf-16", 0) == 0 || name.rfind("utf-32", 0) == 0 ||
+                        name.rfind("hz", 0) == 0;
+  if (!stateful && is_ascii(bytes)) return std::string(bytes);
+  if (name.empty() || name == "utf-8" || name == "us-ascii") {
+    if (is_valid_utf8(bytes)) return std::string(bytes);
+    return windows1252_to_utf8(bytes);  // 8-bit text that lies about being ASCII/UTF-8 is nearly always this
+  }
+  if (name == "iso-8859-1" || name == "latin1" || name == "windows-1252" || name == "cp1252")
+    return windows1252_to_utf8(bytes);
+
+  iconv_t cd = iconv_open("UTF-8", name.c_str());
+  if (cd == reinterpret_cast<iconv_t>(-1)) {
+    if (known) *known = false;
+    return is_valid_utf8(bytes) ? std::string(bytes) : windows1252_to_utf8(bytes);
+  }
+  std::string out;
+  out.resize(bytes.size() * 3 + 16);
+  char* in_ptr = const_cast<char*>(bytes.data());
+  std::size_t in_left = bytes.size();
+  char* out_ptr = out.data();
+  std::size_t out_left = out.size();
+  while (in_left > 0) {
+    const std::size_t r = iconv(cd, &in_ptr, &in_left, &out_ptr, &out_left);
+    if (r != static_cast<std::size_t>(-1)) break;
+    if (errno == E2BIG) {
+      const std::size_t used = static_cast<std::size_t>(out_ptr - out.data());
+      out.resize(out.size() * 2);
+      out_ptr = out.data() + used;
+      out_left = out.size() - used;
+      continue;
+    }
+    // EILSEQ or EINVAL: emit a replacement character and skip one byte
+    if (out_left < 3) {
+      const std::size_t used = static_cast<std::size_t>(out_ptr - out.data());
+      out.resize(out.size() * 2 + 3);
+      out_ptr = out.data() + used;
+      out_left = out.size() - used;
+    }
+    std::memcpy(out_ptr, "\xEF\xBF\xBD", 3);
+    out_ptr += 3;
+    out_left -= 3;
+    ++in_ptr;
+    --in_left;
+    iconv(cd, nullptr, nullptr, nullptr, nullptr);  // reset shift state
+  }
+  // flush the shift state of stateful encodings
+  iconv(cd, nullptr, nullptr, &out_ptr, &out_left);
+  out.resize(static_cast<std::size_t>(out_ptr - out.data()));
+  iconv_close(cd);
+  return sanitize_utf8(out);
+}
+
+std::string decode_encoded_words(std::string_view value) {
+  if (value.find("=?") == std::string_view::npos) return sanitize_utf8(value);
+  std::string out;
+  std::size_t i = 0;
+  bool last_was_word = false;
+  while (i < value.size()) {
+    const std::size_t start = value.find("=?", i);
+    if (start == std::string_view::npos) break;
+    // =?charset?E?text?=
+    const std::size_t q1 = value.find('?', start + 2);
+    if (q1 == std::string_view::npos || q1 + 2 >= value.size() || value[q1 + 2] != '?') {
+      out.append(value.substr(i, start + 2 - i));
+      i = start + 2;
+      last_was_word = false;
+      continue;
+    }
+    const std::size_t end = value.find("?=", q1 + 3);
+    if (end == std::string_view::npos) break;
+    const std::string_view between = value.substr(i, start - i);
+    const bool only_space = between.find_first_not_of(" \t\r\n") == std::string_view::npos;
+    if (!(last_was_word && only_space)) out.append(between);  // whitespace between encoded words vanishes
+    std::string_view charset = value.substr(start + 2, q1 - start - 2);
+    if (const auto star = charset.find('*'); star != std::string_view::npos) charset = charset.substr(0, star);
+    const char encoding = static_cast<char>(value[q1 + 1] | 0x20);
+    const std::string_view text = value.substr(q1 + 3, end - q1 - 3);
+    std::string bytes;
+    if (encoding == 'b') {
+      bytes = decode_base64(text);
+    } else if (encoding == 'q') {
+      std::string underscored(text);
+      for (char& c : underscored)
+        if (c == '_') c = ' ';
+      bytes = decode_quoted_printable(underscored);
+    } else {
+      out.append(value.substr(start, end + 2 - start));
+      i = end + 2;
+      last_was_word = false;
+      continue;
+    }
+    out += to_utf8(bytes, charset);
+    i = end + 2;
+    last_was_word = true;
+  }
+  out.append(value.substr(std::min(i, value.size())));
+  return sanitize_utf8(out);
+}
+
+std::string decode_rfc2231_value(std::string_view value) {
+  const std::size_t q1 = value.find('\'');
+  if (q1 == std::string_view::npos) return std::string(value);
+  const std::size_t q2 = value.find('\'', q1 + 1);
+  if (q2 == std::string_view::npos) return std::string(value);
+  const std::string_view charset = value.substr(0, q1);
+  std::string bytes;
+  const std::string_view encoded = value.substr(q2 + 1);
+  for (std::size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded[i] == '%' && i + 2 < encoded.size()) {
+      const int hi = hex_value(encoded[i + 1]);
+      const int lo = hex_value(encoded[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        bytes += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    bytes += encoded[i];
+  }
+  return to_utf8(bytes, charset.empty() ? std::string_view("us-ascii") : charset);
+}
+
+}  // namespace bouncekit::detail

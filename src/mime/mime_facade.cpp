@@ -1,0 +1,197 @@
+// The only file that includes mimetic. It guards the parser (size, line length and nesting are checked
+// before mimetic sees the bytes; every exception is caught) and turns its entity tree into our flat part
+// list, decoding bodies with our own decoders. See STYLE.md for what mimetic 0.9.8 gets wrong.
+#include "mime/decode.hpp"
+#include "mime/mime_message.hpp"
+#include "util/text.hpp"
+
+#include <fmt/format.h>
+#include <mimetic/mimetic.h>
+
+#include <memory>
+#include <utility>
+
+namespace bouncekit::detail {
+
+namespace {
+
+struct prescan {
+  std::size_t longest_line = 0;
+  std::size_t containers = 0;  // Content-Type lines naming multipart/* or message/rfc822: bounds the nesting
+};
+
+prescan scan(std::string_view text) {
+  prescan s;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    const std::size_t len = nl - pos;
+    if (len > s.longest_line) s.longest_line = len;
+    if (len >= 13 && (text[pos] == 'C' || text[pos] == 'c') && istarts_with(text.substr(pos), "content-type:")) {
+      const std::string_view head = text.substr(pos + 13, std::min<std::size_t>(200, text.size() - pos - 13));
+      const std::size_t mp = ifind(head, "multipart/");
+      const std::size_t msg = ifind(head, "message/rfc822");
+      if ((mp != std::string_view::npos && mp < 40) || (msg != std::string_view::npos && msg < 40)) ++s.containers;
+    }
+    pos = nl + 1;
+  }
+  return s;
+}
+
+std::string decode_body(std::string_view raw, std::string_view transfer_encoding, parsed_message& out) {
+  const std::string cte = ascii_lower(trim(transfer_encoding));
+  if (cte == "base64") {
+    bool ok = true;
+    std::string decoded = decode_base64(raw, &ok);
+    if (!ok) out.warnings.push_back({"invalid-base64", 0});
+    return decoded;
+  }
+  if (cte == "quoted-printable") return decode_quoted_printable(raw);
+  return std::string(raw);
+}
+
+// Fills type, subtype, charset and a decoded body; returns false when the part's body is not worth keeping.
+void describe_part(mime_part& part, std::string_view raw_body, parsed_message& out, std::size_t& decoded_total,
+                   const limits& limits) {
+  const std::string_view ct_value = field_value(part.headers, "Content-Type");
+  if (!ct_value.empty()) {
+    content_type ct = parse_content_type(ct_value);
+    if (!ct.type.empty() && !ct.subtype.empty()) {
+      part.type = std::move(ct.type);
+      part.subtype = std::move(ct.subtype);
+    }
+    part.charset = ascii_lower(ct.param("charset"));
+  }
+  const bool wanted = part.type == "text" || part.type == "message" ||
+                      (part.type == "application" && (part.subtype == "octet-stream" || part.subtype == "rfc822"));
+  if (!wanted || raw_body.empty()) return;
+  if (decoded_total >= limits.max_decoded_bytes) {
+    out.warnings.push_back({"decoded-size-limit", 0});
+    return;
+  }
+  std::string bytes = decode_body(raw_body, field_value(part.headers, "Content-Transfer-Encoding"), out);
+  if (bytes.size() > limits.max_decoded_bytes - decoded_total) bytes.resize(limits.max_decoded_bytes - decoded_total);
+  // decoded bodies may carry CRLF again (base64 of Windows text)
+  if (bytes.find('\r') != std::string::npos) bytes = normalise_line_endings(bytes);
+  bool known = true;
+  const bool global = part.type == "message" && part.subtype.rfind("global", 0) == 0;
+  part.body = to_utf8(bytes, global ? std::string_view("utf-8") : std::string_view(part.charset), &known);
+  if (!known) out.warnings.push_back({"unknown-charset", 0});
+  decoded_total += part.body.size();
+}
+
+field_list fields_of(const mimetic::Header& header, const limits& limits) {
+  field_list fields;
+  for (const mimetic::Field& f : header) {
+    header_field h;
+    h.name.assign(f.name().begin(), f.name().end());
+    std::string value = f.value();
+    if (value.size() > limits.max_header_line_bytes) value.resize(limits.max_header_line_bytes);
+    h.value = collapse_whitespace(value);
+    fields.push_back(std::move(h));
+  }
+  return fields;
+}
+
+// The whole message as one text part: used when mimetic cannot be trusted with it.
+void single_part(parsed_message& out, const limits& limits) {
+  std::size_t pos = 0;
+  mime_part part;
+  part.headers = read_field_block(out.normalised, pos, true, limits.max_header_line_bytes);
+  std::size_t decoded_total = 0;
+  describe_part(part, std::string_view(out.normalised).substr(std::min(pos, out.normalised.size())), out,
+                decoded_total, limits);
+  if (part.type != "text") {  // the structure is broken: read it as the text it is
+    part.type = "text";
+    part.subtype = "plain";
+    part.body = sanitize_utf8(std::string_view(out.normalised).substr(std::min(pos, out.normalised.size())));
+  }
+  out.parts.push_back(std::move(part));
+}
+
+void flatten(mimetic::MimeEntity& root, parsed_message& out, const limits& limits) {
+  struct frame {
+    mimetic::MimeEntity* entity;
+    std::size_t depth;
+    int parent;
+  };
+  std::vector<frame> stack{{&root, 0, -1}};
+  std::size_t decoded_total = 0;
+  bool depth_reported = false;
+  while (!stack.empty()) {
+    const frame f = stack.back();
+    stack.pop_back();
+    if (out.parts.size() >= limits.max_parts) {
+      out.error = fmt::format("message has more than {} MIME parts (max_parts)", limits.max_parts);
+      break;
+    }
+    mime_part part;
+    part.depth = f.depth;
+    part.parent = f.parent;
+    if (f.parent < 0) {
+      std::size_t pos = 0;  // our own reader: mimetic drops a last field that has no blank line after it
+      part.headers = read_field_block(out.normalised, pos, true, limits.max_header_line_bytes);
+    } else {
+      part.headers = fields_of(f.entity->header(), limits);
+    }
+    mimetic::Body& body = f.entity->body();
+    auto& children = body.parts();
+    std::string_view raw_body = body;
+    if (children.empty() && raw_body.empty() && !body.preamble().empty()) raw_body = body.preamble();
+    describe_part(part, raw_body, out, decoded_total, limits);
+    const int index = static_cast<int>(out.parts.size());
+    out.parts.push_back(std::move(part));
+    if (children.empty()) continue;
+    if (f.depth + 1 > limits.max_mime_depth) {
+      if (!depth_reported)
+        out.error = fmt::format("MIME nesting deeper than {} levels (max_mime_depth)", limits.max_mime_depth);
+      depth_reported = true;
+      continue;
+    }
+    for (auto it = children.rbegin(); it != children.rend(); ++it) stack.push_back({*it, f.depth + 1, index});
+  }
+}
+
+}  // namespace
+
+parsed_message parse_message(std::string_view raw, const limits& limits) {
+  parsed_message out;
+  if (raw.size() > limits.max_message_bytes) {
+    out.error = fmt::format("message of {} bytes exceeds max_message_bytes ({})", raw.size(), limits.max_message_bytes);
+    raw = raw.substr(0, limits.max_message_bytes);
+  }
+  out.normalised = normalise_line_endings(raw);
+  const prescan s = scan(out.normalised);
+  const std::size_t container_limit = limits.max_mime_depth * 8;
+  if (s.containers > container_limit) {
+    out.warnings.push_back({"too-many-containers", 0});
+    if (!out.error)
+      out.error = fmt::format("more than {} nested multipart/message parts (max_mime_depth x 8)", container_limit);
+    single_part(out, limits);
+    return out;
+  }
+  if (s.longest_line > limits.max_header_line_bytes) {
+    out.warnings.push_back({"line-too-long", 0});
+    single_part(out, limits);
+    return out;
+  }
+  try {
+    const std::string& text = out.normalised;
+    auto entity = std::make_unique<mimetic::MimeEntity>(text.begin(), text.end());
+    flatten(*entity, out, limits);
+  } catch (...) {
+    out.parts.clear();
+    out.warnings.push_back({"mime-parse-failed", 0});
+    single_part(out, limits);
+  }
+  // a multipart whose parts could not be found (no or wrong boundary): read it as the text it is
+  if (out.parts.size() == 1 && out.parts[0].type == "multipart") {
+    out.parts.clear();
+    out.warnings.push_back({"multipart-without-parts", 0});
+  }
+  if (out.parts.empty()) single_part(out, limits);
+  return out;
+}
+
+}  // namespace bouncekit::detail

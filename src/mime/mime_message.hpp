@@ -1,0 +1,54 @@
+// The message layer: a raw message in, a flat list of decoded parts out. mimetic does the structural parse
+// behind this interface (mime_facade.cpp is the only file that includes it); everything around it (line
+// endings, limits, header fields, transfer and charset decoding) is ours.
+#pragma once
+
+#include "mime/field_block.hpp"
+
+#include <bouncekit/classifier.hpp>
+#include <bouncekit/result.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bouncekit::detail {
+
+struct mime_part {
+  field_list headers;
+  std::string type = "text";      // lower-case media type
+  std::string subtype = "plain";  // lower-case subtype
+  std::string charset;            // lower-case, may be empty
+  std::string body;               // transfer-decoded; text and message/* parts converted to UTF-8
+  std::size_t depth = 0;          // 0 for the message itself
+  int parent = -1;                // index in parsed_message::parts
+  bool is(std::string_view t, std::string_view st) const noexcept { return type == t && subtype == st; }
+  bool is_text() const noexcept { return type == "text"; }
+  // The header's value decoded from RFC 2047 into UTF-8 (empty when absent).
+  std::string header(std::string_view name) const;
+};
+
+struct parsed_message {
+  std::string normalised;            // the raw message with LF line endings
+  std::vector<mime_part> parts;      // depth-first; parts[0] is the message itself
+  std::vector<parse_warning> warnings;
+  std::optional<std::string> error;  // a limit was hit or the structure could not be read
+};
+
+// Never throws for bad input.
+parsed_message parse_message(std::string_view raw, const limits& limits);
+
+// Content-Type value -> type, subtype and parameters (RFC 2045 + RFC 2231 continuations and charsets).
+struct content_type {
+  std::string type;
+  std::string subtype;
+  std::vector<std::pair<std::string, std::string>> params;  // names lower-case
+  std::string param(std::string_view name) const;
+};
+content_type parse_content_type(std::string_view value);
+
+// LF line endings for any mix of CRLF, LF and bare CR.
+std::string normalise_line_endings(std::string_view raw);
+
+}  // namespace bouncekit::detail

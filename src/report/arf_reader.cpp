@@ -1,0 +1,86 @@
+// ARF complaint reports (RFC 5965) and authentication failure reports (RFC 6591): the feedback type, and the
+// complained-about recipient from Original-Rcpt-To, else the returned message's To (all candidates).
+#include "mime/decode.hpp"
+#include "report/evidence.hpp"
+#include "util/text.hpp"
+
+namespace bouncekit::detail {
+
+namespace {
+
+std::string normalise_feedback_type(std::string_view value) {
+  std::string type = ascii_lower(trim(value));
+  if (const auto end = type.find_first_of(" ;("); end != std::string::npos) type.resize(end);
+  static constexpr std::string_view known[] = {"abuse", "fraud", "virus", "other", "not-spam", "auth-failure"};
+  for (std::string_view k : known)
+    if (type == k) return type;
+  if (type == "opt-out" || type == "unsubscribe" || type == "dkim" || type.empty()) return type.empty() ? "abuse" : "other";
+  return "other";
+}
+
+// Providers that hide the complainant write placeholders such as redacted@, xxxxxxx@ or ****@.
+bool is_redacted(std::string_view address) {
+  const std::string_view local = address.substr(0, address.find('@'));
+  if (iequals(local, "redacted") || iequals(local, "anonymous") || iequals(local, "removed")) return true;
+  for (char c : local)
+    if (c != 'x' && c != 'X' && c != '*' && c != '#' && c != '.') return false;
+  return !local.empty();
+}
+
+}  // namespace
+
+bool read_arf(const message_view& view, report& out) {
+  const auto& parts = view.message.parts;
+  const field_list* fields = nullptr;
+  field_list inline_fields;
+  std::vector<field_list> blocks;
+  for (std::size_t i = 0; i < parts.size() && !fields; ++i) {
+    const mime_part& p = parts[i];
+    if (p.type == "message" && p.subtype == "feedback-report" && !view.inside_returned_message(i)) {
+      blocks = read_field_blocks(p.body);
+      if (!blocks.empty()) fields = &blocks.front();
+      else fields = &inline_fields;  // an empty report part still says "complaint"
+    }
+  }
+  if (!fields && view.report_type == "feedback-report") fields = &inline_fields;
+  if (!fields) {
+    // Feedback-Type fields sent in the text (some providers' loops)
+    const std::size_t at = ifind(view.text, "Feedback-Type:");
+    if (at == std::string_view::npos || (at > 0 && view.text[at - 1] != '\n')) return false;
+    std::size_t pos = at;
+    inline_fields = read_field_block(view.text, pos, false);
+    fields = &inline_fields;
+  }
+  out.type = message_type::complaint;
+  out.format = "arf";
+  const std::string feedback_type = normalise_feedback_type(field_value(*fields, "Feedback-Type"));
+  std::vector<std::string> addresses;
+  for (const header_field& f : *fields)
+    if (iequals(f.name, "Original-Rcpt-To") || iequals(f.name, "Removal-Recipient"))
+      for (auto& a : find_addresses(decode_encoded_words(f.value)))
+        addresses.push_back(std::move(a));
+  if (addresses.empty()) {
+    for (std::string_view name : {"To", "Delivered-To", "X-Original-To"}) {
+      if (const header_field* f = find_field(view.returned_headers, name)) addresses = find_addresses(decode_encoded_words(f->value));
+      if (!addresses.empty()) break;
+    }
+  }
+  if (addresses.empty()) {
+    // Microsoft's JMRP names the recipient in its own header
+    const std::string hotmail = view.top().header("X-HmXmrOriginalRecipient");
+    addresses = find_addresses(hotmail);
+  }
+  for (std::string& a : addresses) {
+    if (is_redacted(a)) continue;
+    recipient_evidence r;
+    r.address = std::move(a);
+    r.action = "delivered";
+    r.feedback_type = feedback_type;
+    out.recipients.push_back(std::move(r));
+  }
+  if (!field_value(*fields, "Reporting-MTA").empty())
+    out.reporting_mta = ascii_lower(trim(field_value(*fields, "Reporting-MTA")));
+  return true;
+}
+
+}  // namespace bouncekit::detail

@@ -1,0 +1,96 @@
+// RFC 3464 delivery status notifications (and RFC 6533 global ones): the per-message block and one block per
+// recipient, from a message/(global-)delivery-status part or, for MTAs that send it so, from the text.
+#include "mime/decode.hpp"
+#include "report/evidence.hpp"
+#include "report/smtp_text.hpp"
+#include "util/text.hpp"
+
+namespace bouncekit::detail {
+
+namespace {
+
+std::optional<std::string> non_empty(std::string s) {
+  if (s.empty()) return std::nullopt;
+  return s;
+}
+
+std::string strip_type(std::string_view value) {
+  // "rfc822; bob@example.org", "dns; mx.example.org"
+  value = trim(value);
+  const std::size_t semi = value.find(';');
+  if (semi != std::string_view::npos && semi < 16) value = trim(value.substr(semi + 1));
+  return std::string(value);
+}
+
+bool is_recipient_block(const field_list& block) {
+  return find_field(block, "Final-Recipient") || find_field(block, "Original-Recipient") ||
+         find_field(block, "X-Actual-Recipient");
+}
+
+recipient_evidence read_recipient(const field_list& block) {
+  recipient_evidence r;
+  std::string_view final_recipient = field_value(block, "Final-Recipient");
+  if (final_recipient.empty()) final_recipient = field_value(block, "X-Actual-Recipient");
+  const std::string_view original = field_value(block, "Original-Recipient");
+  r.address = normalise_address(decode_encoded_words(final_recipient));
+  if (!original.empty()) r.original_recipient = non_empty(normalise_address(decode_encoded_words(original)));
+  if (r.address.empty() && r.original_recipient) r.address = *r.original_recipient;
+  r.action = ascii_lower(trim(field_value(block, "Action")));
+  if (const auto space = r.action.find_first_of(" ("); space != std::string::npos) r.action.resize(space);
+  const std::string diagnostic = strip_diagnostic_type(field_value(block, "Diagnostic-Code"));
+  r.diagnostic = non_empty(sanitize_utf8(diagnostic));
+  std::string status = find_status_code(field_value(block, "Status"));
+  const std::string from_text = find_status_code(diagnostic);
+  // a generic x.0.0 in the Status field loses to the specific code the server gave in its own words
+  if (!from_text.empty() && (status.empty() || (status.size() >= 5 && status.substr(1) == ".0.0" &&
+                                                from_text[0] == status[0])))
+    status = from_text;
+  r.status = non_empty(status);
+  r.reply_code = non_empty(find_reply_code(diagnostic));
+  r.remote_mta = non_empty(ascii_lower(strip_type(field_value(block, "Remote-MTA"))));
+  r.smtp_command = non_empty(find_smtp_command(diagnostic));
+  return r;
+}
+
+void read_blocks(std::string_view body, report& out) {
+  for (const field_list& block : read_field_blocks(body)) {
+    if (is_recipient_block(block)) {
+      recipient_evidence r = read_recipient(block);
+      if (!r.address.empty()) out.recipients.push_back(std::move(r));
+    } else if (!out.reporting_mta) {
+      const std::string mta = ascii_lower(strip_type(field_value(block, "Reporting-MTA")));
+      if (!mta.empty()) out.reporting_mta = mta;
+    }
+  }
+}
+
+}  // namespace
+
+bool read_dsn(const message_view& view, report& out) {
+  const auto& parts = view.message.parts;
+  bool found = false;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const mime_part& p = parts[i];
+    if (p.type != "message" || (p.subtype != "delivery-status" && p.subtype != "global-delivery-status")) continue;
+    if (view.inside_returned_message(i)) continue;
+    found = true;
+    read_blocks(p.body, out);
+  }
+  if (!found) {
+    // DSN fields sent as plain text: a block of Final-Recipient/Action/Status lines in the notification
+    const std::size_t at = ifind(view.text, "\nFinal-Recipient:");
+    if (at != std::string_view::npos && ifind(view.text, "Status:", at) != std::string_view::npos) {
+      std::size_t start = view.text.rfind("\n\n", at);
+      start = start == std::string::npos ? 0 : start + 2;
+      const std::size_t before = out.recipients.size();
+      read_blocks(std::string_view(view.text).substr(start), out);
+      found = out.recipients.size() > before;
+    }
+  }
+  if (!found) return false;
+  out.type = message_type::bounce;
+  out.format = "rfc3464";
+  return true;
+}
+
+}  // namespace bouncekit::detail

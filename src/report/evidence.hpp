@@ -1,0 +1,69 @@
+// What the readers find in a message, before any rule runs: per recipient, the same fields whatever the
+// format (an RFC 3464 DSN, an ARF report, an MTA's own text).
+#pragma once
+
+#include "mime/mime_message.hpp"
+
+#include <bouncekit/result.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bouncekit::detail {
+
+struct recipient_evidence {
+  std::string address;
+  std::optional<std::string> original_recipient;
+  std::string action;  // as written (lower-case), or inferred
+  std::optional<std::string> status;
+  std::optional<std::string> reply_code;
+  std::optional<std::string> diagnostic;
+  std::optional<std::string> remote_mta;
+  std::optional<std::string> smtp_command;
+  std::optional<std::string> feedback_type;
+  std::string extra_text;  // more of the MTA's words about this recipient, for the rules when the diagnostic is thin
+};
+
+struct report {
+  message_type type = message_type::not_bounce;
+  std::string format;
+  std::optional<std::string> reporting_mta;
+  std::vector<recipient_evidence> recipients;
+};
+
+// A parsed message with the things every reader asks for worked out once.
+struct message_view {
+  const parsed_message& message;
+  std::string subject;       // decoded
+  std::string from;          // decoded header value
+  std::string from_address;  // normalised
+  std::string to;
+  std::string content_type;  // "multipart/report"
+  std::string report_type;   // report-type parameter, lower-case
+  // The notification text: the decoded text/plain parts (else text/html stripped of tags) that are not inside
+  // a returned message, joined.
+  std::string text;
+  // The headers of the returned message (message/rfc822 child, text/rfc822-headers, message/global-headers,
+  // or a header block quoted inline in the text); empty when none was found.
+  field_list returned_headers;
+
+  explicit message_view(const parsed_message& m);
+  const mime_part& top() const { return message.parts.front(); }
+  // True when the part at `index` lies inside a message/rfc822 (or message/global) part.
+  bool inside_returned_message(std::size_t index) const;
+};
+
+// Readers: each returns true when it recognised the message (and filled `out`).
+bool read_arf(const message_view& view, report& out);
+bool read_dsn(const message_view& view, report& out);
+bool read_auto_reply(const message_view& view, report& out);
+bool read_text_bounce(const message_view& view, report& out);
+
+// True for a message that looks like a bounce (null sender, MAILER-DAEMON, a bounce subject, a report).
+bool looks_like_bounce(const message_view& view);
+
+// Fills `original` from the returned message's headers.
+original_message read_original(const message_view& view);
+
+}  // namespace bouncekit::detail

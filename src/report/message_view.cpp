@@ -1,0 +1,164 @@
+#include "mime/decode.hpp"
+#include "report/evidence.hpp"
+#include "util/text.hpp"
+
+namespace bouncekit::detail {
+
+namespace {
+
+// Very small HTML-to-text: drops tags, style and script, decodes a few entities, keeps line breaks.
+std::string html_to_text(std::string_view html) {
+  std::string out;
+  out.reserve(html.size());
+  for (std::size_t i = 0; i < html.size(); ++i) {
+    const char c = html[i];
+    if (c == '<') {
+      const std::size_t close = html.find('>', i);
+      if (close == std::string_view::npos) break;
+      const std::string_view tag = html.substr(i + 1, close - i - 1);
+      for (std::string_view skip : {"style", "script"}) {
+        if (istarts_with(tag, skip)) {
+          const std::size_t end = ifind(html, std::string("</") + std::string(skip), close);
+          if (end != std::string_view::npos) {
+            i = html.find('>', end);
+            if (i == std::string_view::npos) return out;
+            goto next;
+          }
+        }
+      }
+      if (istarts_with(tag, "br") || istarts_with(tag, "p") || istarts_with(tag, "/p") || istarts_with(tag, "div") ||
+          istarts_with(tag, "/div") || istarts_with(tag, "tr") || istarts_with(tag, "li"))
+        out += '\n';
+      i = close;
+    } else if (c == '&') {
+      static constexpr std::pair<std::string_view, std::string_view> entities[] = {
+          {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&nbsp;", " "}};
+      bool replaced = false;
+      for (const auto& [name, text] : entities) {
+        if (html.substr(i, name.size()) == name) {
+          out += text;
+          i += name.size() - 1;
+          replaced = true;
+          break;
+        }
+      }
+      if (!replaced) out += c;
+    } else {
+      out += c;
+    }
+  next:;
+  }
+  return out;
+}
+
+bool is_message_container(const mime_part& p) {
+  return p.type == "message" && (p.subtype == "rfc822" || p.subtype == "global");
+}
+
+// The start of a header block quoted inline in the text (a returned message), or npos.
+std::size_t find_inline_headers(std::string_view text) {
+  static constexpr std::string_view starters[] = {"received:", "return-path:", "message-id:", "from:", "date:",
+                                                  "subject:", "to:", "mime-version:", "dkim-signature:", "x-"};
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    const std::string_view line = text.substr(pos, nl - pos);
+    bool starter = false;
+    for (std::string_view s : starters)
+      if (istarts_with(line, s)) starter = true;
+    if (starter && looks_like_field(line)) {
+      // count the identifying fields of the block that starts here
+      std::size_t p = pos;
+      const field_list block = read_field_block(text, p, true);
+      int identifying = 0;
+      for (const header_field& f : block)
+        for (std::string_view name : {"from", "to", "subject", "message-id", "date"})
+          if (iequals(f.name, name)) ++identifying;
+      if (identifying >= 2) return pos;
+      pos = std::max(p, nl + 1);
+      continue;
+    }
+    pos = nl + 1;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+message_view::message_view(const parsed_message& m) : message(m) {
+  const mime_part& t = m.parts.front();
+  subject = collapse_whitespace(t.header("Subject"));
+  from = t.header("From");
+  from_address = find_address(from);
+  to = t.header("To");
+  if (const std::string_view ct = field_value(t.headers, "Content-Type"); !ct.empty()) {
+    const detail::content_type parsed = parse_content_type(ct);
+    content_type = parsed.type + "/" + parsed.subtype;
+    report_type = ascii_lower(parsed.param("report-type"));
+  }
+  std::string html;
+  for (std::size_t i = 0; i < m.parts.size(); ++i) {
+    const mime_part& p = m.parts[i];
+    if (!p.is_text() || inside_returned_message(i)) continue;
+    if (p.subtype == "plain" || p.subtype.empty()) {
+      if (!text.empty()) text += '\n';
+      text += p.body;
+    } else if (p.subtype == "html") {
+      if (!html.empty()) html += '\n';
+      html += p.body;
+    }
+  }
+  if (text.empty() && !html.empty()) text = html_to_text(html);
+  // the returned message's headers
+  for (std::size_t i = 0; i < m.parts.size() && returned_headers.empty(); ++i) {
+    const mime_part& p = m.parts[i];
+    if (p.parent >= 0 && is_message_container(m.parts[static_cast<std::size_t>(p.parent)]) &&
+        !p.headers.empty()) {
+      returned_headers = p.headers;
+    } else if ((p.type == "text" && p.subtype == "rfc822-headers") ||
+               (p.type == "message" && (p.subtype == "global-headers" || p.subtype == "global" ||
+                                        (p.subtype == "rfc822" && !p.body.empty())))) {
+      std::size_t pos = 0;
+      returned_headers = read_field_block(p.body, pos, false);
+    }
+  }
+  if (returned_headers.empty()) {
+    const std::size_t at = find_inline_headers(text);
+    if (at != std::string_view::npos) {
+      std::size_t pos = at;
+      returned_headers = read_field_block(text, pos, true);
+    }
+  }
+}
+
+bool message_view::inside_returned_message(std::size_t index) const {
+  int p = message.parts[index].parent;
+  while (p >= 0) {
+    const mime_part& parent = message.parts[static_cast<std::size_t>(p)];
+    if (is_message_container(parent)) return true;
+    p = parent.parent;
+  }
+  return false;
+}
+
+original_message read_original(const message_view& view) {
+  original_message o;
+  const field_list& h = view.returned_headers;
+  auto get = [&](std::string_view name) -> std::optional<std::string> {
+    const header_field* f = find_field(h, name);
+    if (!f || f->value.empty()) return std::nullopt;
+    return decode_encoded_words(f->value);
+  };
+  o.message_id = get("Message-ID");
+  o.from = get("From");
+  o.to = get("To");
+  o.subject = get("Subject");
+  o.date = get("Date");
+  for (const header_field& f : h)
+    if (istarts_with(f.name, "X-") && o.x_headers.size() < 64)
+      o.x_headers.emplace_back(f.name, decode_encoded_words(f.value));
+  return o;
+}
+
+}  // namespace bouncekit::detail

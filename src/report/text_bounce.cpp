@@ -1,0 +1,354 @@
+// Non-standard bounces: the plain-text reports of MTAs that send no message/delivery-status part, or whose
+// text says more than their DSN. One generic reader, steered by a table of the markers each MTA family
+// writes: where its error block starts, where the returned message starts.
+#include "mime/decode.hpp"
+#include "report/evidence.hpp"
+#include "report/smtp_text.hpp"
+#include "util/text.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace bouncekit::detail {
+
+namespace {
+
+struct format_marker {
+  std::string_view format;
+  std::string_view marker;  // case-insensitive fragment of the notification text or of a header ("header:")
+};
+
+// First match wins, so more specific markers come first.
+constexpr std::array<format_marker, 62> format_markers = {{
+    {"dragonfly", "DragonFly Mail Agent"},
+    {"postfix", "This is the mail system at host"},
+    {"postfix", "This is the Postfix program at host"},
+    {"exim", "This message was created automatically by mail delivery software"},
+    {"exim", "header:X-Failed-Recipients"},
+    {"qmail", "This is the qmail-send program"},
+    {"qmail", "qmail-send program at"},
+    {"v5sendmail", "----- Transcript of session follows -----"},
+    {"sendmail", "The following addresses had permanent fatal errors"},
+    {"sendmail", "Transcript of session follows"},
+    {"gmail", "Delivery to the following recipient failed permanently"},
+    {"gmail", "Delivery to the following recipients failed permanently"},
+    {"gmail", "Message not delivered"},
+    {"gmail", "** Address not found **"},
+    {"gmail", "** Message not delivered **"},
+    {"gmail", "Delivery to the following recipient has been delayed"},
+    {"googlegroups", "Google Groups"},
+    {"yahoo", "Sorry, we were unable to deliver your message to the following address"},
+    {"yahoo", "Message from yahoo.com"},
+    {"aol", "header:X-AOL-IP"},
+    {"office365", "Your message to"},
+    {"office365", "Delivery has failed to these recipients or groups"},
+    {"exchange2007", "Diagnostic information for administrators"},
+    {"exchange2003", "Your message did not reach some or all of the intended recipients"},
+    {"exchange2003", "did not reach the following recipient(s)"},
+    {"amazonses", "header:X-SES-Outgoing"},
+    {"amazonses", "amazonses.com"},
+    {"amazonworkmail", "header:X-Mailer: Amazon WorkMail"},
+    {"amazonworkmail", "awsapps.com"},
+    {"domino", "Your message was not delivered to the following"},
+    {"notes", "Lotus Notes"},
+    {"domino", "Domino"},
+    {"courier", "This is a delivery status notification from"},
+    {"courier", "Courier mail server"},
+    {"opensmtpd", "This is the MAILER-DAEMON, please DO NOT REPLY to this e-mail"},
+    {"opensmtpd", "An error has occurred while attempting to deliver a message"},
+    {"mailru", "mail.ru"},
+    {"yandex", "yandex"},
+    {"gmx", "header:Envelope-To"},
+    {"gmx", "GMX"},
+    {"einsundeins", "1&1"},
+    {"zoho", "zoho"},
+    {"mfilter", "mFILTER"},
+    {"mfilter", "*** Please check the recipient's mail address"},
+    {"imailserver", "header:X-Mailer: <SMTP32"},
+    {"imailserver", "IMail"},
+    {"trendmicro", "Trend Micro"},
+    {"mxlogic", "MXLogic"},
+    {"activehunter", "activehunter"},
+    {"mailfoundry", "MailFoundry"},
+    {"fml", "fml"},
+    {"verizon", "verizon"},
+    {"ezweb", "ezweb.ne.jp"},
+    {"kddi", "kddi"},
+    {"biglobe", "biglobe"},
+    {"apachejames", "James"},
+    {"mailmarshal", "MailMarshal"},
+    {"messagingserver", "Sun Java System Messaging Server"},
+    {"messagingserver", "Oracle Communications Messaging"},
+    {"mimecast", "mimecast"},
+    {"barracuda", "Barracuda"},
+    {"mcafee", "McAfee"},
+}};
+
+// Lines that start the returned message (or say it follows).
+constexpr std::string_view returned_markers[] = {
+    "this is a copy of the message",
+    "below this line is a copy of the message",
+    "original message follows",
+    "original message headers",
+    "message headers follow",
+    "headers of the original message",
+    "the original message was received",
+    "unsent message below",
+    "returned message",
+    "------ original message",
+    "----- original message",
+    "-----original message-----",
+    "--- original message",
+    "original message --",
+    "the headers of your message",
+    "your message reads",
+    "a copy of the original message",
+    "undelivered message",
+    "the message header",
+    "content-type: message/rfc822",
+    "text of the returned message",
+    "message header follows",
+};
+
+// Boilerplate addresses that are never the failed recipient.
+bool is_system_address(std::string_view address) {
+  const std::string a = ascii_lower(address);
+  return a.rfind("mailer-daemon@", 0) == 0 || a.rfind("postmaster@", 0) == 0 || a.rfind("mail-daemon@", 0) == 0 ||
+         a.rfind("noreply@", 0) == 0 || a.rfind("no-reply@", 0) == 0 || a.rfind("root@", 0) == 0 ||
+         a.rfind("abuse@", 0) == 0;
+}
+
+std::string detect_format(const message_view& view) {
+  for (const format_marker& m : format_markers) {
+    if (m.marker.substr(0, 7) == "header:") {
+      std::string_view spec = m.marker.substr(7);
+      const std::size_t colon = spec.find(':');
+      const std::string_view name = spec.substr(0, colon);
+      const std::string value = view.top().header(name);
+      if (!value.empty() && (colon == std::string_view::npos || icontains(value, trim(spec.substr(colon + 1)))))
+        return std::string(m.format);
+      if (colon == std::string_view::npos && find_field(view.top().headers, name)) return std::string(m.format);
+      continue;
+    }
+    if (icontains(view.text, m.marker)) return std::string(m.format);
+  }
+  return "text";
+}
+
+// The part of the text before the returned message.
+std::string_view error_section(std::string_view text) {
+  std::size_t end = text.size();
+  std::size_t pos = 0;
+  int line_no = 0;
+  while (pos < text.size()) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    const std::string_view line = text.substr(pos, nl - pos);
+    ++line_no;
+    if (line_no > 2) {
+      for (std::string_view marker : returned_markers) {
+        if (icontains(line, marker)) {
+          end = pos;
+          break;
+        }
+      }
+      // a header block of the returned message
+      if (end == text.size() && (istarts_with(line, "Received: ") || istarts_with(line, "Return-Path: ") ||
+                                 istarts_with(line, "Message-ID: ") || istarts_with(line, "Return-path: "))) {
+        end = pos;
+      }
+    }
+    if (end != text.size()) break;
+    pos = nl + 1;
+  }
+  return text.substr(0, end);
+}
+
+bool says_delayed(std::string_view text) {
+  static constexpr std::string_view cues[] = {
+      "will continue trying",      "will keep trying",           "still trying",         "has been delayed",
+      "delivery attempts will continue", "not yet been delivered", "message still undelivered",
+      "will be retried",           "will retry",                 "warning: message",     "delayed mail",
+      "delivery delayed",          "retry time not reached",     "temporarily deferred", "still being retried",
+  };
+  for (std::string_view cue : cues)
+    if (icontains(text, cue)) return true;
+  return false;
+}
+
+// Joins a multi-line SMTP reply ("550-5.7.1 first", "550 5.7.1 second") into one line.
+std::string join_reply_lines(const std::vector<std::string_view>& lines) {
+  std::string out;
+  for (std::string_view raw : lines) {
+    std::string_view line = trim(raw);
+    if (line.empty()) continue;
+    // "550-5.7.1 text" continuation prefix repeated on each line: keep the first, drop later ones
+    if (!out.empty() && line.size() > 4 && is_digit(line[0]) && is_digit(line[1]) && is_digit(line[2]) &&
+        (line[3] == '-' || line[3] == ' ') && out.compare(0, 3, line.substr(0, 3)) == 0) {
+      line = trim(line.substr(4));
+      const std::string status = find_status_code(line.substr(0, std::min<std::size_t>(line.size(), 12)));
+      if (!status.empty() && line.rfind(status, 0) == 0) line = trim(line.substr(status.size()));
+    }
+    if (!out.empty()) out += ' ';
+    out.append(line);
+  }
+  return collapse_whitespace(out);
+}
+
+struct located_address {
+  std::string address;
+  std::size_t line;
+};
+
+}  // namespace
+
+bool looks_like_bounce(const message_view& view) {
+  const std::string from = ascii_lower(view.from);
+  static constexpr std::string_view sender_cues[] = {"mailer-daemon", "postmaster", "mail delivery", "mail-daemon",
+                                                     "mail administrator", "mail delivery subsystem", "maildelivery"};
+  for (std::string_view cue : sender_cues)
+    if (from.find(cue) != std::string::npos) return true;
+  if (view.content_type == "multipart/report") return true;
+  static constexpr std::string_view subject_cues[] = {
+      "undeliver",          "undelivered",        "delivery status notification", "returned mail",
+      "failure notice",     "delivery failure",   "mail delivery failed",        "delivery failed",
+      "non-deliver",        "nondeliver",         "could not be delivered",      "delivery has failed",
+      "delivery problem",   "mail system error",  "delivery notification",       "returned to sender",
+      "unzustellbar",       "non remis",          "no entregado",                "não entregue",
+      "mail failure",       "delivery report",    "delayed mail",                "warning: could not send",
+      "message not delivered", "unable to deliver", "rejected:",                  "error sending message",
+      "postmaster notify", "undelivered mail",    "problem delivering",          "delivery error",
+      "不達",               "未送達",              "エラー",                       "退信",
+  };
+  for (std::string_view cue : subject_cues)
+    if (icontains(view.subject, cue)) return true;
+  const std::string return_path = std::string(trim(field_value(view.top().headers, "Return-Path")));
+  if (return_path == "<>" && !icontains(view.top().header("Auto-Submitted"), "auto-replied")) return true;
+  return false;
+}
+
+bool read_text_bounce(const message_view& view, report& out) {
+  if (!looks_like_bounce(view)) return false;
+  const std::string_view section = error_section(view.text);
+  const std::vector<std::string_view> lines = split_lines(section);
+
+  // Who is not the recipient: the bounce's own sender and addressee, the returned message's sender.
+  std::vector<std::string> excluded;
+  excluded.push_back(view.from_address);
+  for (auto& a : find_addresses(view.to)) excluded.push_back(a);
+  if (const header_field* f = find_field(view.returned_headers, "From"))
+    for (auto& a : find_addresses(f->value)) excluded.push_back(a);
+  if (const header_field* f = find_field(view.returned_headers, "Return-Path"))
+    for (auto& a : find_addresses(f->value)) excluded.push_back(a);
+  auto is_excluded = [&](const std::string& a) {
+    if (is_system_address(a)) return true;
+    return std::any_of(excluded.begin(), excluded.end(), [&](const std::string& e) { return iequals(e, a); });
+  };
+
+  // Known recipients from headers MTAs add for the purpose.
+  std::vector<std::string> declared;
+  for (std::string_view name : {"X-Failed-Recipients", "X-Original-To-Failed"})
+    for (auto& a : find_addresses(view.top().header(name))) declared.push_back(a);
+
+  std::vector<located_address> found;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (ifind(lines[i], "mail from") != std::string_view::npos || istarts_with(trim(lines[i]), "from:")) continue;
+    for (auto& a : find_addresses(lines[i])) {
+      if (is_excluded(a)) continue;
+      if (std::any_of(found.begin(), found.end(), [&](const located_address& f) { return iequals(f.address, a); }))
+        continue;
+      found.push_back({a, i});
+    }
+  }
+  if (!declared.empty()) {
+    std::vector<located_address> kept;
+    for (const std::string& d : declared) {
+      auto it = std::find_if(found.begin(), found.end(), [&](const located_address& f) { return iequals(f.address, d); });
+      kept.push_back(it != found.end() ? *it : located_address{d, 0});
+    }
+    found = std::move(kept);
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
+  }
+  std::string fallback_address;
+  if (found.empty()) {
+    // the returned message's envelope recipient, or a VERP-encoded one in the bounce's own To
+    for (std::string_view name : {"X-Original-To", "Delivered-To", "To"}) {
+      if (const header_field* f = find_field(view.returned_headers, name)) {
+        const auto addrs = find_addresses(f->value);
+        if (!addrs.empty() && !is_excluded(addrs.front())) {
+          fallback_address = addrs.front();
+          break;
+        }
+      }
+    }
+    if (fallback_address.empty()) {
+      const std::string to = find_address(view.to);
+      const std::size_t plus = to.find('+');
+      const std::size_t eq = to.rfind('=');
+      const std::size_t at = to.find('@');
+      if (plus != std::string::npos && eq != std::string::npos && plus < eq && eq < at)
+        fallback_address = normalise_address(to.substr(plus + 1, eq - plus - 1) + "@" + to.substr(eq + 1, at - eq - 1));
+    }
+    if (fallback_address.empty()) return false;
+    found.push_back({fallback_address, lines.size()});
+  }
+
+  out.type = message_type::bounce;
+  out.format = detect_format(view);
+  const bool delayed = says_delayed(section) || icontains(view.subject, "delay") ||
+                       icontains(view.subject, "warning");
+  for (std::size_t k = 0; k < found.size(); ++k) {
+    recipient_evidence r;
+    r.address = found[k].address;
+    r.action = delayed ? "delayed" : "failed";
+    // this recipient's block: from its line to the next recipient's line (at most 20 lines); with no line
+    // of its own, the whole error section
+    std::size_t begin = found[k].line < lines.size() ? found[k].line : 0;
+    std::size_t end = lines.size();
+    for (std::size_t j = 0; j < found.size(); ++j)
+      if (found[j].line > found[k].line && found[j].line < end) end = found[j].line;
+    if (found[k].line >= lines.size()) begin = 0;
+    end = std::min(end, begin + 20);
+    std::vector<std::string_view> block(lines.begin() + static_cast<std::ptrdiff_t>(begin),
+                                        lines.begin() + static_cast<std::ptrdiff_t>(end));
+    const std::string block_text = join_reply_lines(block);
+    // the diagnostic starts at the first line carrying an SMTP reply or status code, if any
+    std::string diagnostic;
+    for (std::size_t j = 0; j < block.size(); ++j) {
+      const std::string_view l = trim(block[j]);
+      const std::string code = find_reply_code(l);
+      const bool leads_with_code = !code.empty() && l.find(code) < 48;
+      if (leads_with_code || !find_status_code(l).empty()) {
+        std::vector<std::string_view> rest(block.begin() + static_cast<std::ptrdiff_t>(j), block.end());
+        // stop at a blank line after the reply
+        std::size_t stop = rest.size();
+        for (std::size_t q = 1; q < rest.size(); ++q)
+          if (trim(rest[q]).empty()) {
+            stop = q;
+            break;
+          }
+        rest.resize(stop);
+        diagnostic = join_reply_lines(rest);
+        const std::size_t code_at = diagnostic.find(code.empty() ? find_status_code(diagnostic) : code);
+        if (code_at != std::string::npos && code_at > 0 && code_at < 120) diagnostic = diagnostic.substr(code_at);
+        break;
+      }
+    }
+    if (diagnostic.empty()) diagnostic = block_text;
+    if (diagnostic.size() > 2000) diagnostic.resize(2000);
+    r.diagnostic = sanitize_utf8(diagnostic);
+    const std::string status = find_status_code(diagnostic);
+    if (!status.empty()) r.status = status;
+    const std::string reply = find_reply_code(diagnostic);
+    if (!reply.empty()) r.reply_code = reply;
+    const std::string command = find_smtp_command(block_text);
+    if (!command.empty()) r.smtp_command = command;
+    const std::string host = find_remote_host(block_text);
+    if (!host.empty()) r.remote_mta = host;
+    r.extra_text = sanitize_utf8(block_text);
+    out.recipients.push_back(std::move(r));
+  }
+  return true;
+}
+
+}  // namespace bouncekit::detail

@@ -1,0 +1,294 @@
+#include "rules/rule_set.hpp"
+
+#include "rules/taxonomy.hpp"
+#include "util/text.hpp"
+
+#include <bouncekit/classifier.hpp>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <fmt/format.h>
+#include <pcre2.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace bouncekit::detail {
+
+namespace {
+
+// UCP: \b, \w and \s follow Unicode, so rules in German, Russian or Japanese behave as their authors expect
+constexpr std::uint32_t compile_options = PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF;
+constexpr std::uint32_t match_limit = 200000;  // no rule may run away on a crafted diagnostic
+constexpr std::uint32_t depth_limit = 2000;
+
+// One PCRE2 match-data block per thread, reused across rules and messages.
+struct thread_scratch {
+  pcre2_match_data* data = pcre2_match_data_create(1, nullptr);
+  ~thread_scratch() { pcre2_match_data_free(data); }
+};
+
+pcre2_match_data* scratch() {
+  thread_local thread_scratch s;
+  return s.data;
+}
+
+struct code_deleter {
+  void operator()(pcre2_code* c) const noexcept { pcre2_code_free(c); }
+};
+using code_ptr = std::unique_ptr<pcre2_code, code_deleter>;
+
+struct context_deleter {
+  void operator()(pcre2_match_context* c) const noexcept { pcre2_match_context_free(c); }
+};
+
+pcre2_match_context* shared_context() {
+  static std::unique_ptr<pcre2_match_context, context_deleter> ctx = [] {
+    std::unique_ptr<pcre2_match_context, context_deleter> c(pcre2_match_context_create(nullptr));
+    pcre2_set_match_limit(c.get(), match_limit);
+    pcre2_set_depth_limit(c.get(), depth_limit);
+    return c;
+  }();
+  return ctx.get();
+}
+
+code_ptr compile(const std::string& pattern, const std::string& where) {
+  int error = 0;
+  PCRE2_SIZE offset = 0;
+  code_ptr code(pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), compile_options, &error,
+                              &offset, nullptr));
+  if (!code) {
+    PCRE2_UCHAR message[256];
+    pcre2_get_error_message(error, message, sizeof message);
+    throw rule_error(fmt::format("{}: pattern '{}': {} at offset {}", where, pattern,
+                                 reinterpret_cast<const char*>(message), offset));
+  }
+  pcre2_jit_compile(code.get(), PCRE2_JIT_COMPLETE);  // falls back to the interpreter when JIT is unavailable
+  return code;
+}
+
+// Returns the match span, or nothing (no match, or a limit hit).
+std::optional<std::pair<std::size_t, std::size_t>> run(const pcre2_code* code, std::string_view text) {
+  pcre2_match_data* data = scratch();
+  const int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0, data, shared_context());
+  if (rc < 0) return std::nullopt;
+  const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(data);
+  return std::make_pair(static_cast<std::size_t>(ov[0]), static_cast<std::size_t>(ov[1]));
+}
+
+std::vector<std::string> string_list(const toml::node_view<const toml::node>& node, const std::string& where,
+                                     std::string_view key) {
+  std::vector<std::string> out;
+  if (!node) return out;
+  if (auto s = node.value<std::string>()) {
+    out.push_back(*s);
+    return out;
+  }
+  const toml::array* arr = node.as_array();
+  if (!arr) throw rule_error(fmt::format("{}: '{}' must be a string or an array of strings", where, key));
+  for (const toml::node& el : *arr) {
+    auto s = el.value<std::string>();
+    if (!s) throw rule_error(fmt::format("{}: '{}' must hold only strings", where, key));
+    out.push_back(*s);
+  }
+  return out;
+}
+
+std::string where_of(const rule_source& src, const toml::node& node) {
+  return fmt::format("{}:{}", src.name, node.source().begin.line);
+}
+
+}  // namespace
+
+struct rule_set::compiled {
+  std::vector<code_ptr> patterns;
+  code_ptr status_condition;
+};
+
+rule_set::~rule_set() = default;
+
+std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& sources) {
+  std::shared_ptr<rule_set> set(new rule_set());
+  std::set<std::string> ids;
+  std::vector<std::string> literals;
+  std::map<std::string, std::uint32_t> literal_ids;
+  for (const rule_source& src : sources) {
+    toml::table doc;
+    try {
+      doc = toml::parse(src.text, src.name);
+    } catch (const toml::parse_error& e) {
+      throw rule_error(fmt::format("{}:{}: {}", src.name, e.source().begin.line, e.description()));
+    }
+    for (const auto& [key, value] : doc) {
+      if (key != "rule" && key != "status" && key != "infer" && key != "action")
+        throw rule_error(fmt::format("{}: unknown table '{}' (expected rule, status, infer or action)", src.name,
+                                     std::string_view(key)));
+      if (!value.is_array_of_tables())
+        throw rule_error(fmt::format("{}: '{}' must be an array of tables ([[{}]])", src.name, std::string_view(key),
+                                     std::string_view(key)));
+    }
+    if (const toml::array* rules = doc["rule"].as_array()) {
+      for (const toml::node& node : *rules) {
+        const toml::table& t = *node.as_table();
+        const std::string at = where_of(src, node);
+        rule_info info;
+        info.file = src.name;
+        info.id = t["id"].value_or(std::string());
+        if (info.id.empty()) throw rule_error(fmt::format("{}: rule without an id", at));
+        const std::string where = fmt::format("{}: rule '{}'", at, info.id);
+        if (!ids.insert(info.id).second) throw rule_error(fmt::format("{}: duplicate id", where));
+        info.reason = t["reason"].value_or(std::string());
+        if (!is_known_reason(info.reason))
+          throw rule_error(fmt::format("{}: unknown reason '{}'", where, info.reason));
+        info.priority = static_cast<int>(t["priority"].value_or(int64_t{50}));
+        if (info.priority < 0 || info.priority > 100) throw rule_error(fmt::format("{}: priority must be 0..100", where));
+        info.patterns = string_list(t["patterns"], where, "patterns");
+        for (auto& p : string_list(t["pattern"], where, "pattern")) info.patterns.push_back(std::move(p));
+        if (info.patterns.empty()) throw rule_error(fmt::format("{}: no pattern", where));
+        info.literals = string_list(t["literals"], where, "literals");
+        if (info.literals.empty()) throw rule_error(fmt::format("{}: no literals (the prefilter needs one)", where));
+        for (auto& l : info.literals) {
+          l = ascii_lower(l);
+          if (l.empty()) throw rule_error(fmt::format("{}: empty literal", where));
+        }
+        info.examples = string_list(t["examples"], where, "examples");
+        if (info.examples.empty()) throw rule_error(fmt::format("{}: no examples", where));
+        info.not_examples = string_list(t["not_examples"], where, "not_examples");
+        info.status_condition = t["status"].value_or(std::string());
+        for (const auto& [key, value] : t) {
+          static const std::set<std::string_view> known = {"id", "reason", "priority", "patterns", "pattern",
+                                                            "literals", "examples", "not_examples", "status", "note"};
+          if (!known.count(std::string_view(key)))
+            throw rule_error(fmt::format("{}: unknown key '{}'", where, std::string_view(key)));
+        }
+        auto c = std::make_unique<compiled>();
+        for (const auto& p : info.patterns) c->patterns.push_back(compile(p, where));
+        if (!info.status_condition.empty()) c->status_condition = compile(info.status_condition, where + " status");
+        const auto index = static_cast<std::uint32_t>(set->info_.size());
+        for (const auto& l : info.literals) {
+          auto [it, inserted] = literal_ids.emplace(l, static_cast<std::uint32_t>(literals.size()));
+          if (inserted) {
+            literals.push_back(l);
+            set->literal_rules_.emplace_back();
+          }
+          auto& list = set->literal_rules_[it->second];
+          if (list.empty() || list.back() != index) list.push_back(index);
+        }
+        set->info_.push_back(std::move(info));
+        set->compiled_.push_back(std::move(c));
+      }
+    }
+    if (const toml::array* statuses = doc["status"].as_array()) {
+      for (const toml::node& node : *statuses) {
+        const toml::table& t = *node.as_table();
+        status_entry e{t["code"].value_or(std::string()), t["reason"].value_or(std::string())};
+        if (e.code.empty() || !is_known_reason(e.reason))
+          throw rule_error(fmt::format("{}: status entry needs a code and a known reason", where_of(src, node)));
+        set->status_table_.push_back(std::move(e));
+      }
+    }
+    if (const toml::array* infers = doc["infer"].as_array()) {
+      for (const toml::node& node : *infers) {
+        const toml::table& t = *node.as_table();
+        inferred_status e{t["reason"].value_or(std::string()), t["permanent"].value_or(std::string()),
+                          t["temporary"].value_or(std::string())};
+        if (!is_known_reason(e.reason))
+          throw rule_error(fmt::format("{}: infer entry with unknown reason '{}'", where_of(src, node), e.reason));
+        set->inferred_.push_back(std::move(e));
+      }
+    }
+    if (const toml::array* actions = doc["action"].as_array()) {
+      for (const toml::node& node : *actions) {
+        const toml::table& t = *node.as_table();
+        action_entry e{t["category"].value_or(std::string()), t["class"].value_or(std::string()),
+                       t["text"].value_or(std::string())};
+        if (e.text.empty()) throw rule_error(fmt::format("{}: action without text", where_of(src, node)));
+        set->actions_.push_back(std::move(e));
+      }
+    }
+  }
+  set->scanner_ = literal_scanner(literals);
+  return set;
+}
+
+std::vector<rule_match> rule_set::match(std::string_view text, std::string_view status, bool use_prefilter) const {
+  std::vector<rule_match> out;
+  if (text.empty() || info_.empty()) return out;
+  std::vector<std::uint32_t> candidates;
+  if (use_prefilter) {
+    const std::string lowered = ascii_lower(text);
+    std::vector<bool> seen(info_.size(), false);
+    scanner_.scan(lowered, [&](std::uint32_t literal) {
+      for (std::uint32_t r : literal_rules_[literal])
+        if (!seen[r]) seen[r] = true, candidates.push_back(r);
+    });
+    std::sort(candidates.begin(), candidates.end());
+  } else {
+    candidates.resize(info_.size());
+    for (std::uint32_t i = 0; i < candidates.size(); ++i) candidates[i] = i;
+  }
+  for (std::uint32_t r : candidates) {
+    const compiled& c = *compiled_[r];
+    if (c.status_condition && (status.empty() || !run(c.status_condition.get(), status))) continue;
+    for (const auto& p : c.patterns) {
+      if (auto span = run(p.get(), text)) {
+        const rule_info& info = info_[r];
+        out.push_back({info.id, info.reason, info.priority, std::string(text), span->first, span->second});
+        break;
+      }
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const rule_match& a, const rule_match& b) { return a.priority > b.priority; });
+  return out;
+}
+
+bool rule_set::pattern_matches(std::size_t index, std::string_view text) const {
+  for (const auto& p : compiled_.at(index)->patterns)
+    if (run(p.get(), text)) return true;
+  return false;
+}
+
+bool rule_set::literal_present(std::size_t index, std::string_view text) const {
+  const std::string lowered = ascii_lower(text);
+  for (const auto& l : info_.at(index).literals)
+    if (lowered.find(l) != std::string::npos) return true;
+  return false;
+}
+
+std::string rule_set::reason_for_status(std::string_view status) const {
+  if (status.size() < 5) return {};
+  const std::string code(status);
+  std::string any_class = code;
+  any_class[0] = 'x';
+  const std::size_t last_dot = code.rfind('.');
+  const std::string any_detail = code.substr(0, last_dot + 1) + "x";
+  std::string any_both = any_detail;
+  any_both[0] = 'x';
+  for (const std::string* key : std::initializer_list<const std::string*>{&code, &any_class, &any_detail, &any_both})
+    for (const status_entry& e : status_table_)
+      if (e.code == *key) return e.reason;
+  return {};
+}
+
+std::string rule_set::status_for_reason(std::string_view reason, bool temporary) const {
+  for (const inferred_status& e : inferred_)
+    if (e.reason == reason) return temporary && !e.temporary.empty() ? e.temporary : e.permanent;
+  return {};
+}
+
+std::string rule_set::action_for(std::optional<category> cat, bounce_class cls) const {
+  const std::string cat_name = cat ? std::string(to_string(*cat)) : std::string();
+  const std::string cls_name(to_string(cls));
+  const action_entry* best = nullptr;
+  int best_score = -1;
+  for (const action_entry& e : actions_) {
+    if (!e.category.empty() && e.category != cat_name) continue;
+    if (!e.cls.empty() && e.cls != cls_name) continue;
+    const int score = (e.category.empty() ? 0 : 2) + (e.cls.empty() ? 0 : 1);
+    if (score > best_score) best = &e, best_score = score;
+  }
+  return best ? best->text : std::string();
+}
+
+}  // namespace bouncekit::detail

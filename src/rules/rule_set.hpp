@@ -1,0 +1,86 @@
+// The compiled rule set: text rules (PCRE2 with JIT behind a literal prefilter), the status-code table, the
+// status inferred for a reason, and the recommended actions. Immutable after loading; shared by all threads.
+#pragma once
+
+#include "rules/literal_scanner.hpp"
+
+#include <bouncekit/result.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bouncekit::detail {
+
+struct rule_source {
+  std::string name;  // file name, for error messages
+  std::string text;  // TOML
+};
+
+struct rule_info {
+  std::string id;
+  std::string reason;
+  int priority = 50;
+  std::string file;
+  std::vector<std::string> patterns;
+  std::vector<std::string> literals;
+  std::vector<std::string> examples;
+  std::vector<std::string> not_examples;
+  std::string status_condition;
+};
+
+class rule_set {
+ public:
+  // Parses and compiles; throws bouncekit::rule_error naming file, rule and problem.
+  static std::shared_ptr<const rule_set> load(const std::vector<rule_source>& sources);
+
+  ~rule_set();
+  rule_set(const rule_set&) = delete;
+  rule_set& operator=(const rule_set&) = delete;
+
+  // Every rule whose patterns match `text` (and whose status condition holds), best first: higher priority,
+  // then earlier in load order. With use_prefilter=false every rule is tried (for benchmarks and tests).
+  std::vector<rule_match> match(std::string_view text, std::string_view status, bool use_prefilter = true) const;
+
+  // Reason for a status code from the status table ("" when none): exact code, then x.Y.Z, then c.Y.x.
+  std::string reason_for_status(std::string_view status) const;
+  // Status code to report for a reason when the message gave none ("" when none is known).
+  std::string status_for_reason(std::string_view reason, bool temporary) const;
+  // Recommended action for a category and class.
+  std::string action_for(std::optional<category> cat, bounce_class cls) const;
+
+  const std::vector<rule_info>& rules() const noexcept { return info_; }
+  // True when `text` matches rule `index` ignoring the prefilter and conditions (for rule examples).
+  bool pattern_matches(std::size_t index, std::string_view text) const;
+  // True when `text` contains one of rule `index`'s literals (after ASCII lower-casing).
+  bool literal_present(std::size_t index, std::string_view text) const;
+
+ private:
+  rule_set() = default;
+  struct compiled;
+  std::vector<rule_info> info_;
+  std::vector<std::unique_ptr<compiled>> compiled_;
+  std::vector<std::vector<std::uint32_t>> literal_rules_;  // literal id -> rule indices
+  literal_scanner scanner_;
+  struct status_entry {
+    std::string code;
+    std::string reason;
+  };
+  std::vector<status_entry> status_table_;
+  struct inferred_status {
+    std::string reason;
+    std::string permanent;
+    std::string temporary;
+  };
+  std::vector<inferred_status> inferred_;
+  struct action_entry {
+    std::string category;  // "" = any
+    std::string cls;       // "" = any
+    std::string text;
+  };
+  std::vector<action_entry> actions_;
+};
+
+}  // namespace bouncekit::detail

@@ -1,0 +1,23 @@
+// The fixed part of the taxonomy: which reasons exist, and how a reason and a status code give a category
+// and a class (SPEC 3.1-3.3; the same mapping as truth_category/truth_class in shared/tools/score.py).
+#pragma once
+
+#include <bouncekit/result.hpp>
+
+#include <optional>
+#include <string_view>
+
+namespace bouncekit::detail {
+
+bool is_known_reason(std::string_view reason) noexcept;
+
+// Category from the status code alone (the PowerMTA-style table), or nothing.
+std::optional<category> category_for_status(std::string_view status) noexcept;
+
+// Category of a bounce from its reason and status; nothing for feedback and vacation.
+std::optional<category> category_for(std::string_view reason, std::string_view status) noexcept;
+
+bounce_class class_for(std::string_view reason, std::string_view status, std::optional<category> cat,
+                       bool delayed) noexcept;
+
+}  // namespace bouncekit::detail

@@ -1,0 +1,121 @@
+#include "rules/verdict.hpp"
+
+#include "rules/taxonomy.hpp"
+#include "util/text.hpp"
+
+#include <fmt/format.h>
+
+namespace bouncekit::detail {
+
+namespace {
+
+// Below this priority a text rule is only a hint: a specific status code beats it.
+constexpr int weak_rule_priority = 30;
+
+bool is_generic_status(std::string_view status) {
+  return status.size() >= 5 && status.substr(1) == ".0.0";
+}
+
+}  // namespace
+
+smtp_stage stage_for(std::string_view command, std::string_view reason, bool after_acceptance_report) {
+  if (command == "CONN") return smtp_stage::connection;
+  if (command == "EHLO" || command == "HELO") return smtp_stage::smtp_session;
+  if (command == "MAIL") return smtp_stage::sender;
+  if (command == "RCPT") return smtp_stage::recipient;
+  if (command == "DATA") return smtp_stage::data;
+  static constexpr std::pair<std::string_view, smtp_stage> by_reason[] = {
+      {"userunknown", smtp_stage::recipient},    {"hasmoved", smtp_stage::recipient},
+      {"filtered", smtp_stage::recipient},       {"suspend", smtp_stage::recipient},
+      {"norelaying", smtp_stage::recipient},     {"rejected", smtp_stage::sender},
+      {"blocked", smtp_stage::connection},       {"requireptr", smtp_stage::connection},
+      {"toomanyconn", smtp_stage::connection},   {"hostunknown", smtp_stage::connection},
+      {"notaccept", smtp_stage::connection},     {"networkerror", smtp_stage::connection},
+      {"failedstarttls", smtp_stage::smtp_session}, {"spamdetected", smtp_stage::data},
+      {"virusdetected", smtp_stage::data},       {"contenterror", smtp_stage::data},
+      {"mesgtoobig", smtp_stage::data},          {"notcompliantrfc", smtp_stage::data},
+      {"policyviolation", smtp_stage::data},     {"authfailure", smtp_stage::data},
+      {"mailboxfull", smtp_stage::recipient},    {"exceedlimit", smtp_stage::data},
+      {"syntaxerror", smtp_stage::smtp_session},
+  };
+  for (const auto& [r, s] : by_reason)
+    if (r == reason) return s;
+  if (after_acceptance_report && (reason == "mailererror" || reason == "systemerror"))
+    return smtp_stage::after_acceptance;
+  return smtp_stage::unknown;
+}
+
+recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, const report& rep) {
+  recipient_verdict v;
+  v.address = e.address;
+  v.original_recipient = e.original_recipient;
+  v.action = e.action;
+  v.status = e.status;
+  v.reply_code = e.reply_code;
+  v.diagnostic = e.diagnostic;
+  v.remote_mta = e.remote_mta;
+  v.reporting_mta = rep.reporting_mta;
+  v.smtp_command = e.smtp_command;
+  v.feedback_type = e.feedback_type;
+
+  if (rep.type == message_type::complaint || rep.type == message_type::auto_reply) {
+    const bool complaint = rep.type == message_type::complaint;
+    v.reason = complaint ? "feedback" : "vacation";
+    v.bounce_class = complaint ? bounce_class::complaint : bounce_class::auto_reply;
+    v.rule = complaint ? "arf" : "rfc3834";
+    v.decided_by = complaint ? "an ARF feedback report" : "RFC 3834 auto-reply headers or subject";
+    v.stage = smtp_stage::after_acceptance;
+    v.recommended_action = rules.action_for(std::nullopt, v.bounce_class);
+    return v;
+  }
+
+  const std::string status = e.status.value_or(std::string());
+  const bool delivered = e.action == "delivered" || e.action == "relayed" || e.action == "expanded" ||
+                         (!status.empty() && status[0] == '2');
+  const bool delayed = e.action == "delayed";
+  if (delivered) {
+    v.reason = "delivered";
+    v.rule = "status-code";
+    v.decided_by = "the report says the message was delivered";
+  } else {
+    // Text rules over the server's words; the block of text around the recipient when they say nothing.
+    if (e.diagnostic) v.matches = rules.match(*e.diagnostic, status);
+    if (v.matches.empty() && !e.extra_text.empty() && e.extra_text != e.diagnostic.value_or(""))
+      v.matches = rules.match(e.extra_text, status);
+    const std::string by_status = rules.reason_for_status(status);
+    if (!v.matches.empty() &&
+        !(v.matches.front().priority < weak_rule_priority && !by_status.empty() && !is_generic_status(status))) {
+      const rule_match& best = v.matches.front();
+      v.reason = best.reason;
+      v.rule = best.rule;
+      v.decided_by = v.matches.size() == 1
+                         ? fmt::format("only rule '{}' matched", best.rule)
+                         : fmt::format("rule '{}' has the highest priority ({}) of {} matching rules", best.rule,
+                                       best.priority, v.matches.size());
+    } else if (!by_status.empty()) {
+      v.reason = by_status;
+      v.rule = "status-code";
+      v.decided_by = v.matches.empty()
+                         ? fmt::format("no text rule matched; status {} decides", status)
+                         : fmt::format("the only text rule that matched is weak; status {} decides", status);
+    } else {
+      v.reason = "undefined";
+      v.rule = "none";
+      v.decided_by = "no text rule matched and there is no usable status code";
+    }
+  }
+  if (!v.status && v.reason != "undefined") {
+    const bool temporary = delayed || (e.reply_code && !e.reply_code->empty() && (*e.reply_code)[0] == '4');
+    const std::string inferred = rules.status_for_reason(v.reason, temporary);
+    if (!inferred.empty()) v.status = inferred;
+  }
+  const std::string final_status = v.status.value_or(std::string());
+  v.category = category_for(v.reason, final_status);
+  v.bounce_class = class_for(v.reason, final_status, v.category, delayed);
+  v.stage = stage_for(e.smtp_command.value_or(""), v.reason, !e.remote_mta && !e.smtp_command);
+  if (v.bounce_class == bounce_class::success) v.stage = smtp_stage::after_acceptance;
+  v.recommended_action = rules.action_for(v.category, v.bounce_class);
+  return v;
+}
+
+}  // namespace bouncekit::detail

@@ -1,0 +1,17 @@
+// From evidence to verdict: runs the text rules over what the MTA said, falls back to the status-code table,
+// and derives category, class, stage, inferred status and recommended action.
+#pragma once
+
+#include "report/evidence.hpp"
+#include "rules/rule_set.hpp"
+
+#include <bouncekit/result.hpp>
+
+namespace bouncekit::detail {
+
+recipient_verdict decide(const rule_set& rules, const recipient_evidence& evidence, const report& report);
+
+// The stage a failure happened at, from the SMTP command (when known) and else from the reason.
+smtp_stage stage_for(std::string_view smtp_command, std::string_view reason, bool after_acceptance_report);
+
+}  // namespace bouncekit::detail

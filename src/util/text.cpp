@@ -1,0 +1,200 @@
+#include "util/text.hpp"
+
+#include <algorithm>
+
+namespace bouncekit::detail {
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = ascii_lower_char(c);
+  return out;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  std::size_t b = 0, e = s.size();
+  while (b < e && is_space(s[b])) ++b;
+  while (e > b && is_space(s[e - 1])) --e;
+  return s.substr(b, e - b);
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower_char(a[i]) != ascii_lower_char(b[i])) return false;
+  return true;
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+std::size_t ifind(std::string_view haystack, std::string_view needle, std::size_t from) noexcept {
+  if (needle.empty()) return from <= haystack.size() ? from : std::string_view::npos;
+  if (haystack.size() < needle.size()) return std::string_view::npos;
+  const char first_lower = ascii_lower_char(needle[0]);
+  const char first_upper = ascii_upper_char(needle[0]);
+  for (std::size_t i = from; i + needle.size() <= haystack.size(); ++i) {
+    if (haystack[i] != first_lower && haystack[i] != first_upper) continue;
+    if (iequals(haystack.substr(i, needle.size()), needle)) return i;
+  }
+  return std::string_view::npos;
+}
+
+std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t nl = text.find('\n', start);
+    if (nl == std::string_view::npos) {
+      lines.push_back(text.substr(start));
+      break;
+    }
+    lines.push_back(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return lines;
+}
+
+std::string collapse_whitespace(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  bool space = false;
+  for (char c : s) {
+    if (is_space(c)) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+namespace {
+
+bool is_local_char(char c) noexcept {
+  const auto u = static_cast<unsigned char>(c);
+  if (u >= 0x80) return true;  // RFC 6531 UTF-8 local parts
+  if (is_alpha(c) || is_digit(c)) return true;
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-': case '/':
+    case '=': case '?': case '^': case '_': case '`': case '{': case '|': case '}': case '~': case '.':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_domain_char(char c) noexcept {
+  const auto u = static_cast<unsigned char>(c);
+  return u >= 0x80 || is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '[' || c == ']' ||
+         c == ':';
+}
+
+// Extracts the address around the '@' at `at`, or empty.
+std::string address_at(std::string_view s, std::size_t at, std::size_t* end_out) {
+  std::size_t b = at;
+  while (b > 0 && is_local_char(s[b - 1])) --b;
+  std::size_t e = at + 1;
+  while (e < s.size() && is_domain_char(s[e])) ++e;
+  if (end_out) *end_out = e;
+  std::string_view local = s.substr(b, at - b);
+  std::string_view domain = s.substr(at + 1, e - at - 1);
+  while (!local.empty() && (local.front() == '.' || local.front() == '\'' || local.front() == '=' ||
+                            local.front() == '/' || local.front() == '{'))
+    local.remove_prefix(1);
+  while (!domain.empty() && (domain.back() == '.' || domain.back() == '-' || domain.back() == ':' ||
+                             domain.back() == ']'))
+    domain.remove_suffix(1);
+  if (!domain.empty() && domain.front() == '[' && domain.find(']') == std::string_view::npos) domain.remove_prefix(1);
+  if (local.empty() || domain.empty()) return {};
+  if (domain.find('.') == std::string_view::npos && !iequals(domain, "localhost")) {
+    // a bare host name is an address only when nothing better is around; keep it, callers prefer dotted ones
+  }
+  std::string out(local);
+  out += '@';
+  out += ascii_lower(domain);
+  return out;
+}
+
+}  // namespace
+
+std::string normalise_address(std::string_view s) {
+  s = trim(s);
+  if (istarts_with(s, "rfc822;")) s = trim(s.substr(7));
+  else if (istarts_with(s, "utf-8;")) s = trim(s.substr(6));
+  if (istarts_with(s, "mailto:")) s = s.substr(7);
+  const std::size_t at = s.rfind('@');
+  if (at == std::string_view::npos) return {};
+  // quoted local part: "john doe"@example.org
+  if (!s.empty() && s.front() == '"') {
+    const std::size_t close = s.find('"', 1);
+    if (close != std::string_view::npos && close + 1 == at) {
+      std::size_t e = at + 1;
+      while (e < s.size() && is_domain_char(s[e])) ++e;
+      std::string_view domain = s.substr(at + 1, e - at - 1);
+      while (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);
+      if (domain.empty()) return {};
+      return std::string(s.substr(0, close + 1)) + "@" + ascii_lower(domain);
+    }
+  }
+  return find_address(s);
+}
+
+std::string find_address(std::string_view s) {
+  for (std::size_t at = s.find('@'); at != std::string_view::npos; at = s.find('@', at + 1)) {
+    std::string a = address_at(s, at, nullptr);
+    if (!a.empty()) return a;
+  }
+  return {};
+}
+
+std::vector<std::string> find_addresses(std::string_view s) {
+  std::vector<std::string> out;
+  for (std::size_t at = s.find('@'); at != std::string_view::npos; at = s.find('@', at + 1)) {
+    std::size_t end = at + 1;
+    std::string a = address_at(s, at, &end);
+    if (!a.empty() && std::find(out.begin(), out.end(), a) == out.end()) out.push_back(std::move(a));
+  }
+  return out;
+}
+
+std::string find_status_code(std::string_view s) {
+  for (std::size_t i = 0; i + 5 <= s.size(); ++i) {
+    const char c = s[i];
+    if (c != '2' && c != '4' && c != '5') continue;
+    if (i > 0 && (is_digit(s[i - 1]) || s[i - 1] == '.' || is_alpha(s[i - 1]))) continue;
+    if (s[i + 1] != '.') continue;
+    std::size_t j = i + 2;
+    std::size_t d1 = 0;
+    while (j < s.size() && is_digit(s[j]) && d1 < 3) ++j, ++d1;
+    if (d1 == 0 || j >= s.size() || s[j] != '.') continue;
+    ++j;
+    std::size_t d2 = 0;
+    while (j < s.size() && is_digit(s[j]) && d2 < 3) ++j, ++d2;
+    if (d2 == 0) continue;
+    if (j < s.size() && (is_digit(s[j]) || is_alpha(s[j]))) continue;
+    if (j + 1 < s.size() && s[j] == '.' && is_digit(s[j + 1])) continue;  // an IP address
+    return std::string(s.substr(i, j - i));
+  }
+  return {};
+}
+
+std::string find_reply_code(std::string_view s) {
+  for (std::size_t i = 0; i + 3 <= s.size(); ++i) {
+    const char c = s[i];
+    if (c != '2' && c != '4' && c != '5') continue;
+    if (i > 0 && !(is_space(s[i - 1]) || s[i - 1] == ':' || s[i - 1] == '>' || s[i - 1] == '(' ||
+                   s[i - 1] == '#' || s[i - 1] == '[' || s[i - 1] == '"' || s[i - 1] == ';'))
+      continue;
+    if (!is_digit(s[i + 1]) || !is_digit(s[i + 2])) continue;
+    if (s[i + 1] > '5') continue;
+    if (i + 3 < s.size() && !(s[i + 3] == ' ' || s[i + 3] == '-' || s[i + 3] == '\t' || s[i + 3] == '\n'))
+      continue;
+    return std::string(s.substr(i, 3));
+  }
+  return {};
+}
+
+}  // namespace bouncekit::detail

@@ -1,0 +1,48 @@
+// Small locale-free string helpers used everywhere (ASCII case folding only: mail keywords are ASCII).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bouncekit::detail {
+
+constexpr char ascii_lower_char(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+constexpr char ascii_upper_char(char c) noexcept { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
+constexpr bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
+constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+std::string ascii_lower(std::string_view s);
+std::string_view trim(std::string_view s) noexcept;
+bool iequals(std::string_view a, std::string_view b) noexcept;
+bool istarts_with(std::string_view s, std::string_view prefix) noexcept;
+// Position of `needle` (ASCII, any case) in `haystack`, or npos.
+std::size_t ifind(std::string_view haystack, std::string_view needle, std::size_t from = 0) noexcept;
+inline bool icontains(std::string_view haystack, std::string_view needle) noexcept {
+  return ifind(haystack, needle) != std::string_view::npos;
+}
+
+// Splits on '\n' (the text is normalised to LF before anyone calls this); the last line may be empty.
+std::vector<std::string_view> split_lines(std::string_view text);
+
+// Collapses runs of whitespace (including newlines) into one space and trims.
+std::string collapse_whitespace(std::string_view s);
+
+// "<Bob@Example.ORG>" -> "Bob@example.org": strips brackets, quotes, "rfc822;" and mailto:, lower-cases the
+// domain. Empty when it does not look like an address.
+std::string normalise_address(std::string_view s);
+
+// The first thing that looks like local@domain in `s`, normalised; empty when none.
+std::string find_address(std::string_view s);
+
+// Every address in `s`, normalised, in order, without duplicates.
+std::vector<std::string> find_addresses(std::string_view s);
+
+// An RFC 3463 enhanced status code ("5.1.1") found in `s`, or empty. Accepts 2/4/5 classes only.
+std::string find_status_code(std::string_view s);
+
+// A three-digit SMTP reply code at the start of `s` or after a "said:"/"<<<"-style lead, or empty.
+std::string find_reply_code(std::string_view s);
+
+}  // namespace bouncekit::detail

@@ -1,0 +1,51 @@
+#include "mime/decode.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace bouncekit::detail;
+
+TEST_CASE("base64 decodes, skipping line breaks and reporting junk") {
+  bool ok = false;
+  CHECK(decode_base64("SGVsbG8s\nIHdvcmxk\n", &ok) == "Hello, world");
+  CHECK(ok);
+  CHECK(decode_base64("SGVs*bG8=", &ok) == "Hello");
+  CHECK_FALSE(ok);
+  CHECK(decode_base64("", &ok).empty());
+  // every byte value is safe to feed in
+  std::string all;
+  for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
+  CHECK_NOTHROW(decode_base64(all));
+}
+
+TEST_CASE("quoted-printable handles soft breaks and keeps malformed escapes") {
+  CHECK(decode_quoted_printable("caf=C3=A9 =\nau lait") == "caf\xC3\xA9 au lait");
+  CHECK(decode_quoted_printable("100=%") == "100=%");
+  CHECK(decode_quoted_printable("end=") == "end");
+  CHECK(decode_quoted_printable("=4") == "=4");
+}
+
+TEST_CASE("RFC 2047 encoded words become UTF-8") {
+  CHECK(decode_encoded_words("=?UTF-8?B?QWJ3ZXNlbmhlaXRzbm90aXo=?=") == "Abwesenheitsnotiz");
+  CHECK(decode_encoded_words("=?iso-8859-1?Q?R=E9ponse_automatique?=") == "R\xC3\xA9ponse automatique");
+  // whitespace between adjacent encoded words disappears, text around them stays
+  CHECK(decode_encoded_words("Re: =?utf-8?q?a?= =?utf-8?q?b?= c") == "Re: ab c");
+  // ISO-2022-JP "自動応答"
+  CHECK(decode_encoded_words("=?ISO-2022-JP?B?GyRCPCtGMDF+RXobKEI=?=") == "\xE8\x87\xAA\xE5\x8B\x95\xE5\xBF\x9C\xE7\xAD\x94");
+  CHECK(decode_encoded_words("=?bogus") == "=?bogus");
+}
+
+TEST_CASE("charsets convert to UTF-8, unknown ones fall back safely") {
+  bool known = false;
+  CHECK(to_utf8("\xF0\xD2\xC9\xD7\xC5\xD4", "koi8-r", &known) == "\xD0\x9F\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82");
+  CHECK(known);
+  CHECK(to_utf8("caf\xE9", "x-unknown-9", &known) == "caf\xC3\xA9");
+  CHECK_FALSE(known);
+  CHECK(to_utf8("caf\xE9", "us-ascii") == "caf\xC3\xA9");  // 8-bit text that lies about being ASCII
+  CHECK(is_valid_utf8(to_utf8("\x82\xA0\xFF\xFF", "shift_jis")));
+}
+
+TEST_CASE("RFC 2231 values and UTF-8 sanitising") {
+  CHECK(decode_rfc2231_value("utf-8''%E2%82%AC%20rates") == "\xE2\x82\xAC rates");
+  CHECK(sanitize_utf8("ok\xC3") == "ok\xEF\xBF\xBD");
+  CHECK(sanitize_utf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate is not UTF-8
+}

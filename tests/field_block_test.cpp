@@ -1,0 +1,39 @@
+#include "mime/field_block.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace bouncekit::detail;
+
+TEST_CASE("a field block is unfolded and ends at a blank line") {
+  const std::string text = "Final-Recipient: rfc822; bob@example.org\nDiagnostic-Code: smtp; 550 5.1.1\n  user unknown\n\nAfter: x\n";
+  std::size_t pos = 0;
+  const field_list f = read_field_block(text, pos, true);
+  REQUIRE(f.size() == 2);
+  CHECK(f[0].name == "Final-Recipient");
+  CHECK(f[0].value == "rfc822; bob@example.org");
+  CHECK(f[1].value == "smtp; 550 5.1.1 user unknown");
+  CHECK(text.substr(pos) == "After: x\n");
+}
+
+TEST_CASE("the last field is kept without a trailing blank line or newline") {
+  std::size_t pos = 0;
+  const field_list f = read_field_block("A: 1\nB: 2", pos, true);
+  REQUIRE(f.size() == 2);
+  CHECK(f[1].value == "2");
+}
+
+TEST_CASE("report blocks skip stray lines and split at blank lines") {
+  const auto blocks = read_field_blocks("\n\nReporting-MTA: dns; mx.example.org\n\nnot a field\nAction: failed\nStatus: 5.0.0\n\n\n");
+  REQUIRE(blocks.size() == 2);
+  CHECK(field_value(blocks[0], "reporting-mta") == "dns; mx.example.org");
+  CHECK(field_value(blocks[1], "STATUS") == "5.0.0");
+  CHECK(find_field(blocks[1], "Missing") == nullptr);
+}
+
+TEST_CASE("what counts as a field line") {
+  CHECK(looks_like_field("Subject: hi"));
+  CHECK(looks_like_field("X-Weird : spaced"));
+  CHECK_FALSE(looks_like_field("not a field: because of spaces"));
+  CHECK_FALSE(looks_like_field(": empty name"));
+  CHECK_FALSE(looks_like_field("no colon at all"));
+}

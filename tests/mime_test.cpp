@@ -1,0 +1,119 @@
+#include "mime/mime_message.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using namespace bouncekit::detail;
+
+namespace {
+
+const char* const report =
+    "From: MAILER-DAEMON@mx.example.org\n"
+    "To: alice@example.com\n"
+    "Subject: Undelivered Mail Returned to Sender\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/report; report-type=delivery-status;\n"
+    "\tboundary=\"B1\"\n"
+    "\n"
+    "--B1\n"
+    "Content-Type: text/plain; charset=iso-8859-1\n"
+    "Content-Transfer-Encoding: quoted-printable\n"
+    "\n"
+    "caf=E9\n"
+    "--B1\n"
+    "Content-Type: message/delivery-status\n"
+    "\n"
+    "Reporting-MTA: dns; mx.example.org\n"
+    "\n"
+    "Final-Recipient: rfc822; bob@example.org\n"
+    "Action: failed\n"
+    "Status: 5.1.1\n"
+    "--B1\n"
+    "Content-Type: message/rfc822\n"
+    "\n"
+    "Message-ID: <m1@example.com>\n"
+    "Subject: hello\n"
+    "\n"
+    "body\n"
+    "--B1--\n";
+
+std::string with_line_endings(std::string text, const std::string& eol) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\n') out += eol;
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a multipart/report becomes a flat list of decoded parts") {
+  const parsed_message m = parse_message(report, bouncekit::limits{});
+  REQUIRE_FALSE(m.error);
+  REQUIRE(m.parts.size() == 5);
+  CHECK(m.parts[0].is("multipart", "report"));
+  CHECK(m.parts[1].is("text", "plain"));
+  CHECK(m.parts[1].body == "caf\xC3\xA9");  // the line end before a boundary belongs to the boundary
+  CHECK(m.parts[2].is("message", "delivery-status"));
+  CHECK(m.parts[2].body.find("Final-Recipient: rfc822; bob@example.org") != std::string::npos);
+  CHECK(m.parts[3].is("message", "rfc822"));
+  CHECK(m.parts[4].parent == 3);
+  CHECK(m.parts[4].header("Subject") == "hello");
+  CHECK(m.parts[0].header("subject") == "Undelivered Mail Returned to Sender");
+}
+
+TEST_CASE("LF, CRLF and CR line endings give the same parts") {
+  const parsed_message lf = parse_message(report, bouncekit::limits{});
+  for (const std::string eol : {"\r\n", "\r"}) {
+    const parsed_message other = parse_message(with_line_endings(report, eol), bouncekit::limits{});
+    REQUIRE(other.parts.size() == lf.parts.size());
+    for (std::size_t i = 0; i < lf.parts.size(); ++i) {
+      CHECK(other.parts[i].type == lf.parts[i].type);
+      CHECK(other.parts[i].body == lf.parts[i].body);
+    }
+  }
+}
+
+TEST_CASE("a multipart without a boundary is read as one text part") {
+  const parsed_message m = parse_message(
+      "From: MAILER-DAEMON@example.org\nContent-Type: multipart/report\n\nFinal-Recipient: rfc822; x@example.org\n",
+      bouncekit::limits{});
+  REQUIRE_FALSE(m.parts.empty());
+  CHECK(m.parts[0].body.find("Final-Recipient") != std::string::npos);
+}
+
+TEST_CASE("limits: size and nesting give an error naming the limit") {
+  bouncekit::limits small;
+  small.max_message_bytes = 64;
+  const parsed_message big = parse_message(std::string(200, 'a'), small);
+  REQUIRE(big.error);
+  CHECK(big.error->find("max_message_bytes") != std::string::npos);
+
+  std::string nested = "Content-Type: message/rfc822\n\n";
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += nested;
+  text += "Subject: bottom\n\nhi\n";
+  const parsed_message deep = parse_message(text, bouncekit::limits{});
+  REQUIRE(deep.error);
+  CHECK(deep.error->find("max_mime_depth") != std::string::npos);
+
+  bouncekit::limits shallow;
+  shallow.max_mime_depth = 3;
+  std::string ten;
+  for (int i = 0; i < 10; ++i) ten += nested;
+  ten += "Subject: bottom\n\nhi\n";
+  const parsed_message capped = parse_message(ten, shallow);
+  REQUIRE(capped.error);
+  CHECK(capped.parts.size() <= 4);
+}
+
+TEST_CASE("Content-Type parameters, quoted and RFC 2231") {
+  const content_type ct = parse_content_type("Multipart/Report; report-type=\"delivery-status\"; boundary=\"a;b\"; title*=utf-8''%C3%A9t%C3%A9");
+  CHECK(ct.type == "multipart");
+  CHECK(ct.subtype == "report");
+  CHECK(ct.param("report-type") == "delivery-status");
+  CHECK(ct.param("boundary") == "a;b");
+  CHECK(ct.param("title") == "\xC3\xA9t\xC3\xA9");
+}

@@ -1,0 +1,128 @@
+// Exact fields of the standard report kinds, on small messages written here.
+#include "test_messages.hpp"
+
+#include <bouncekit/bouncekit.hpp>
+#include <bouncekit/json.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace bouncekit;
+
+namespace {
+const classifier& shared_classifier() {
+  static const classifier c;
+  return c;
+}
+}  // namespace
+
+TEST_CASE("an RFC 3464 DSN gives its per-recipient fields") {
+  const std::string m =
+      "From: MAILER-DAEMON@mx.example.net\nTo: a@example.com\nSubject: Undelivered Mail Returned to Sender\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
+      "--b\nContent-Type: text/plain\n\nsorry\n"
+      "--b\nContent-Type: message/delivery-status\n\n"
+      "Reporting-MTA: dns; mx.example.net\nArrival-Date: Mon, 2 Mar 2026 10:00:00 +0000\n\n"
+      "Final-Recipient: rfc822; Bob@Example.ORG\nOriginal-Recipient: rfc822; bob.alias@example.org\n"
+      "Action: failed\nStatus: 5.1.1\nRemote-MTA: dns; mx.example.org\n"
+      "Diagnostic-Code: smtp; 550 5.1.1 <Bob@example.org>: Recipient address\n rejected: User unknown in local recipient table\n"
+      "Last-Attempt-Date: Mon, 2 Mar 2026 10:00:01 +0000\n\n"
+      "Final-Recipient: rfc822; carol@example.org\nAction: delayed\nStatus: 4.4.1\n"
+      "Diagnostic-Code: X-Postfix; connect to mx.example.org[192.0.2.1]:25: Connection timed out\n"
+      "--b\nContent-Type: message/rfc822\n\nMessage-ID: <abc@example.com>\nFrom: a@example.com\nTo: Bob@example.org\n"
+      "Subject: Spring sale\nDate: Mon, 2 Mar 2026 09:59:00 +0000\nX-Campaign: 42\n\nHi\n--b--\n";
+  const classification c = shared_classifier().classify(m);
+  CHECK(c.type == message_type::bounce);
+  CHECK(c.format == "rfc3464");
+  CHECK_FALSE(c.error);
+  REQUIRE(c.recipients.size() == 2);
+  const recipient_verdict& bob = c.recipients[0];
+  CHECK(bob.address == "Bob@example.org");
+  CHECK(bob.original_recipient == "bob.alias@example.org");
+  CHECK(bob.action == "failed");
+  CHECK(bob.status == "5.1.1");
+  CHECK(bob.reply_code == "550");
+  CHECK(bob.diagnostic == "550 5.1.1 <Bob@example.org>: Recipient address rejected: User unknown in local recipient table");
+  CHECK(bob.remote_mta == "mx.example.org");
+  CHECK(bob.reporting_mta == "mx.example.net");
+  CHECK(bob.category == category::bad_mailbox);
+  CHECK(bob.bounce_class == bounce_class::hard);
+  CHECK(bob.reason == "userunknown");
+  CHECK_FALSE(bob.recommended_action.empty());
+  const recipient_verdict& carol = c.recipients[1];
+  CHECK(carol.action == "delayed");
+  CHECK(carol.bounce_class == bounce_class::delayed);
+  CHECK(c.original.message_id == "<abc@example.com>");
+  CHECK(c.original.subject == "Spring sale");
+  REQUIRE(c.original.x_headers.size() == 1);
+  CHECK(c.original.x_headers[0].first == "X-Campaign");
+  const nlohmann::ordered_json j = to_json(c);
+  CHECK(j["recipients"][0]["class"] == "hard");
+  CHECK(j["recipients"][0]["category"] == "bad-mailbox");
+  CHECK(j["original"]["x_headers"]["X-Campaign"] == "42");
+}
+
+TEST_CASE("an ARF report is a complaint about the original recipient") {
+  const std::string m =
+      "From: fbl@isp.example\nTo: fbl-reports@example.com\nSubject: Abuse report\n"
+      "Content-Type: multipart/report; report-type=feedback-report; boundary=\"f\"\n\n"
+      "--f\nContent-Type: text/plain\n\nThis is an email abuse report.\n"
+      "--f\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nUser-Agent: FBL/1.0\nVersion: 1\n"
+      "Original-Mail-From: <news@example.com>\nOriginal-Rcpt-To: <reader@isp.example>\n"
+      "--f\nContent-Type: message/rfc822\n\nFrom: news@example.com\nTo: reader@isp.example\nSubject: News\n"
+      "Message-ID: <n1@example.com>\n\nbody\n--f--\n";
+  const classification c = shared_classifier().classify(m);
+  CHECK(c.type == message_type::complaint);
+  CHECK(c.format == "arf");
+  REQUIRE(c.recipients.size() == 1);
+  CHECK(c.recipients[0].address == "reader@isp.example");
+  CHECK(c.recipients[0].feedback_type == "abuse");
+  CHECK(c.recipients[0].bounce_class == bounce_class::complaint);
+  CHECK_FALSE(c.recipients[0].category);
+  CHECK(c.recipients[0].reason == "feedback");
+  CHECK(c.original.message_id == "<n1@example.com>");
+}
+
+TEST_CASE("auto-replies: headers and subjects in several languages") {
+  const auto reply = [](const std::string& headers, const std::string& subject) {
+    return "From: Erika Muster <erika@example.de>\nTo: news@example.com\nSubject: " + subject + "\n" + headers +
+           "\nI am away until Monday.\n";
+  };
+  for (const std::string& subject : {std::string("=?UTF-8?Q?Abwesenheitsnotiz:_Newsletter?="),
+                                     std::string("=?UTF-8?B?UsOpcG9uc2UgYXV0b21hdGlxdWU=?="),
+                                     std::string("Respuesta autom=?iso-8859-1?Q?=E1?=tica"),
+                                     std::string("Automatisch antwoord: Afwezig"),
+                                     std::string("Risposta automatica"),
+                                     std::string("=?ISO-2022-JP?B?GyRCPCtGMDF+RXobKEI=?=")}) {
+    INFO(subject);
+    const classification c = shared_classifier().classify(reply("", subject));
+    CHECK(c.type == message_type::auto_reply);
+    REQUIRE(c.recipients.size() == 1);
+    CHECK(c.recipients[0].address == "erika@example.de");
+    CHECK(c.recipients[0].bounce_class == bounce_class::auto_reply);
+    CHECK(c.recipients[0].reason == "vacation");
+  }
+  const classification by_header = shared_classifier().classify(reply("X-Autoreply: yes\n", "Re: your order"));
+  CHECK(by_header.type == message_type::auto_reply);
+  CHECK(by_header.format == "rfc3834");
+}
+
+TEST_CASE("ordinary mail is not-bounce with no recipients and an empty bounce is unrecognized") {
+  const classification plain = shared_classifier().classify(
+      "From: friend@example.org\nTo: me@example.com\nSubject: lunch?\n\nThe delivery of the sofa failed again.\n");
+  CHECK(plain.type == message_type::not_bounce);
+  CHECK(plain.recipients.empty());
+  const classification empty_bounce = shared_classifier().classify(
+      "From: MAILER-DAEMON@example.org\nTo: me@example.com\nSubject: Undelivered Mail Returned to Sender\n\n(nothing)\n");
+  CHECK(empty_bounce.type == message_type::unrecognized);
+  CHECK(empty_bounce.recipients.empty());
+}
+
+TEST_CASE("bad input gives a record, never an exception") {
+  for (const std::string& junk : {std::string(), std::string("x"), std::string("\0\0\0", 3),
+                                  std::string("Content-Type: multipart/mixed\n\n--\n--\n"),
+                                  std::string("From: MAILER-DAEMON@x\nContent-Type: multipart/report; boundary=\"q\"\n\n--q\n"
+                                              "Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@\n")}) {
+    const classification c = shared_classifier().classify(junk);
+    CHECK((c.type == message_type::not_bounce || c.type == message_type::unrecognized));
+  }
+}

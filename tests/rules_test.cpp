@@ -1,0 +1,133 @@
+#include "engine.hpp"
+#include "rules/rule_set.hpp"
+#include "test_messages.hpp"
+
+#include <bouncekit/bouncekit.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace bouncekit;
+
+TEST_CASE("every rule's examples hit that rule and its not_examples do not") {
+  const auto rules = detail::rule_set::load(detail::builtin_rule_sources());
+  REQUIRE(rules->rules().size() > 0);
+  std::size_t examples = 0;
+  for (std::size_t i = 0; i < rules->rules().size(); ++i) {
+    const detail::rule_info& rule = rules->rules()[i];
+    for (const std::string& ex : rule.examples) {
+      INFO(rule.file << ": rule " << rule.id << " example: " << ex);
+      CHECK(rules->literal_present(i, ex));  // the prefilter lets it through
+      CHECK(rules->pattern_matches(i, ex));
+      ++examples;
+    }
+    for (const std::string& ex : rule.not_examples) {
+      INFO(rule.file << ": rule " << rule.id << " not_example: " << ex);
+      CHECK_FALSE(rules->pattern_matches(i, ex));
+    }
+  }
+  CHECK(examples >= rules->rules().size());
+}
+
+TEST_CASE("the prefilter never changes which rules match an example") {
+  const auto rules = detail::rule_set::load(detail::builtin_rule_sources());
+  for (const detail::rule_info& rule : rules->rules()) {
+    for (const std::string& ex : rule.examples) {
+      const auto with = rules->match(ex, "", true);
+      const auto without = rules->match(ex, "", false);
+      INFO(rule.id << ": " << ex);
+      REQUIRE(with.size() == without.size());
+      for (std::size_t k = 0; k < with.size(); ++k) CHECK(with[k].rule == without[k].rule);
+    }
+  }
+}
+
+namespace {
+
+recipient_verdict verdict_for(const std::string& action, const std::string& status, const std::string& diagnostic) {
+  static const classifier c;
+  const classification result = c.classify(test::make_dsn("bob@example.org", action, status, diagnostic));
+  REQUIRE(result.recipients.size() == 1);
+  return result.recipients.front();
+}
+
+}  // namespace
+
+TEST_CASE("precedence: specific text beats a generic status code") {
+  const auto v = verdict_for("failed", "5.1.1", "550 5.1.1 Service unavailable; Client host [192.0.2.9] blocked using zen.spamhaus.org");
+  CHECK(v.category == category::spam_related);
+  CHECK(v.reason == "blocked");
+  CHECK(v.bounce_class == bounce_class::soft);
+}
+
+TEST_CASE("precedence: a 5.7.1 that says the mailbox is unknown is bad-mailbox") {
+  const auto v = verdict_for("failed", "5.7.1", "550 5.7.1 <bob@example.org>: Recipient address rejected: User unknown in virtual mailbox table");
+  CHECK(v.category == category::bad_mailbox);
+  CHECK(v.bounce_class == bounce_class::hard);
+}
+
+TEST_CASE("precedence: a 4xx user unknown is still a hard bad-mailbox") {
+  const auto v = verdict_for("failed", "4.1.1", "450 4.1.1 <bob@example.org>: Recipient address rejected: User unknown in local recipient table");
+  CHECK(v.category == category::bad_mailbox);
+  CHECK(v.bounce_class == bounce_class::hard);
+  CHECK(v.stage == smtp_stage::recipient);
+}
+
+TEST_CASE("precedence: a delay warning is delayed whatever its text") {
+  const auto v = verdict_for("delayed", "4.2.2", "452 4.2.2 Mailbox full");
+  CHECK(v.bounce_class == bounce_class::delayed);
+  CHECK(v.category == category::quota_issues);
+}
+
+TEST_CASE("precedence: with no text rule the status decides, with neither the verdict says so") {
+  const auto by_status = verdict_for("failed", "5.2.2", "552 zzq frobnication");
+  CHECK(by_status.rule == "status-code");
+  CHECK(by_status.reason == "mailboxfull");
+  CHECK(by_status.category == category::quota_issues);
+  const auto none = verdict_for("failed", "", "599 zzq frobnication");
+  CHECK(none.rule == "none");
+  CHECK(none.category == category::other);
+  CHECK(none.reason == "undefined");
+}
+
+TEST_CASE("delivered reports are success") {
+  const auto v = verdict_for("delivered", "2.0.0", "250 2.0.0 Ok: queued as 12345");
+  CHECK(v.category == category::success);
+  CHECK(v.bounce_class == bounce_class::success);
+  CHECK(v.reason == "delivered");
+}
+
+TEST_CASE("a broken rule file is an error naming file, rule and offset") {
+  const std::vector<detail::rule_source> bad = {{"broken.toml",
+                                                 "[[rule]]\nid = \"bad-one\"\nreason = \"userunknown\"\nliterals = [\"x\"]\n"
+                                                 "patterns = ['(unclosed']\nexamples = [\"x\"]\n"}};
+  try {
+    detail::rule_set::load(bad);
+    FAIL("expected a rule_error");
+  } catch (const rule_error& e) {
+    const std::string what = e.what();
+    CHECK(what.find("broken.toml") != std::string::npos);
+    CHECK(what.find("bad-one") != std::string::npos);
+    CHECK(what.find("offset") != std::string::npos);
+  }
+  CHECK_THROWS_AS(detail::rule_set::load({{"syntax.toml", "[[rule]\nid="}}), rule_error);
+  CHECK_THROWS_WITH(detail::rule_set::load({{"r.toml", "[[rule]]\nid = \"a\"\nreason = \"nonsense\"\n"}}),
+                    Catch::Contains("unknown reason"));
+}
+
+TEST_CASE("rules DIR: a custom rule directory replaces the built-in rules") {
+  const auto dir = std::filesystem::temp_directory_path() / "bouncekit_custom_rules_test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "custom.toml") << "[[rule]]\nid = \"custom-frobnicated\"\nreason = \"mailboxfull\"\n"
+                                        "literals = [\"frobnicated\"]\npatterns = ['mailbox\\s+frobnicated']\n"
+                                        "examples = [\"550 mailbox frobnicated\"]\n";
+  const classifier c = classifier::from_directory(dir);
+  CHECK(c.rule_count() == 1);
+  const auto result = c.classify(test::make_dsn("bob@example.org", "failed", "5.0.0", "550 mailbox frobnicated"));
+  REQUIRE(result.recipients.size() == 1);
+  CHECK(result.recipients[0].rule == "custom-frobnicated");
+  CHECK(result.recipients[0].reason == "mailboxfull");
+  std::filesystem::remove_all(dir);
+}
