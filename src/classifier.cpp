@@ -87,7 +87,7 @@ classification engine::classify(std::string_view raw) const {
   result.warnings = message.warnings;
   const message_view view(message);
   report rep;
-  if (!read_arf(view, rep)) {
+  if (!read_arf(view, rep) && !read_ses_json(view, rep)) {
     if (read_dsn(view, rep)) {
       report text;
       if (read_text_bounce(view, text)) {

@@ -21,7 +21,10 @@ content_type parse_content_type(std::string_view value) {
   const std::size_t slash = media.find('/');
   if (slash != std::string_view::npos) {
     ct.type = ascii_lower(trim(media.substr(0, slash)));
-    ct.subtype = ascii_lower(trim(media.substr(slash + 1)));
+    std::string_view sub = trim(media.substr(slash + 1));
+    // "text/plain charset=x" (a missing ';') still means text/plain
+    if (const auto space = sub.find_first_of(" \t\r\n"); space != std::string_view::npos) sub = sub.substr(0, space);
+    ct.subtype = ascii_lower(sub);
   } else {
     ct.type = ascii_lower(media);
   }

@@ -43,6 +43,9 @@ bool read_arf(const message_view& view, report& out) {
     }
   }
   if (!fields && view.report_type == "feedback-report") fields = &inline_fields;
+  // Microsoft's JMRP loop forwards the complained-about message with the recipient in its own header
+  const bool jmrp = !fields && find_field(view.returned_headers, "X-HmXmrOriginalRecipient");
+  if (jmrp) fields = &inline_fields;
   if (!fields) {
     // Feedback-Type fields sent in the text (some providers' loops)
     const std::size_t at = ifind(view.text, "Feedback-Type:");
@@ -59,17 +62,15 @@ bool read_arf(const message_view& view, report& out) {
     if (iequals(f.name, "Original-Rcpt-To") || iequals(f.name, "Removal-Recipient"))
       for (auto& a : find_addresses(decode_encoded_words(f.value)))
         addresses.push_back(std::move(a));
-  if (addresses.empty()) {
+  if (addresses.empty() && !jmrp) {
     for (std::string_view name : {"To", "Delivered-To", "X-Original-To"}) {
       if (const header_field* f = find_field(view.returned_headers, name)) addresses = find_addresses(decode_encoded_words(f->value));
       if (!addresses.empty()) break;
     }
   }
-  if (addresses.empty()) {
-    // Microsoft's JMRP names the recipient in its own header
-    const std::string hotmail = view.top().header("X-HmXmrOriginalRecipient");
-    addresses = find_addresses(hotmail);
-  }
+  if (addresses.empty())
+    if (const header_field* f = find_field(view.returned_headers, "X-HmXmrOriginalRecipient"))
+      addresses = find_addresses(f->value);
   for (std::string& a : addresses) {
     if (is_redacted(a)) continue;
     recipient_evidence r;

@@ -32,8 +32,9 @@ recipient_evidence read_recipient(const field_list& block) {
   std::string_view final_recipient = field_value(block, "Final-Recipient");
   if (final_recipient.empty()) final_recipient = field_value(block, "X-Actual-Recipient");
   const std::string_view original = field_value(block, "Original-Recipient");
-  r.address = normalise_address(decode_encoded_words(final_recipient));
-  if (!original.empty()) r.original_recipient = non_empty(normalise_address(decode_encoded_words(original)));
+  // RFC 3464 address fields are never RFC 2047-encoded: keep what the MTA wrote
+  r.address = normalise_address(final_recipient);
+  if (!original.empty()) r.original_recipient = non_empty(normalise_address(original));
   if (r.address.empty() && r.original_recipient) r.address = *r.original_recipient;
   r.action = ascii_lower(trim(field_value(block, "Action")));
   if (const auto space = r.action.find_first_of(" ("); space != std::string::npos) r.action.resize(space);

@@ -59,6 +59,7 @@ bool read_arf(const message_view& view, report& out);
 bool read_dsn(const message_view& view, report& out);
 bool read_auto_reply(const message_view& view, report& out);
 bool read_text_bounce(const message_view& view, report& out);
+bool read_ses_json(const message_view& view, report& out);
 
 // True for a message that looks like a bounce (null sender, MAILER-DAEMON, a bounce subject, a report).
 bool looks_like_bounce(const message_view& view);

@@ -232,17 +232,24 @@ bool read_text_bounce(const message_view& view, report& out) {
   const std::string_view section = error_section(view.text);
   const std::vector<std::string_view> lines = split_lines(section);
 
-  // Who is not the recipient: the bounce's own sender and addressee, the returned message's sender.
-  std::vector<std::string> excluded;
-  excluded.push_back(view.from_address);
-  for (auto& a : find_addresses(view.to)) excluded.push_back(a);
+  // Who is not the recipient: the bounce's own sender and addressee, the returned message's sender, and
+  // system mailboxes. A first pass leaves them all out; when it finds nobody, a second pass lets the
+  // addressee, the returned sender and system mailboxes back in (people do bounce mail sent to themselves,
+  // and postmaster@ can be the failed recipient), never the bounce's own sender.
+  std::vector<std::string> senders;
+  for (auto& a : find_addresses(view.to)) senders.push_back(a);
   if (const header_field* f = find_field(view.returned_headers, "From"))
-    for (auto& a : find_addresses(f->value)) excluded.push_back(a);
+    for (auto& a : find_addresses(f->value)) senders.push_back(a);
   if (const header_field* f = find_field(view.returned_headers, "Return-Path"))
-    for (auto& a : find_addresses(f->value)) excluded.push_back(a);
+    for (auto& a : find_addresses(f->value)) senders.push_back(a);
+  auto listed = [](const std::vector<std::string>& list, const std::string& a) {
+    return std::any_of(list.begin(), list.end(), [&](const std::string& e) { return iequals(e, a); });
+  };
+  bool strict = true;
   auto is_excluded = [&](const std::string& a) {
-    if (is_system_address(a)) return true;
-    return std::any_of(excluded.begin(), excluded.end(), [&](const std::string& e) { return iequals(e, a); });
+    if (iequals(a, view.from_address)) return true;
+    if (!strict) return false;
+    return is_system_address(a) || listed(senders, a);
   };
 
   // Known recipients from headers MTAs add for the purpose.
@@ -251,15 +258,22 @@ bool read_text_bounce(const message_view& view, report& out) {
     for (auto& a : find_addresses(view.top().header(name))) declared.push_back(a);
 
   std::vector<located_address> found;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (ifind(lines[i], "mail from") != std::string_view::npos || istarts_with(trim(lines[i]), "from:")) continue;
-    for (auto& a : find_addresses(lines[i])) {
-      if (is_excluded(a)) continue;
-      if (std::any_of(found.begin(), found.end(), [&](const located_address& f) { return iequals(f.address, a); }))
+  for (int pass = 0; pass < 2 && found.empty(); ++pass) {
+    strict = pass == 0;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      const std::string_view line = trim(lines[i]);
+      if (ifind(line, "mail from") != std::string_view::npos || istarts_with(line, "from:") ||
+          istarts_with(line, "reply-to:") || istarts_with(line, "sender:") || istarts_with(line, "return-path:"))
         continue;
-      found.push_back({a, i});
+      for (auto& a : find_addresses(line)) {
+        if (is_excluded(a)) continue;
+        if (std::any_of(found.begin(), found.end(), [&](const located_address& f) { return iequals(f.address, a); }))
+          continue;
+        found.push_back({a, i});
+      }
     }
   }
+  strict = true;
   if (!declared.empty()) {
     std::vector<located_address> kept;
     for (const std::string& d : declared) {
