@@ -35,17 +35,19 @@ recipient_evidence read_recipient(const field_list& block) {
   // RFC 3464 address fields are never RFC 2047-encoded: keep what the MTA wrote
   r.address = normalise_address(final_recipient);
   if (!original.empty()) r.original_recipient = non_empty(normalise_address(original));
-  if (r.address.empty() && r.original_recipient) r.address = *r.original_recipient;
+  // an empty or source-routed ("@relay:user@host") final address: the original one is what was sent
+  const std::string written = strip_type(final_recipient);
+  const bool unusable = r.address.empty() || written.rfind("@", 0) == 0 || written.rfind("<@", 0) == 0;
+  if (unusable && r.original_recipient) r.address = *r.original_recipient;
   r.action = ascii_lower(trim(field_value(block, "Action")));
   if (const auto space = r.action.find_first_of(" ("); space != std::string::npos) r.action.resize(space);
   const std::string diagnostic = strip_diagnostic_type(field_value(block, "Diagnostic-Code"));
   r.diagnostic = non_empty(sanitize_utf8(diagnostic));
-  std::string status = find_status_code(field_value(block, "Status"));
-  const std::string from_text = find_status_code(diagnostic);
-  // a generic x.0.0 in the Status field loses to the specific code the server gave in its own words
-  if (!from_text.empty() && (status.empty() || (status.size() >= 5 && status.substr(1) == ".0.0" &&
-                                                from_text[0] == status[0])))
-    status = from_text;
+  // The code in the server's own words is more specific than the Status field (which reporting MTAs often
+  // fill with a generic or a different code); when the words quote several, the last is the innermost.
+  const bool failure = r.action == "failed" || r.action == "delayed";
+  std::string status = find_last_status_code(diagnostic, failure);
+  if (status.empty()) status = find_status_code(field_value(block, "Status"));
   r.status = non_empty(status);
   r.reply_code = non_empty(find_reply_code(diagnostic));
   r.remote_mta = non_empty(ascii_lower(strip_type(field_value(block, "Remote-MTA"))));
@@ -70,12 +72,22 @@ void read_blocks(std::string_view body, report& out) {
 bool read_dsn(const message_view& view, report& out) {
   const auto& parts = view.message.parts;
   bool found = false;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    const mime_part& p = parts[i];
-    if (p.type != "message" || (p.subtype != "delivery-status" && p.subtype != "global-delivery-status")) continue;
-    if (view.inside_returned_message(i)) continue;
-    found = true;
-    read_blocks(p.body, out);
+  // Reports of our own message first; a report inside a returned message (a bounce of a bounce) only when
+  // there is no other.
+  for (const bool nested : {false, true}) {
+    for (std::size_t i = 0; i < parts.size() && !found; ++i) {
+      const mime_part& p = parts[i];
+      if (p.type != "message" || (p.subtype != "delivery-status" && p.subtype != "global-delivery-status")) continue;
+      if (view.inside_returned_message(i) != nested) continue;
+      for (std::size_t j = i; j < parts.size(); ++j) {
+        const mime_part& q = parts[j];
+        if (q.type == "message" && (q.subtype == "delivery-status" || q.subtype == "global-delivery-status") &&
+            view.inside_returned_message(j) == nested)
+          read_blocks(q.body, out);
+      }
+      found = true;
+    }
+    if (found) break;
   }
   if (!found) {
     // DSN fields sent as plain text: a block of Final-Recipient/Action/Status lines in the notification

@@ -22,7 +22,8 @@ struct recipient_evidence {
   std::optional<std::string> remote_mta;
   std::optional<std::string> smtp_command;
   std::optional<std::string> feedback_type;
-  std::string extra_text;  // more of the MTA's words about this recipient, for the rules when the diagnostic is thin
+  std::string extra_text;    // more of the MTA's words about this recipient, for the rules when the diagnostic is thin
+  std::string context_text;  // the whole error section of a text bounce: the last resort for the rules
 };
 
 struct report {

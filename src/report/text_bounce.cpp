@@ -140,6 +140,17 @@ std::string_view error_section(std::string_view text) {
   std::size_t end = text.size();
   std::size_t pos = 0;
   int line_no = 0;
+  // a forwarded bounce starts with the headers of the bounce itself: they are not the returned message
+  {
+    std::size_t p = pos;
+    while (p < text.size() && text[p] == '\n') ++p;
+    const std::size_t first_end = text.find('\n', p);
+    if (looks_like_field(text.substr(p, first_end == std::string_view::npos ? text.npos : first_end - p))) {
+      read_field_block(text, p, true);
+      pos = p;
+      line_no = 2;
+    }
+  }
   while (pos < text.size()) {
     std::size_t nl = text.find('\n', pos);
     if (nl == std::string_view::npos) nl = text.size();
@@ -164,15 +175,27 @@ std::string_view error_section(std::string_view text) {
   return text.substr(0, end);
 }
 
-bool says_delayed(std::string_view text) {
+// A delay warning says the sending MTA will go on trying; a final report says it gave up. Only the MTA's own
+// statements count here (a server's "temporarily deferred" is the reason, not the MTA's plan).
+bool says_delayed(std::string_view subject, std::string_view text) {
+  static constexpr std::string_view final_cues[] = {
+      "permanent error", "given up", "giving up", "not going to try again", "could not be delivered",
+      "delivery has failed", "failed permanently", "undeliverable", "has been removed from the queue",
+  };
+  for (std::string_view cue : final_cues)
+    if (icontains(text, cue)) return false;
   static constexpr std::string_view cues[] = {
-      "will continue trying",      "will keep trying",           "still trying",         "has been delayed",
-      "delivery attempts will continue", "not yet been delivered", "message still undelivered",
-      "will be retried",           "will retry",                 "warning: message",     "delayed mail",
-      "delivery delayed",          "retry time not reached",     "temporarily deferred", "still being retried",
+      "will continue trying",        "will keep trying",        "still trying",
+      "delivery attempts will continue", "has not yet been delivered", "message still undelivered",
+      "will be retried",             "this is a warning message only", "will try again",
+      "will retry",                  "no action is required on your part", "is delayed for more than",
   };
   for (std::string_view cue : cues)
     if (icontains(text, cue)) return true;
+  static constexpr std::string_view subject_cues[] = {"delayed", "(delay)", "delay notification", "warning:",
+                                                      "warning--could not", "still being retried"};
+  for (std::string_view cue : subject_cues)
+    if (icontains(subject, cue)) return true;
   return false;
 }
 
@@ -193,6 +216,29 @@ std::string join_reply_lines(const std::vector<std::string_view>& lines) {
     out.append(line);
   }
   return collapse_whitespace(out);
+}
+
+// A bounce forwarded by a person arrives quoted ("> " before every line): read it as the MTA wrote it.
+std::string strip_quote_marks(std::string_view text) {
+  const std::vector<std::string_view> lines = split_lines(text);
+  std::size_t quoted = 0, nonempty = 0;
+  for (std::string_view l : lines) {
+    if (trim(l).empty()) continue;
+    ++nonempty;
+    if (l.front() == '>') ++quoted;
+  }
+  if (nonempty == 0 || quoted * 2 < nonempty) return std::string(text);
+  std::string out;
+  out.reserve(text.size());
+  for (std::string_view l : lines) {
+    if (!l.empty() && l.front() == '>') {
+      l.remove_prefix(1);
+      if (!l.empty() && l.front() == ' ') l.remove_prefix(1);
+    }
+    out.append(l);
+    out += '\n';
+  }
+  return out;
 }
 
 struct located_address {
@@ -229,7 +275,8 @@ bool looks_like_bounce(const message_view& view) {
 
 bool read_text_bounce(const message_view& view, report& out) {
   if (!looks_like_bounce(view)) return false;
-  const std::string_view section = error_section(view.text);
+  const std::string unquoted = strip_quote_marks(view.text);
+  const std::string_view section = error_section(unquoted);
   const std::vector<std::string_view> lines = split_lines(section);
 
   // Who is not the recipient: the bounce's own sender and addressee, the returned message's sender, and
@@ -263,7 +310,9 @@ bool read_text_bounce(const message_view& view, report& out) {
     for (std::size_t i = 0; i < lines.size(); ++i) {
       const std::string_view line = trim(lines[i]);
       if (ifind(line, "mail from") != std::string_view::npos || istarts_with(line, "from:") ||
-          istarts_with(line, "reply-to:") || istarts_with(line, "sender:") || istarts_with(line, "return-path:"))
+          istarts_with(line, "reply-to:") || istarts_with(line, "sender:") || istarts_with(line, "return-path:") ||
+          istarts_with(line, "message-id:") || istarts_with(line, "in-reply-to:") || istarts_with(line, "references:") ||
+          istarts_with(line, "received:") || istarts_with(line, "envelope-from"))
         continue;
       for (auto& a : find_addresses(line)) {
         if (is_excluded(a)) continue;
@@ -274,14 +323,20 @@ bool read_text_bounce(const message_view& view, report& out) {
     }
   }
   strict = true;
+  // X-Failed-Recipients names the failed addresses. When the text names a different address for the same
+  // mailbox (a rewritten domain), the text is what the MTA actually tried.
   if (!declared.empty()) {
     std::vector<located_address> kept;
-    for (const std::string& d : declared) {
-      auto it = std::find_if(found.begin(), found.end(), [&](const located_address& f) { return iequals(f.address, d); });
-      kept.push_back(it != found.end() ? *it : located_address{d, 0});
+    for (const located_address& f : found) {
+      const std::string_view local = std::string_view(f.address).substr(0, f.address.find('@'));
+      const bool same_mailbox = std::any_of(declared.begin(), declared.end(), [&](const std::string& d) {
+        return iequals(std::string_view(d).substr(0, d.find('@')), local);
+      });
+      if (same_mailbox) kept.push_back(f);
     }
+    if (kept.empty())
+      for (const std::string& d : declared) kept.push_back({d, lines.size()});
     found = std::move(kept);
-    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
   }
   std::string fallback_address;
   if (found.empty()) {
@@ -309,8 +364,7 @@ bool read_text_bounce(const message_view& view, report& out) {
 
   out.type = message_type::bounce;
   out.format = detect_format(view);
-  const bool delayed = says_delayed(section) || icontains(view.subject, "delay") ||
-                       icontains(view.subject, "warning");
+  const bool delayed = says_delayed(view.subject, section);
   for (std::size_t k = 0; k < found.size(); ++k) {
     recipient_evidence r;
     r.address = found[k].address;
@@ -360,6 +414,7 @@ bool read_text_bounce(const message_view& view, report& out) {
     const std::string host = find_remote_host(block_text);
     if (!host.empty()) r.remote_mta = host;
     r.extra_text = sanitize_utf8(block_text);
+    r.context_text = sanitize_utf8(collapse_whitespace(section.substr(0, 8000)));
     out.recipients.push_back(std::move(r));
   }
   return true;

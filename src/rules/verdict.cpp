@@ -70,8 +70,9 @@ recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, con
   }
 
   const std::string status = e.status.value_or(std::string());
+  // a 2.x.x code quoted inside a failure's transcript does not make it a delivery: the action decides
   const bool delivered = e.action == "delivered" || e.action == "relayed" || e.action == "expanded" ||
-                         (!status.empty() && status[0] == '2');
+                         (e.action.empty() && !status.empty() && status[0] == '2');
   const bool delayed = e.action == "delayed";
   if (delivered) {
     v.reason = "delivered";
@@ -82,6 +83,7 @@ recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, con
     if (e.diagnostic) v.matches = rules.match(*e.diagnostic, status);
     if (v.matches.empty() && !e.extra_text.empty() && e.extra_text != e.diagnostic.value_or(""))
       v.matches = rules.match(e.extra_text, status);
+    if (v.matches.empty() && !e.context_text.empty()) v.matches = rules.match(e.context_text, status);
     const std::string by_status = rules.reason_for_status(status);
     if (!v.matches.empty() &&
         !(v.matches.front().priority < weak_rule_priority && !by_status.empty() && !is_generic_status(status))) {
@@ -98,6 +100,10 @@ recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, con
       v.decided_by = v.matches.empty()
                          ? fmt::format("no text rule matched; status {} decides", status)
                          : fmt::format("the only text rule that matched is weak; status {} decides", status);
+    } else if (delayed) {
+      v.reason = "expired";  // a delay warning that names no cause: the message is ageing in the queue
+      v.rule = "none";
+      v.decided_by = "a delay warning that names no cause";
     } else {
       v.reason = "undefined";
       v.rule = "none";

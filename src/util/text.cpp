@@ -101,6 +101,13 @@ std::string address_at(std::string_view s, std::size_t at, std::size_t* end_out)
   if (end_out) *end_out = e;
   std::string_view local = s.substr(b, at - b);
   std::string_view domain = s.substr(at + 1, e - at - 1);
+  // an ASCII domain ends at the first non-ASCII byte ("example.jp，" in Chinese or Arabic text)
+  if (!domain.empty() && static_cast<unsigned char>(domain.front()) < 0x80)
+    for (std::size_t k = 0; k < domain.size(); ++k)
+      if (static_cast<unsigned char>(domain[k]) >= 0x80) {
+        domain = domain.substr(0, k);
+        break;
+      }
   while (!local.empty() && (local.front() == '.' || local.front() == '\'' || local.front() == '=' ||
                             local.front() == '/' || local.front() == '{'))
     local.remove_prefix(1);
@@ -179,6 +186,19 @@ std::string find_status_code(std::string_view s) {
     return std::string(s.substr(i, j - i));
   }
   return {};
+}
+
+std::string find_last_status_code(std::string_view s, bool failures_only) {
+  std::string last;
+  for (std::size_t from = 0; from < s.size();) {
+    std::string code = find_status_code(s.substr(from));
+    if (code.empty()) break;
+    const std::size_t at = s.find(code, from);
+    from = at + code.size();
+    if (failures_only && code[0] == '2') continue;  // a "250 2.1.5 Ok" earlier in a transcript
+    last = std::move(code);
+  }
+  return last;
 }
 
 std::string find_reply_code(std::string_view s) {

@@ -42,6 +42,10 @@ std::vector<std::string> find_addresses(std::string_view s);
 // An RFC 3463 enhanced status code ("5.1.1") found in `s`, or empty. Accepts 2/4/5 classes only.
 std::string find_status_code(std::string_view s);
 
+// The last enhanced status code in `s` (servers quote the inner, more specific one last), or empty.
+// With failures_only, 2.x.x codes are skipped.
+std::string find_last_status_code(std::string_view s, bool failures_only = false);
+
 // A three-digit SMTP reply code at the start of `s` or after a "said:"/"<<<"-style lead, or empty.
 std::string find_reply_code(std::string_view s);
 
