@@ -153,6 +153,26 @@ void flatten(mimetic::MimeEntity& root, parsed_message& out, const limits& limit
   }
 }
 
+// Some mailers break a Content-Type line before "boundary=" without indenting the continuation; the
+// parameter would be lost, and the whole multipart with it. Indent such lines.
+void repair_unindented_parameters(std::string& text) {
+  if (text.find(";\n") == std::string::npos) return;
+  std::string out;
+  out.reserve(text.size() + 16);
+  std::size_t from = 0;
+  for (std::size_t pos = text.find(";\n"); pos != std::string::npos; pos = text.find(";\n", pos + 2)) {
+    const std::string_view next = std::string_view(text).substr(pos + 2);
+    if (istarts_with(next, "boundary=") || istarts_with(next, "charset=")) {
+      out.append(text, from, pos + 2 - from);
+      out += '\t';
+      from = pos + 2;
+    }
+  }
+  if (from == 0) return;
+  out.append(text, from, std::string::npos);
+  text = std::move(out);
+}
+
 }  // namespace
 
 parsed_message parse_message(std::string_view raw, const limits& limits) {
@@ -162,6 +182,7 @@ parsed_message parse_message(std::string_view raw, const limits& limits) {
     raw = raw.substr(0, limits.max_message_bytes);
   }
   out.normalised = normalise_line_endings(raw);
+  repair_unindented_parameters(out.normalised);
   const prescan s = scan(out.normalised);
   const std::size_t container_limit = limits.max_mime_depth * 8;
   if (s.containers > container_limit) {

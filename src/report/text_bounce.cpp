@@ -92,7 +92,6 @@ constexpr std::string_view returned_markers[] = {
     "original message headers",
     "message headers follow",
     "headers of the original message",
-    "the original message was received",
     "unsent message below",
     "returned message",
     "------ original message",
@@ -164,8 +163,7 @@ std::string_view error_section(std::string_view text) {
         }
       }
       // a header block of the returned message
-      if (end == text.size() && (istarts_with(line, "Received: ") || istarts_with(line, "Return-Path: ") ||
-                                 istarts_with(line, "Message-ID: ") || istarts_with(line, "Return-path: "))) {
+      if (end == text.size() && (istarts_with(line, "Received: ") || istarts_with(line, "Return-Path: "))) {
         end = pos;
       }
     }
@@ -250,7 +248,7 @@ struct located_address {
 
 bool looks_like_bounce(const message_view& view) {
   const std::string from = ascii_lower(view.from);
-  static constexpr std::string_view sender_cues[] = {"mailer-daemon", "postmaster", "mail delivery", "mail-daemon",
+  static constexpr std::string_view sender_cues[] = {"mailer-daemon", "postmaster", "post_master", "mail delivery", "mail-daemon",
                                                      "mail administrator", "mail delivery subsystem", "maildelivery"};
   for (std::string_view cue : sender_cues)
     if (from.find(cue) != std::string::npos) return true;
@@ -270,7 +268,19 @@ bool looks_like_bounce(const message_view& view) {
     if (icontains(view.subject, cue)) return true;
   const std::string return_path = std::string(trim(field_value(view.top().headers, "Return-Path")));
   if (return_path == "<>" && !icontains(view.top().header("Auto-Submitted"), "auto-replied")) return true;
-  return false;
+  // A report in the body: an MTA's phrase together with an SMTP reply or status code near the top.
+  static constexpr std::string_view body_cues[] = {
+      "error message below",        "could not be delivered to",   "delivery to the following recipient",
+      "the following addresses had", "wasn't able to deliver",     "was not able to deliver",
+      "could not deliver",          "delivery has failed",         "did not reach the following",
+      "message not delivered",      "invalid user address",        "recipient address rejected",
+      "your message cannot be delivered", "permanent fatal errors", "this is a permanent error",
+  };
+  const std::string_view head = std::string_view(view.text).substr(0, 4096);
+  bool cue = false;
+  for (std::string_view c : body_cues)
+    if (icontains(head, c)) cue = true;
+  return cue && (!find_reply_code(head).empty() || !find_status_code(head).empty());
 }
 
 bool read_text_bounce(const message_view& view, report& out) {

@@ -1,5 +1,6 @@
 #include "rules/rule_set.hpp"
 
+#include "mime/decode.hpp"
 #include "rules/taxonomy.hpp"
 #include "util/text.hpp"
 
@@ -18,8 +19,10 @@ namespace bouncekit::detail {
 
 namespace {
 
-// UCP: \b, \w and \s follow Unicode, so rules in German, Russian or Japanese behave as their authors expect
-constexpr std::uint32_t compile_options = PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF;
+// UCP: \b, \w and \s follow Unicode, so rules in German, Russian or Japanese behave as their authors expect.
+// No PCRE2_MATCH_INVALID_UTF: with JIT it makes \S, \W and \D fail on non-ASCII characters (PCRE2 10.42);
+// subjects are made valid UTF-8 before matching instead.
+constexpr std::uint32_t compile_options = PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP;
 constexpr std::uint32_t match_limit = 200000;  // no rule may run away on a crafted diagnostic
 constexpr std::uint32_t depth_limit = 2000;
 
@@ -212,9 +215,12 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
   return set;
 }
 
-std::vector<rule_match> rule_set::match(std::string_view text, std::string_view status, bool use_prefilter) const {
+std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_view status, bool use_prefilter) const {
   std::vector<rule_match> out;
-  if (text.empty() || info_.empty()) return out;
+  if (raw_text.empty() || info_.empty()) return out;
+  std::string repaired;
+  if (!is_valid_utf8(raw_text)) repaired = sanitize_utf8(raw_text);
+  const std::string_view text = repaired.empty() ? raw_text : std::string_view(repaired);
   std::vector<std::uint32_t> candidates;
   if (use_prefilter) {
     const std::string lowered = ascii_lower(text);
@@ -244,8 +250,9 @@ std::vector<rule_match> rule_set::match(std::string_view text, std::string_view 
 }
 
 bool rule_set::pattern_matches(std::size_t index, std::string_view text) const {
+  const std::string valid = sanitize_utf8(text);
   for (const auto& p : compiled_.at(index)->patterns)
-    if (run(p.get(), text)) return true;
+    if (run(p.get(), valid)) return true;
   return false;
 }
 

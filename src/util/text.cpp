@@ -108,7 +108,9 @@ std::string address_at(std::string_view s, std::size_t at, std::size_t* end_out)
         domain = domain.substr(0, k);
         break;
       }
-  while (!local.empty() && (local.front() == '.' || local.front() == '\'' || local.front() == '=' ||
+  // leading punctuation is the text around the address, except an RFC 2047 word ("=?utf-8?b?...?=@")
+  while (!local.empty() && (local.front() == '.' || local.front() == '\'' ||
+                            (local.front() == '=' && (local.size() < 2 || local[1] != '?')) ||
                             local.front() == '/' || local.front() == '{'))
     local.remove_prefix(1);
   while (!domain.empty() && (domain.back() == '.' || domain.back() == '-' || domain.back() == ':' ||
