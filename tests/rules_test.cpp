@@ -89,7 +89,11 @@ TEST_CASE("precedence: with no text rule the status decides, with neither the ve
   const auto none = verdict_for("failed", "", "599 zzq frobnication");
   CHECK(none.rule == "none");
   CHECK(none.category == category::other);
-  CHECK(none.reason == "undefined");
+  CHECK(none.reason == "onhold");  // the server said something, but nothing that names a cause
+  const auto nothing = verdict_for("failed", "", "");
+  CHECK(nothing.rule == "none");
+  CHECK(nothing.category == category::other);
+  CHECK(nothing.reason == "undefined");
 }
 
 TEST_CASE("delivered reports are success") {

@@ -90,8 +90,12 @@ std::optional<category> category_for(std::string_view reason, std::string_view s
   }
   if (reason == "systemerror")
     return has_status && subject == 4 && (detail == 3 || detail == 4 || detail == 6) ? routing_errors : bad_configuration;
-  // a failing mailer program is the receiving system's configuration (SPEC 3.1: "its mailer program failed")
-  if (reason == "mailererror") return bad_configuration;
+  // a failing mailer program is the receiving system's configuration (SPEC 3.1: "its mailer program failed"),
+  // unless its status says more (a local delivery agent answering "no such user" with 5.1.1)
+  if (reason == "mailererror") {
+    const auto by_status = category_for_status(status);
+    return by_status && *by_status != success ? *by_status : bad_configuration;
+  }
   if (reason == "filtered") {
     const auto by_status = category_for_status(status);
     if (by_status == bad_mailbox || by_status == inactive_mailbox) return by_status;

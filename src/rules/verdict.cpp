@@ -72,6 +72,7 @@ recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, con
   const std::string status = e.status.value_or(std::string());
   // a 2.x.x code quoted inside a failure's transcript does not make it a delivery: the action decides
   const bool delivered = e.action == "delivered" || e.action == "relayed" || e.action == "expanded" ||
+                         e.action == "deliverable" ||
                          (e.action.empty() && !status.empty() && status[0] == '2');
   const bool delayed = e.action == "delayed";
   if (delivered) {
@@ -104,10 +105,14 @@ recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, con
       v.reason = "expired";  // a delay warning that names no cause: the message is ageing in the queue
       v.rule = "none";
       v.decided_by = "a delay warning that names no cause";
+    } else if (!status.empty() || e.diagnostic) {
+      v.reason = "onhold";  // the server said something, but nothing that tells the cause
+      v.rule = "none";
+      v.decided_by = "no text rule matched and the status code names no cause";
     } else {
       v.reason = "undefined";
       v.rule = "none";
-      v.decided_by = "no text rule matched and there is no usable status code";
+      v.decided_by = "no text rule matched and there is no status code";
     }
   }
   if (!v.status && v.reason != "undefined") {
