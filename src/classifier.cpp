@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
 
 namespace bouncekit {
 
@@ -45,12 +47,24 @@ std::vector<rule_source> directory_rule_sources(const std::filesystem::path& dir
 
 namespace {
 
-// Fills empty DSN fields from what the MTA's text says about the same recipient.
+// Fills empty DSN fields from what the MTA's text says about the same recipient. Indexed by lower-cased
+// address, so a report listing 100,000 recipients stays linear (a nested loop took a minute).
 void enrich_from_text(report& dsn, const report& text) {
+  std::unordered_map<std::string, std::size_t> first_by_address;  // lower-cased address -> first text record
+  first_by_address.reserve(text.recipients.size());
+  for (std::size_t i = 0; i < text.recipients.size(); ++i)
+    first_by_address.emplace(ascii_lower(text.recipients[i].address), i);
+  auto lookup = [&](std::string_view address) {
+    const auto it = first_by_address.find(ascii_lower(address));
+    return it == first_by_address.end() ? text.recipients.size() : it->second;
+  };
   for (recipient_evidence& r : dsn.recipients) {
-    for (const recipient_evidence& t : text.recipients) {
-      if (!iequals(t.address, r.address) && !(r.original_recipient && iequals(t.address, *r.original_recipient)))
-        continue;
+    // the earliest text record naming either the final or the original recipient
+    std::size_t index = lookup(r.address);
+    if (r.original_recipient) index = std::min(index, lookup(*r.original_recipient));
+    if (index == text.recipients.size()) continue;
+    {
+      const recipient_evidence& t = text.recipients[index];
       if (!r.diagnostic && t.diagnostic) r.diagnostic = t.diagnostic;
       if (!r.reply_code && t.reply_code) r.reply_code = t.reply_code;
       if (!r.smtp_command && t.smtp_command) r.smtp_command = t.smtp_command;
@@ -64,15 +78,19 @@ void enrich_from_text(report& dsn, const report& text) {
   }
 }
 
-// One record per address: later blocks for the same address fill what earlier ones left empty.
+// One record per address: later blocks for the same address fill what earlier ones left empty. Linear (a
+// hash index by lower-cased address): a crafted report may list 100,000 recipients.
 void merge_duplicates(std::vector<recipient_evidence>& recipients) {
   std::vector<recipient_evidence> out;
+  std::unordered_map<std::string, std::size_t> index_of;  // lower-cased address -> index in out
+  index_of.reserve(recipients.size());
   for (recipient_evidence& r : recipients) {
-    auto it = std::find_if(out.begin(), out.end(), [&](const recipient_evidence& o) { return iequals(o.address, r.address); });
-    if (it == out.end()) {
+    const auto [slot, inserted] = index_of.emplace(ascii_lower(r.address), out.size());
+    if (inserted) {
       out.push_back(std::move(r));
       continue;
     }
+    recipient_evidence* const it = &out[slot->second];
     if (!it->diagnostic) it->diagnostic = r.diagnostic;
     if (!it->status) it->status = r.status;
     if (!it->reply_code) it->reply_code = r.reply_code;

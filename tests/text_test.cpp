@@ -34,3 +34,15 @@ TEST_CASE("SMTP command, remote host and diagnostic type") {
   CHECK(strip_diagnostic_type("smtp; 550 5.1.1\n   user unknown") == "550 5.1.1 user unknown");
   CHECK(strip_diagnostic_type("X-Unix; 127") == "127");
 }
+
+TEST_CASE("case-insensitive search") {
+  CHECK(ifind("Hello World", "world") == 6);
+  CHECK(ifind("aaa", "AAAA") == std::string_view::npos);
+  CHECK(ifind("xXy", "xy") == 1);
+  CHECK(ifind("abc", "c", 2) == 2);
+  CHECK(ifind("abc", "c", 3) == std::string_view::npos);
+  CHECK(ifind("eeeeeeeeeeE!", "e!") == 10);
+  CHECK(ifind("", "a") == std::string_view::npos);
+  CHECK(ifind("a", "") == 0);
+  CHECK(icontains("Delivery Status Notification (Failure)", "notification (failure)"));
+}

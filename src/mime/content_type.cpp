@@ -3,6 +3,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace bouncekit::detail {
 
@@ -100,7 +101,11 @@ std::string normalise_line_endings(std::string_view raw) {
   for (std::size_t i = 0; i < raw.size(); ++i) {
     const char c = raw[i];
     if (c != '\r') {
-      out += c;
+      // copy the run up to the next CR in one go
+      const void* cr = std::memchr(raw.data() + i, '\r', raw.size() - i);
+      const std::size_t stop = cr ? static_cast<std::size_t>(static_cast<const char*>(cr) - raw.data()) : raw.size();
+      out.append(raw.substr(i, stop - i));
+      i = stop - 1;
       continue;
     }
     std::size_t run = 1;

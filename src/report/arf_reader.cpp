@@ -48,7 +48,7 @@ bool read_arf(const message_view& view, report& out) {
   if (jmrp) fields = &inline_fields;
   if (!fields) {
     // Feedback-Type fields sent in the text (some providers' loops)
-    const std::size_t at = ifind(view.text, "Feedback-Type:");
+    const std::size_t at = view.text_lower.find("feedback-type:");
     if (at == std::string_view::npos || (at > 0 && view.text[at - 1] != '\n')) return false;
     std::size_t pos = at;
     inline_fields = read_field_block(view.text, pos, false);

@@ -117,8 +117,20 @@ bool is_system_address(std::string_view address) {
          a.rfind("abuse@", 0) == 0;
 }
 
-std::string detect_format(const message_view& view) {
-  for (const format_marker& m : format_markers) {
+// The format markers, lower-cased once.
+const std::vector<std::string>& lowered_markers() {
+  static const std::vector<std::string> lowered = [] {
+    std::vector<std::string> out;
+    for (const format_marker& m : format_markers) out.push_back(ascii_lower(m.marker));
+    return out;
+  }();
+  return lowered;
+}
+
+std::string detect_format(const message_view& view, std::string_view lower_text) {
+  const auto& lowered = lowered_markers();
+  for (std::size_t i = 0; i < format_markers.size(); ++i) {
+    const format_marker& m = format_markers[i];
     if (m.marker.substr(0, 7) == "header:") {
       std::string_view spec = m.marker.substr(7);
       const std::size_t colon = spec.find(':');
@@ -129,72 +141,64 @@ std::string detect_format(const message_view& view) {
       if (colon == std::string_view::npos && find_field(view.top().headers, name)) return std::string(m.format);
       continue;
     }
-    if (icontains(view.text, m.marker)) return std::string(m.format);
+    if (lower_text.find(lowered[i]) != std::string_view::npos) return std::string(m.format);
   }
   return "text";
 }
 
-// The part of the text before the returned message.
-std::string_view error_section(std::string_view text) {
-  std::size_t end = text.size();
-  std::size_t pos = 0;
-  int line_no = 0;
+// The part of the text before the returned message. `lower` is `text` ASCII-lower-cased (same offsets).
+std::string_view error_section(std::string_view text, std::string_view lower) {
+  std::size_t start = 0;  // markers count from the third line on (the first lines introduce the report)
   // a forwarded bounce starts with the headers of the bounce itself: they are not the returned message
-  {
-    std::size_t p = pos;
-    while (p < text.size() && text[p] == '\n') ++p;
-    const std::size_t first_end = text.find('\n', p);
-    if (looks_like_field(text.substr(p, first_end == std::string_view::npos ? text.npos : first_end - p))) {
-      read_field_block(text, p, true);
-      pos = p;
-      line_no = 2;
+  std::size_t p = 0;
+  while (p < text.size() && text[p] == '\n') ++p;
+  const std::size_t first_end = text.find('\n', p);
+  if (looks_like_field(text.substr(p, first_end == std::string_view::npos ? text.npos : first_end - p))) {
+    read_field_block(text, p, true);
+    start = p;
+  } else {
+    for (int line = 0; line < 2 && start != std::string_view::npos; ++line) {
+      start = text.find('\n', start);
+      if (start != std::string_view::npos) ++start;
     }
+    if (start == std::string_view::npos) return text;
   }
-  while (pos < text.size()) {
-    std::size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    const std::string_view line = text.substr(pos, nl - pos);
-    ++line_no;
-    if (line_no > 2) {
-      for (std::string_view marker : returned_markers) {
-        if (icontains(line, marker)) {
-          end = pos;
-          break;
-        }
-      }
-      // a header block of the returned message
-      if (end == text.size() && (istarts_with(line, "Received: ") || istarts_with(line, "Return-Path: "))) {
-        end = pos;
-      }
-    }
-    if (end != text.size()) break;
-    pos = nl + 1;
+  std::size_t end = text.size();
+  for (std::string_view marker : returned_markers) {
+    const std::size_t at = lower.find(marker, start);
+    if (at < end) end = at;
   }
-  return text.substr(0, end);
+  // a header block of the returned message, quoted inline
+  for (std::string_view field : {std::string_view("\nreceived: "), std::string_view("\nreturn-path: ")}) {
+    const std::size_t at = lower.find(field, start > 0 ? start - 1 : 0);
+    if (at != std::string_view::npos && at + 1 < end) end = at + 1;
+  }
+  if (end == text.size()) return text;
+  const std::size_t line_start = text.rfind('\n', end == 0 ? 0 : end - 1);
+  return text.substr(0, line_start == std::string_view::npos || line_start < start ? end : line_start + 1);
+}
+
+bool contains_any(std::string_view lower, std::initializer_list<std::string_view> cues) {
+  for (std::string_view cue : cues)
+    if (lower.find(cue) != std::string_view::npos) return true;
+  return false;
 }
 
 // A delay warning says the sending MTA will go on trying; a final report says it gave up. Only the MTA's own
 // statements count here (a server's "temporarily deferred" is the reason, not the MTA's plan).
-bool says_delayed(std::string_view subject, std::string_view text) {
-  static constexpr std::string_view final_cues[] = {
-      "permanent error", "given up", "giving up", "not going to try again", "could not be delivered",
-      "delivery has failed", "failed permanently", "undeliverable", "has been removed from the queue",
-  };
-  for (std::string_view cue : final_cues)
-    if (icontains(text, cue)) return false;
-  static constexpr std::string_view cues[] = {
-      "will continue trying",        "will keep trying",        "still trying",
-      "delivery attempts will continue", "has not yet been delivered", "message still undelivered",
-      "will be retried",             "this is a warning message only", "will try again",
-      "will retry",                  "no action is required on your part", "is delayed for more than",
-  };
-  for (std::string_view cue : cues)
-    if (icontains(text, cue)) return true;
-  static constexpr std::string_view subject_cues[] = {"delayed", "(delay)", "delay notification", "warning:",
-                                                      "warning--could not", "still being retried"};
-  for (std::string_view cue : subject_cues)
-    if (icontains(subject, cue)) return true;
-  return false;
+bool says_delayed(std::string_view subject, std::string_view lower) {
+  if (contains_any(lower, {"permanent error", "given up", "giving up", "not going to try again",
+                           "could not be delivered", "delivery has failed", "failed permanently", "undeliverable",
+                           "has been removed from the queue"}))
+    return false;
+  if (contains_any(lower, {"will continue trying", "will keep trying", "still trying", "delivery attempts will continue",
+                           "has not yet been delivered", "message still undelivered", "will be retried",
+                           "this is a warning message only", "will try again", "will retry",
+                           "no action is required on your part", "is delayed for more than"}))
+    return true;
+  const std::string subject_lower = ascii_lower(subject);
+  return contains_any(subject_lower, {"delayed", "(delay)", "delay notification", "warning:", "warning--could not",
+                                      "still being retried"});
 }
 
 // Joins a multi-line SMTP reply ("550-5.7.1 first", "550 5.7.1 second") into one line.
@@ -217,7 +221,8 @@ std::string join_reply_lines(const std::vector<std::string_view>& lines) {
 }
 
 // A bounce forwarded by a person arrives quoted ("> " before every line): read it as the MTA wrote it.
-std::string strip_quote_marks(std::string_view text) {
+// Returns false (and leaves `out` alone) when the text is not quoted.
+bool strip_quote_marks(std::string_view text, std::string& out) {
   const std::vector<std::string_view> lines = split_lines(text);
   std::size_t quoted = 0, nonempty = 0;
   for (std::string_view l : lines) {
@@ -225,8 +230,8 @@ std::string strip_quote_marks(std::string_view text) {
     ++nonempty;
     if (l.front() == '>') ++quoted;
   }
-  if (nonempty == 0 || quoted * 2 < nonempty) return std::string(text);
-  std::string out;
+  if (nonempty == 0 || quoted * 2 < nonempty) return false;
+  out.clear();
   out.reserve(text.size());
   for (std::string_view l : lines) {
     if (!l.empty() && l.front() == '>') {
@@ -236,7 +241,7 @@ std::string strip_quote_marks(std::string_view text) {
     out.append(l);
     out += '\n';
   }
-  return out;
+  return true;
 }
 
 struct located_address {
@@ -277,16 +282,22 @@ bool looks_like_bounce(const message_view& view) {
       "your message cannot be delivered", "permanent fatal errors", "this is a permanent error",
   };
   const std::string_view head = std::string_view(view.text).substr(0, 4096);
+  const std::string_view head_lower = std::string_view(view.text_lower).substr(0, 4096);
   bool cue = false;
   for (std::string_view c : body_cues)
-    if (icontains(head, c)) cue = true;
+    if (head_lower.find(c) != std::string_view::npos) cue = true;
   return cue && (!find_reply_code(head).empty() || !find_status_code(head).empty());
 }
 
 bool read_text_bounce(const message_view& view, report& out) {
   if (!looks_like_bounce(view)) return false;
-  const std::string unquoted = strip_quote_marks(view.text);
-  const std::string_view section = error_section(unquoted);
+  std::string unquoted, unquoted_lower;
+  const bool was_quoted = strip_quote_marks(view.text, unquoted);
+  if (was_quoted) unquoted_lower = ascii_lower(unquoted);
+  const std::string_view text = was_quoted ? std::string_view(unquoted) : std::string_view(view.text);
+  const std::string_view lower = was_quoted ? std::string_view(unquoted_lower) : std::string_view(view.text_lower);
+  const std::string_view section = error_section(text, lower);
+  const std::string_view section_lower = lower.substr(0, section.size());
   const std::vector<std::string_view> lines = split_lines(section);
 
   // Who is not the recipient: the bounce's own sender and addressee, the returned message's sender, and
@@ -373,8 +384,8 @@ bool read_text_bounce(const message_view& view, report& out) {
   }
 
   out.type = message_type::bounce;
-  out.format = detect_format(view);
-  const bool delayed = says_delayed(view.subject, section);
+  out.format = detect_format(view, lower);
+  const bool delayed = says_delayed(view.subject, section_lower);
   for (std::size_t k = 0; k < found.size(); ++k) {
     recipient_evidence r;
     r.address = found[k].address;

@@ -22,7 +22,7 @@ namespace {
 // UCP: \b, \w and \s follow Unicode, so rules in German, Russian or Japanese behave as their authors expect.
 // No PCRE2_MATCH_INVALID_UTF: with JIT it makes \S, \W and \D fail on non-ASCII characters (PCRE2 10.42);
 // subjects are made valid UTF-8 before matching instead.
-constexpr std::uint32_t compile_options = PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP;
+constexpr std::uint32_t compile_options = PCRE2_CASELESS | PCRE2_UTF;
 constexpr std::uint32_t match_limit = 200000;  // no rule may run away on a crafted diagnostic
 constexpr std::uint32_t depth_limit = 2000;
 

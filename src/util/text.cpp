@@ -1,6 +1,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace bouncekit::detail {
 
@@ -30,12 +31,25 @@ bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
 
 std::size_t ifind(std::string_view haystack, std::string_view needle, std::size_t from) noexcept {
   if (needle.empty()) return from <= haystack.size() ? from : std::string_view::npos;
-  if (haystack.size() < needle.size()) return std::string_view::npos;
-  const char first_lower = ascii_lower_char(needle[0]);
-  const char first_upper = ascii_upper_char(needle[0]);
-  for (std::size_t i = from; i + needle.size() <= haystack.size(); ++i) {
-    if (haystack[i] != first_lower && haystack[i] != first_upper) continue;
-    if (iequals(haystack.substr(i, needle.size()), needle)) return i;
+  if (haystack.size() < needle.size() || from > haystack.size() - needle.size()) return std::string_view::npos;
+  const char lower = ascii_lower_char(needle[0]);
+  const char upper = ascii_upper_char(needle[0]);
+  const std::string_view rest = needle.substr(1);
+  const char* const begin = haystack.data();
+  const char* const last = begin + (haystack.size() - needle.size());  // last possible start
+  // next occurrences of the first character in each case, each found by memchr (vectorised) and only
+  // searched again once passed, so the scan stays linear
+  auto next = [&](const char* from_ptr, char c) -> const char* {
+    if (from_ptr > last) return nullptr;
+    return static_cast<const char*>(std::memchr(from_ptr, c, static_cast<std::size_t>(last - from_ptr) + 1));
+  };
+  const char* a = next(begin + from, lower);
+  const char* b = lower == upper ? nullptr : next(begin + from, upper);
+  while (a || b) {
+    const char* hit = (!b || (a && a < b)) ? a : b;
+    if (iequals(std::string_view(hit + 1, rest.size()), rest)) return static_cast<std::size_t>(hit - begin);
+    if (hit == a) a = next(a + 1, lower);
+    else b = next(b + 1, upper);
   }
   return std::string_view::npos;
 }
