@@ -63,18 +63,15 @@ void enrich_from_text(report& dsn, const report& text) {
     std::size_t index = lookup(r.address);
     if (r.original_recipient) index = std::min(index, lookup(*r.original_recipient));
     if (index == text.recipients.size()) continue;
-    {
-      const recipient_evidence& t = text.recipients[index];
-      if (!r.diagnostic && t.diagnostic) r.diagnostic = t.diagnostic;
-      if (!r.reply_code && t.reply_code) r.reply_code = t.reply_code;
-      if (!r.smtp_command && t.smtp_command) r.smtp_command = t.smtp_command;
-      if (!r.remote_mta && t.remote_mta) r.remote_mta = t.remote_mta;
-      const bool generic = r.status && r.status->size() >= 5 && r.status->substr(1) == ".0.0";
-      if ((!r.status || generic) && t.status) r.status = t.status;
-      if (r.extra_text.empty()) r.extra_text = t.extra_text;
-      if (r.context_text.empty()) r.context_text = t.context_text;
-      break;
-    }
+    const recipient_evidence& t = text.recipients[index];
+    if (!r.diagnostic && t.diagnostic) r.diagnostic = t.diagnostic;
+    if (!r.reply_code && t.reply_code) r.reply_code = t.reply_code;
+    if (!r.smtp_command && t.smtp_command) r.smtp_command = t.smtp_command;
+    if (!r.remote_mta && t.remote_mta) r.remote_mta = t.remote_mta;
+    const bool generic = r.status && r.status->size() >= 5 && r.status->substr(1) == ".0.0";
+    if ((!r.status || generic) && t.status) r.status = t.status;
+    if (!t.extra_text.empty()) r.extra_text += (r.extra_text.empty() ? "" : " ") + t.extra_text;
+    if (r.context_text.empty()) r.context_text = t.context_text;
   }
 }
 
@@ -90,10 +87,10 @@ void merge_duplicates(std::vector<recipient_evidence>& recipients) {
       out.push_back(std::move(r));
       continue;
     }
-    recipient_evidence* const it = &out[slot->second];
-    if (!it->diagnostic) it->diagnostic = r.diagnostic;
-    if (!it->status) it->status = r.status;
-    if (!it->reply_code) it->reply_code = r.reply_code;
+    recipient_evidence& kept = out[slot->second];
+    if (!kept.diagnostic) kept.diagnostic = r.diagnostic;
+    if (!kept.status) kept.status = r.status;
+    if (!kept.reply_code) kept.reply_code = r.reply_code;
   }
   recipients = std::move(out);
 }

@@ -86,10 +86,10 @@ TEST_CASE("precedence: with no text rule the status decides, with neither the ve
   CHECK(by_status.rule == "status-code");
   CHECK(by_status.reason == "mailboxfull");
   CHECK(by_status.category == category::quota_issues);
-  const auto none = verdict_for("failed", "", "599 zzq frobnication");
+  const auto none = verdict_for("failed", "", "554 zzq frobnication");
   CHECK(none.rule == "none");
   CHECK(none.category == category::other);
-  CHECK(none.reason == "onhold");  // the server said something, but nothing that names a cause
+  CHECK(none.reason == "onhold");  // the server answered with a code, but nothing that names a cause
   const auto nothing = verdict_for("failed", "", "");
   CHECK(nothing.rule == "none");
   CHECK(nothing.category == category::other);
@@ -134,4 +134,23 @@ TEST_CASE("rules DIR: a custom rule directory replaces the built-in rules") {
   CHECK(result.recipients[0].rule == "custom-frobnicated");
   CHECK(result.recipients[0].reason == "mailboxfull");
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("precedence: a final NXDOMAIN report is hard whatever its code, a temporary DNS failure is soft") {
+  const auto nxdomain = verdict_for("failed", "4.0.0",
+                                    "DNS Error: 1234 DNS type 'mx' lookup of example.invalid responded with code NXDOMAIN "
+                                    "Domain name not found: example.invalid");
+  CHECK(nxdomain.category == category::bad_domain);
+  CHECK(nxdomain.bounce_class == bounce_class::hard);
+  const auto servfail = verdict_for("failed", "4.4.3",
+                                    "DNS Error: 1234 DNS type 'mx' lookup of example.org responded with code SERVFAIL");
+  CHECK(servfail.bounce_class == bounce_class::soft);
+  const auto warning = verdict_for("delayed", "4.4.0", "Host or domain name not found. Name service error for name=example.org type=MX");
+  CHECK(warning.bounce_class == bounce_class::delayed);
+}
+
+TEST_CASE("a mailer program failure is bad-configuration unless its status names the mailbox") {
+  const auto lda = verdict_for("failed", "5.3.0", "X-Unix; procmail: Error while writing to \"/var/mail/bob\"");
+  CHECK(lda.reason == "mailererror");
+  CHECK(lda.category == category::bad_configuration);
 }

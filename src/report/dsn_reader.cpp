@@ -51,6 +51,14 @@ recipient_evidence read_recipient(const field_list& block) {
   r.status = non_empty(status);
   r.reply_code = non_empty(find_reply_code(diagnostic));
   r.remote_mta = non_empty(ascii_lower(strip_type(field_value(block, "Remote-MTA"))));
+  // What the rules may read when the diagnostic alone names no cause: the diagnostic with its type kept
+  // ("X-Unix; 77" is a local delivery agent's exit code) and a comment on the Status line
+  // ("5.0.0 (host name lookup failure)").
+  const std::string_view raw_diagnostic = trim(field_value(block, "Diagnostic-Code"));
+  const std::string_view status_field = field_value(block, "Status");
+  const std::size_t comment = status_field.find('(');
+  r.extra_text = collapse_whitespace(std::string(raw_diagnostic) +
+                                     (comment == std::string_view::npos ? "" : " " + std::string(status_field.substr(comment))));
   r.smtp_command = non_empty(find_smtp_command(diagnostic));
   return r;
 }

@@ -91,10 +91,12 @@ std::optional<category> category_for(std::string_view reason, std::string_view s
   if (reason == "systemerror")
     return has_status && subject == 4 && (detail == 3 || detail == 4 || detail == 6) ? routing_errors : bad_configuration;
   // a failing mailer program is the receiving system's configuration (SPEC 3.1: "its mailer program failed"),
-  // unless its status says more (a local delivery agent answering "no such user" with 5.1.1)
+  // unless its status names the mailbox (a local delivery agent answering "no such user" with 5.1.1)
   if (reason == "mailererror") {
     const auto by_status = category_for_status(status);
-    return by_status && *by_status != success ? *by_status : bad_configuration;
+    const bool says_more = by_status == bad_mailbox || by_status == bad_domain || by_status == inactive_mailbox ||
+                           by_status == quota_issues;
+    return says_more ? *by_status : bad_configuration;
   }
   if (reason == "filtered") {
     const auto by_status = category_for_status(status);
@@ -108,14 +110,15 @@ std::optional<category> category_for(std::string_view reason, std::string_view s
   return by_status;
 }
 
-bounce_class class_for(std::string_view reason, std::string_view status, std::optional<category> cat,
-                       bool delayed) noexcept {
+bounce_class class_for(std::string_view reason, std::string_view status, std::optional<category> cat, bool delayed,
+                       bool final_failure) noexcept {
   if (reason == "feedback") return bounce_class::complaint;
   if (reason == "vacation") return bounce_class::auto_reply;
   if (cat == success) return bounce_class::success;
   if (delayed) return bounce_class::delayed;
   if (cat == bad_mailbox || cat == bad_domain) {
-    const bool temporary_domain = !status.empty() && status[0] == '4' && (reason == "notaccept" || reason == "hostunknown");
+    const bool temporary_domain = !status.empty() && status[0] == '4' &&
+                                  (reason == "notaccept" || (reason == "hostunknown" && !final_failure));
     return temporary_domain ? bounce_class::soft : bounce_class::hard;
   }
   return bounce_class::soft;

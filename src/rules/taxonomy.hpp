@@ -17,7 +17,9 @@ std::optional<category> category_for_status(std::string_view status) noexcept;
 // Category of a bounce from its reason and status; nothing for feedback and vacation.
 std::optional<category> category_for(std::string_view reason, std::string_view status) noexcept;
 
-bounce_class class_for(std::string_view reason, std::string_view status, std::optional<category> cat,
-                       bool delayed) noexcept;
+// `final_failure`: the sending MTA gave up (Action: failed). A domain that does not exist is then a hard
+// bounce whatever the code (SPEC 3.2); a 4xx "does not accept mail" stays soft.
+bounce_class class_for(std::string_view reason, std::string_view status, std::optional<category> cat, bool delayed,
+                       bool final_failure = false) noexcept;
 
 }  // namespace bouncekit::detail

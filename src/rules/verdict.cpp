@@ -105,8 +105,8 @@ recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, con
       v.reason = "expired";  // a delay warning that names no cause: the message is ageing in the queue
       v.rule = "none";
       v.decided_by = "a delay warning that names no cause";
-    } else if (!status.empty() || e.diagnostic) {
-      v.reason = "onhold";  // the server said something, but nothing that tells the cause
+    } else if (!status.empty() || e.reply_code) {
+      v.reason = "onhold";  // the server answered with a code, but nothing that tells the cause
       v.rule = "none";
       v.decided_by = "no text rule matched and the status code names no cause";
     } else {
@@ -122,7 +122,7 @@ recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, con
   }
   const std::string final_status = v.status.value_or(std::string());
   v.category = category_for(v.reason, final_status);
-  v.bounce_class = class_for(v.reason, final_status, v.category, delayed);
+  v.bounce_class = class_for(v.reason, final_status, v.category, delayed, e.action == "failed");
   v.stage = stage_for(e.smtp_command.value_or(""), v.reason, !e.remote_mta && !e.smtp_command);
   if (v.bounce_class == bounce_class::success) v.stage = smtp_stage::after_acceptance;
   v.recommended_action = rules.action_for(v.category, v.bounce_class);
