@@ -6,8 +6,12 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <system_error>
 #include <vector>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace bouncekit::cli {
 
@@ -22,42 +26,70 @@ struct file_closer {
 };
 using file_ptr = std::unique_ptr<std::FILE, file_closer>;
 
-// Reads lines (with their '\n') through a large buffer.
+// Reads lines (with their line ends) through a large buffer. A line ends at LF, CRLF, or a CR that no LF
+// follows (files with classic Mac line endings, which mbox files can have too).
 class line_reader {
  public:
   explicit line_reader(std::FILE* f) : file_(f), buffer_(1 << 20) {}
   bool next(std::string& line) {
     line.clear();
     while (true) {
-      if (pos_ == end_) {
-        if (eof_) return !line.empty();
-        end_ = std::fread(buffer_.data(), 1, buffer_.size(), file_);
-        pos_ = 0;
-        if (end_ == 0) {
-          eof_ = true;
-          error_ = std::ferror(file_) != 0;
-          return !line.empty();
-        }
-      }
-      const char* start = buffer_.data() + pos_;
-      const void* nl = std::memchr(start, '\n', end_ - pos_);
-      if (nl) {
-        const std::size_t n = static_cast<const char*>(nl) - start + 1;
-        line.append(start, n);
-        pos_ += n;
+      if (!fill()) return !line.empty();
+      if (pending_cr_) {  // the previous chunk ended in CR: it ends the line, with the LF if one follows
+        pending_cr_ = false;
+        if (buffer_[pos_] == '\n') line += buffer_[pos_++];
         return true;
       }
-      line.append(start, end_ - pos_);
-      pos_ = end_;
+      const char* start = buffer_.data() + pos_;
+      const char* stop = start;
+      const char* const end = buffer_.data() + end_;
+      while (stop < end && *stop != '\n' && *stop != '\r') ++stop;
+      if (stop == end) {
+        line.append(start, end - start);
+        pos_ = end_;
+        continue;
+      }
+      if (*stop == '\n') {
+        line.append(start, stop - start + 1);
+        pos_ += static_cast<std::size_t>(stop - start) + 1;
+        return true;
+      }
+      // a CR: include a following LF, which may be in the next chunk
+      line.append(start, stop - start + 1);
+      pos_ += static_cast<std::size_t>(stop - start) + 1;
+      if (pos_ < end_) {
+        if (buffer_[pos_] == '\n') line += buffer_[pos_++];
+        return true;
+      }
+      pending_cr_ = true;
+      if (!fill()) return true;
     }
   }
   bool failed() const { return error_; }
 
  private:
+  // Makes sure unread bytes are buffered; false at the end of the file.
+  bool fill() {
+    if (pos_ < end_) return true;
+    if (eof_) {
+      pending_cr_ = false;
+      return false;
+    }
+    end_ = std::fread(buffer_.data(), 1, buffer_.size(), file_);
+    pos_ = 0;
+    if (end_ == 0) {
+      eof_ = true;
+      error_ = std::ferror(file_) != 0;
+      pending_cr_ = false;
+      return false;
+    }
+    return true;
+  }
+
   std::FILE* file_;
   std::vector<char> buffer_;
   std::size_t pos_ = 0, end_ = 0;
-  bool eof_ = false, error_ = false;
+  bool eof_ = false, error_ = false, pending_cr_ = false;
 };
 
 bool is_mbox_separator(const std::string& line) { return line.size() > 5 && line.compare(0, 5, "From ") == 0; }
@@ -112,7 +144,7 @@ bool read_stream(std::FILE* f, const std::string& source, std::size_t max_bytes,
       previous_blank = false;
       continue;
     }
-    previous_blank = line == "\n" || line == "\r\n";
+    previous_blank = line == "\n" || line == "\r\n" || line == "\r";
     std::string_view content(line);
     // mboxrd/mboxo quoting: ">From " -> "From "
     if (content.size() > 5 && content[0] == '>') {
@@ -144,43 +176,98 @@ bool read_inputs(const std::string& path, std::size_t max_bytes, const std::func
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
   if (ec || !fs::exists(st)) {
-    sink({path, {}, "no such file or directory"});
+    // a missing path, a dangling symlink, a symlink loop (ELOOP), a directory we may not search
+    sink({path, {}, ec && ec != std::errc::no_such_file_or_directory ? "cannot read: " + ec.message()
+                                                                      : std::string("no such file or directory")});
     return false;
   }
   if (!fs::is_directory(st)) return read_file(path, max_bytes, sink);
   // A directory: every regular file below it, sorted for a stable order; dot files and maildir's tmp/ skipped.
-  std::vector<fs::path> files;
+  // Directory symlinks are followed, but a directory already on the way down (a symlink loop) or already read
+  // (two links to one place) is not entered again. What cannot be read gets a record with an error, in order.
+  struct entry {
+    fs::path path;
+    std::optional<std::string> error;
+    bool operator<(const entry& other) const { return path < other.path; }
+  };
+  std::vector<entry> entries;
   bool ok = true;
-  fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec), end;
+  auto fail = [&](const fs::path& p, std::string what) {
+    entries.push_back({p, std::move(what)});
+    ok = false;
+  };
+  struct dir_id {
+    dev_t dev;
+    ino_t ino;
+    bool operator==(const dir_id&) const = default;
+  };
+  auto id_of = [](const fs::path& p, dir_id& id) {
+    struct stat sb {};
+    if (::stat(p.c_str(), &sb) != 0) return false;
+    id = {sb.st_dev, sb.st_ino};
+    return true;
+  };
+  std::vector<dir_id> ancestors(1);  // ancestors[k]: the directory whose entries are at depth k
+  if (!id_of(path, ancestors[0])) {
+    sink({path, {}, std::string("cannot read directory: ") + std::strerror(errno)});
+    return false;
+  }
+  std::vector<dir_id> visited{ancestors[0]};
+  fs::recursive_directory_iterator it(
+      path, fs::directory_options::skip_permission_denied | fs::directory_options::follow_directory_symlink, ec);
+  const fs::recursive_directory_iterator end;
   if (ec) {
     sink({path, {}, "cannot read directory: " + ec.message()});
     return false;
   }
+  fs::path last = path;
   for (; it != end; it.increment(ec)) {
-    if (ec) {
-      sink({it->path().string(), {}, "cannot read: " + ec.message()});
-      ok = false;
-      ec.clear();
-      continue;
-    }
     const fs::path& p = it->path();
+    last = p;
+    ancestors.resize(static_cast<std::size_t>(it.depth()) + 1);
     const std::string name = p.filename().string();
+    std::error_code entry_ec;
+    const bool is_dir = it->is_directory(entry_ec);  // from the listing, or a stat through a symlink
     if (!name.empty() && name[0] == '.') {
-      if (it->is_directory(ec)) it.disable_recursion_pending();
+      if (is_dir) it.disable_recursion_pending();
       continue;
     }
-    if (it->is_directory(ec)) {
-      if (name == "tmp" && fs::exists(p.parent_path() / "cur", ec)) it.disable_recursion_pending();
+    if (entry_ec) {  // a dangling symlink, a symlink loop, an entry that vanished since the listing
+      fail(p, "cannot read: " + entry_ec.message());
+      continue;
+    }
+    if (is_dir) {
+      dir_id id{};
+      if (name == "tmp" && fs::exists(p.parent_path() / "cur", entry_ec)) {
+        it.disable_recursion_pending();
+      } else if (!id_of(p, id)) {
+        fail(p, std::string("cannot read directory: ") + std::strerror(errno));
+        it.disable_recursion_pending();
+      } else if (std::find(ancestors.begin(), ancestors.end(), id) != ancestors.end()) {
+        fail(p, "cannot read directory: symlink loop (it contains itself)");
+        it.disable_recursion_pending();
+      } else if (std::find(visited.begin(), visited.end(), id) != visited.end()) {
+        it.disable_recursion_pending();  // read already, through another link
+      } else if (::access(p.c_str(), R_OK | X_OK) != 0) {  // skip_permission_denied would hide it
+        fail(p, std::string("cannot read directory: ") + std::strerror(errno));
+        it.disable_recursion_pending();
+      } else {
+        visited.push_back(id);
+        ancestors.push_back(id);
+      }
       continue;
     }
     // golden files and notes that live beside messages in a corpus are not mail
     const std::string ext = p.extension().string();
     if (ext == ".json" || ext == ".jsonl" || ext == ".md" || ext == ".toml") continue;
-    if (it->is_regular_file(ec)) files.push_back(p);
+    if (it->is_regular_file(entry_ec)) entries.push_back({p, std::nullopt});
   }
-  std::sort(files.begin(), files.end());
-  for (const fs::path& p : files)
-    if (!read_file(p, max_bytes, sink)) ok = false;
+  if (ec) fail(last, "cannot read directory: " + ec.message());  // the walk stopped early
+  std::sort(entries.begin(), entries.end());
+  for (entry& e : entries) {
+    if (e.error) sink({e.path.string(), {}, std::move(e.error)});
+    else if (!read_file(e.path, max_bytes, sink)) ok = false;
+  }
   return ok;
 }
 
