@@ -30,7 +30,7 @@ using file_ptr = std::unique_ptr<std::FILE, file_closer>;
 // follows (files with classic Mac line endings, which mbox files can have too).
 class line_reader {
  public:
-  explicit line_reader(std::FILE* f) : file_(f), buffer_(1 << 20) {}
+  explicit line_reader(std::FILE* f) : file_(f), buffer_(new char[capacity]) {}
   bool next(std::string& line) {
     line.clear();
     while (true) {
@@ -40,9 +40,9 @@ class line_reader {
         if (buffer_[pos_] == '\n') line += buffer_[pos_++];
         return true;
       }
-      const char* start = buffer_.data() + pos_;
+      const char* start = buffer_.get() + pos_;
       const char* stop = start;
-      const char* const end = buffer_.data() + end_;
+      const char* const end = buffer_.get() + end_;
       while (stop < end && *stop != '\n' && *stop != '\r') ++stop;
       if (stop == end) {
         line.append(start, end - start);
@@ -75,7 +75,7 @@ class line_reader {
       pending_cr_ = false;
       return false;
     }
-    end_ = std::fread(buffer_.data(), 1, buffer_.size(), file_);
+    end_ = std::fread(buffer_.get(), 1, capacity, file_);
     pos_ = 0;
     if (end_ == 0) {
       eof_ = true;
@@ -86,8 +86,9 @@ class line_reader {
     return true;
   }
 
+  static constexpr std::size_t capacity = 1 << 20;
   std::FILE* file_;
-  std::vector<char> buffer_;
+  std::unique_ptr<char[]> buffer_;  // not zero-filled: most files use a few kilobytes of it
   std::size_t pos_ = 0, end_ = 0;
   bool eof_ = false, error_ = false, pending_cr_ = false;
 };

@@ -4,6 +4,7 @@
 #include "mime/decode.hpp"
 #include "report/evidence.hpp"
 #include "report/smtp_text.hpp"
+#include "rules/literal_scanner.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
@@ -129,6 +130,7 @@ const std::vector<std::string>& lowered_markers() {
 
 std::string detect_format(const message_view& view, std::string_view lower_text) {
   const auto& lowered = lowered_markers();
+  lower_text = lower_text.substr(0, 8192);  // MTAs introduce themselves at the top of the report
   for (std::size_t i = 0; i < format_markers.size(); ++i) {
     const format_marker& m = format_markers[i];
     if (m.marker.substr(0, 7) == "header:") {
@@ -163,16 +165,18 @@ std::string_view error_section(std::string_view text, std::string_view lower) {
     }
     if (start == std::string_view::npos) return text;
   }
-  std::size_t end = text.size();
-  for (std::string_view marker : returned_markers) {
-    const std::size_t at = lower.find(marker, start);
-    if (at < end) end = at;
-  }
-  // a header block of the returned message, quoted inline
-  for (std::string_view field : {std::string_view("\nreceived: "), std::string_view("\nreturn-path: ")}) {
-    const std::size_t at = lower.find(field, start > 0 ? start - 1 : 0);
-    if (at != std::string_view::npos && at + 1 < end) end = at + 1;
-  }
+  // every marker of the returned message, and the first fields of a header block quoted inline, in one pass
+  static const literal_scanner scanner = [] {
+    std::vector<std::string> phrases(std::begin(returned_markers), std::end(returned_markers));
+    phrases.emplace_back("\nreceived: ");
+    phrases.emplace_back("\nreturn-path: ");
+    return literal_scanner(phrases);
+  }();
+  const std::size_t from = start > 0 ? start - 1 : 0;
+  const literal_scanner::hit first = scanner.first(lower.substr(from));
+  std::size_t end = first.begin == std::string_view::npos ? text.size() : from + first.begin;
+  if (end < text.size() && text[end] == '\n') ++end;  // a header field starts after its newline
+  if (end < start) end = start;
   if (end == text.size()) return text;
   const std::size_t line_start = text.rfind('\n', end == 0 ? 0 : end - 1);
   return text.substr(0, line_start == std::string_view::npos || line_start < start ? end : line_start + 1);

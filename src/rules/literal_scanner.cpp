@@ -7,6 +7,7 @@
 namespace bouncekit::detail {
 
 literal_scanner::literal_scanner(const std::vector<std::string>& literals) {
+  for (const std::string& l : literals) lengths_.push_back(static_cast<std::uint32_t>(l.size()));
   // Build the trie with maps first, then freeze it into sorted edge arrays.
   std::vector<std::map<unsigned char, std::uint32_t>> trie(1);
   std::vector<std::vector<std::uint32_t>> ends(1);
@@ -71,6 +72,23 @@ literal_scanner::literal_scanner(const std::vector<std::string>& literals) {
     }
     nodes_[s].output = head;
   }
+}
+
+literal_scanner::hit literal_scanner::first(std::string_view text) const {
+  hit best{std::string_view::npos, 0};
+  std::size_t longest = 0;
+  for (std::uint32_t l : lengths_) longest = std::max<std::size_t>(longest, l);
+  std::uint32_t state = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    // a match ending here or later starts after best.begin once i passes best.begin + longest
+    if (best.begin != std::string_view::npos && i >= best.begin + longest) break;
+    state = next(state, static_cast<unsigned char>(text[i]));
+    for (std::uint32_t o = nodes_[state].output; o != none; o = outputs_[o].next) {
+      const std::size_t begin = i + 1 - lengths_[outputs_[o].literal];
+      if (begin < best.begin) best = {begin, outputs_[o].literal};
+    }
+  }
+  return best;
 }
 
 std::uint32_t literal_scanner::child(std::uint32_t state, unsigned char c) const noexcept {

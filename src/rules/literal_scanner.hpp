@@ -14,6 +14,14 @@ class literal_scanner {
   // Literals are matched as given (callers lower-case them). Ids are their positions in `literals`.
   explicit literal_scanner(const std::vector<std::string>& literals = {});
 
+  struct hit {
+    std::size_t begin;  // offset of the match in the text, npos when none
+    std::uint32_t literal;
+  };
+
+  // The leftmost occurrence of any literal in `text` (one pass, stopping as soon as nothing can start earlier).
+  hit first(std::string_view text) const;
+
   // Calls found(id) for every literal occurring in `text` (an id may be reported more than once).
   template <typename F>
   void scan(std::string_view text, F&& found) const {
@@ -45,6 +53,7 @@ class literal_scanner {
   std::uint32_t next(std::uint32_t state, unsigned char c) const noexcept;
 
   std::vector<node> nodes_;
+  std::vector<std::uint32_t> lengths_;  // literal id -> length
   std::vector<edge> edges_;
   std::vector<output> outputs_;
   std::uint32_t root_next_[256];
