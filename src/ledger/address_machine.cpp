@@ -1,8 +1,8 @@
 #include "ledger/address_machine.hpp"
 
-#include "ledger/time_text.hpp"
-
 #include <fmt/format.h>
+
+#include "ledger/time_text.hpp"
 
 namespace bouncekit::detail {
 

@@ -7,12 +7,11 @@
 //   quarantined/suppressed: further verdicts are held (recorded only), except a suppress during quarantine
 #pragma once
 
-#include "ledger/store.hpp"
-
 #include <bouncekit/ledger.hpp>
-
 #include <string>
 #include <string_view>
+
+#include "ledger/store.hpp"
 
 namespace bouncekit::detail {
 

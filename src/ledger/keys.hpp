@@ -2,14 +2,16 @@
 // person to a sender), Message-IDs without angle brackets or surrounding space.
 #pragma once
 
-#include "util/text.hpp"
-
 #include <string>
 #include <string_view>
 
+#include "util/text.hpp"
+
 namespace bouncekit::detail {
 
-inline std::string address_key(std::string_view address) { return ascii_lower(trim(address)); }
+inline std::string address_key(std::string_view address) {
+  return ascii_lower(trim(address));
+}
 
 inline std::string message_id_key(std::string_view id) {
   id = trim(id);

@@ -1,15 +1,14 @@
 // bouncekit::ledger: turns classified responses into events, address states and mail statuses, each
 // operation in one store transaction.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <bouncekit/ledger.hpp>
+
 #include "ledger/address_machine.hpp"
 #include "ledger/keys.hpp"
 #include "ledger/sqlite_store.hpp"
 #include "ledger/store.hpp"
-
-#include <bouncekit/ledger.hpp>
-
-#include <fmt/format.h>
-
-#include <algorithm>
 
 namespace bouncekit {
 
@@ -104,12 +103,15 @@ ingest_result ledger::ingest(const classification& response, const message_ident
   const std::string original_id = detail::message_id_key(response.original.message_id.value_or(""));
 
   // The sent mail a response answers: by the returned Message-ID, then a VERP address in the envelope, then
-  // the recipient's newest mail within the match window. An empty recipient matches by message only.
-  auto find_sent = [&](const std::string& recipient) -> std::optional<sent_row> {
+  // the recipient's newest mail within the match window. Among the mails found by Message-ID or VERP, the one
+  // to this recipient (or its Original-Recipient); failing that, the only one, when the response names at most
+  // one recipient (a forwarded address bounced). An empty recipient matches by message only.
+  const bool single_recipient = response.recipients.size() <= 1;
+  auto find_sent = [&](const std::string& recipient, const std::string& original) -> std::optional<sent_row> {
     auto pick = [&](std::vector<sent_row> rows) -> std::optional<sent_row> {
       for (sent_row& r : rows)
-        if (!recipient.empty() && r.mail.recipient == recipient) return std::move(r);
-      if (rows.size() == 1) return std::move(rows.front());
+        if (!recipient.empty() && (r.mail.recipient == recipient || r.mail.recipient == original)) return std::move(r);
+      if (rows.size() == 1 && single_recipient) return std::move(rows.front());
       return std::nullopt;
     };
     if (!original_id.empty())
@@ -125,8 +127,14 @@ ingest_result ledger::ingest(const classification& response, const message_ident
     if (rank(*status) > rank(sent.status)) store.set_sent_status(sent.id, *status, now);
   };
 
+  ingest_result result;
+  // A duplicate is found with one read and no write lock; the check is repeated inside the transaction,
+  // where it is authoritative (another process may have ingested the same message in between).
+  if (store.has_message(identity.key)) {
+    result.duplicate = true;
+    return result;
+  }
   return in_transaction(store, [&] {
-    ingest_result result;
     if (store.has_message(identity.key)) {
       result.duplicate = true;
       return result;
@@ -155,13 +163,13 @@ ingest_result ledger::ingest(const classification& response, const message_ident
         store.insert_event(end);
       }
       const policy_action action = policy_.action_for(v.bounce_class, v.category);
-      const int soft_failures = action == policy_action::count
-                                    ? store.count_soft_failures(address, row.streak_from, now - policy_.soft_window) + 1
-                                    : 0;
+      const bool counts = action == policy_action::count && row.state == address_state::active;
+      const int soft_failures =
+          counts ? store.count_soft_failures(address, row.streak_from, now - policy_.soft_window) + 1 : 0;
       const address_state before = row.state;
       const detail::outcome out = detail::apply_action(row, action, soft_failures, policy_, now, describe(v));
 
-      const std::optional<sent_row> sent = find_sent(address);
+      const std::optional<sent_row> sent = find_sent(address, detail::address_key(v.original_recipient.value_or("")));
       event_row e;
       e.message_id = message_id;
       e.address = address;
@@ -187,7 +195,7 @@ ingest_result ledger::ingest(const classification& response, const message_ident
       }
     }
     if (result.recipients == 0) {  // a response that named nobody: match it as a whole, kept for review
-      if (const std::optional<sent_row> sent = find_sent("")) {
+      if (const std::optional<sent_row> sent = find_sent("", "")) {
         ++matched;
         const bool delivered = response.type == message_type::auto_reply || response.type == message_type::complaint;
         update_sent(*sent, delivered ? mail_status::valid : mail_status::unrecognized);

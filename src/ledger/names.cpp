@@ -51,7 +51,9 @@ std::optional<Enum> from_name(std::string_view name, Enum last) noexcept {
 std::optional<bounce_class> bounce_class_from(std::string_view name) noexcept {
   return from_name(name, bounce_class::unknown);
 }
-std::optional<category> category_from(std::string_view name) noexcept { return from_name(name, category::success); }
+std::optional<category> category_from(std::string_view name) noexcept {
+  return from_name(name, category::success);
+}
 std::optional<policy_action> policy_action_from(std::string_view name) noexcept {
   return from_name(name, policy_action::ignore);
 }

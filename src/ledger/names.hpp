@@ -3,7 +3,6 @@
 
 #include <bouncekit/ledger.hpp>
 #include <bouncekit/result.hpp>
-
 #include <optional>
 #include <string_view>
 

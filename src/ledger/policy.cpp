@@ -1,15 +1,14 @@
 // ledger_policy: read and validate the policy TOML (ledger/policy.toml is the built-in default).
-#include "ledger/default_policy.hpp"
-#include "ledger/names.hpp"
-#include "ledger/time_text.hpp"
-
-#include <bouncekit/ledger.hpp>
-
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <bouncekit/ledger.hpp>
 #include <fstream>
 #include <sstream>
+
+#include "ledger/default_policy.hpp"
+#include "ledger/names.hpp"
+#include "ledger/time_text.hpp"
 
 namespace bouncekit {
 
@@ -43,7 +42,9 @@ policy_action action_of(const toml::node& node, std::string_view source, std::st
 std::chrono::seconds duration_of(const toml::node& node, std::string_view source, std::string_view key) {
   const std::string text = string_of(node, source, key);
   const auto d = detail::parse_duration(text);
-  if (!d) throw ledger_error(fmt::format("{}: '{}' = \"{}\": not a duration (e.g. \"7d\", \"36h\")", where(source, node), key, text));
+  if (!d)
+    throw ledger_error(
+        fmt::format("{}: '{}' = \"{}\": not a duration (e.g. \"7d\", \"36h\")", where(source, node), key, text));
   return *d;
 }
 
@@ -69,9 +70,9 @@ void apply(const toml::table& doc, std::string_view source, ledger_policy& p) {
       if (key == "class") {
         const auto cls = detail::bounce_class_from(sub);
         if (!cls)
-          throw ledger_error(fmt::format(
-              "{}: unknown class '{}' (hard, soft, delayed, complaint, auto-reply, success, unknown)",
-              where(source, value), sub));
+          throw ledger_error(
+              fmt::format("{}: unknown class '{}' (hard, soft, delayed, complaint, auto-reply, success, unknown)",
+                          where(source, value), sub));
         p.by_class[*cls] = action_of(value, source, sub);
       } else if (key == "category") {
         const auto cat = detail::category_from(sub);
@@ -79,20 +80,29 @@ void apply(const toml::table& doc, std::string_view source, ledger_policy& p) {
           throw ledger_error(fmt::format("{}: unknown category '{}'", where(source, value), sub));
         p.by_category[*cat] = action_of(value, source, sub);
       } else if (key == "soft") {
-        if (sub == "threshold") p.soft_threshold = count_of(value, source, sub, 1);
-        else if (sub == "window") p.soft_window = duration_of(value, source, sub);
-        else unknown_key(source, value, key, sub);
+        if (sub == "threshold")
+          p.soft_threshold = count_of(value, source, sub, 1);
+        else if (sub == "window")
+          p.soft_window = duration_of(value, source, sub);
+        else
+          unknown_key(source, value, key, sub);
       } else if (key == "quarantine") {
-        if (sub == "period") p.quarantine_period = duration_of(value, source, sub);
-        else if (sub == "max_times") p.max_quarantines = count_of(value, source, sub, 0);
-        else unknown_key(source, value, key, sub);
+        if (sub == "period")
+          p.quarantine_period = duration_of(value, source, sub);
+        else if (sub == "max_times")
+          p.max_quarantines = count_of(value, source, sub, 0);
+        else
+          unknown_key(source, value, key, sub);
       } else if (key == "sent") {
-        if (sub == "time_to_respond") p.time_to_respond = duration_of(value, source, sub);
-        else if (sub == "match_window") p.match_window = duration_of(value, source, sub);
-        else unknown_key(source, value, key, sub);
+        if (sub == "time_to_respond")
+          p.time_to_respond = duration_of(value, source, sub);
+        else if (sub == "match_window")
+          p.match_window = duration_of(value, source, sub);
+        else
+          unknown_key(source, value, key, sub);
       } else {
-        throw ledger_error(fmt::format("{}: unknown table [{}] (class, category, soft, quarantine, sent)",
-                                       where(source, node), key));
+        throw ledger_error(
+            fmt::format("{}: unknown table [{}] (class, category, soft, quarantine, sent)", where(source, node), key));
       }
     }
   }

@@ -16,7 +16,7 @@ CREATE TABLE addresses (
   quarantine_until INTEGER,
   quarantines     INTEGER NOT NULL DEFAULT 0,
   streak_from     INTEGER NOT NULL DEFAULT 0   -- soft failures count from events after this id
-);
+) WITHOUT ROWID;
 CREATE TABLE messages (
   id              INTEGER PRIMARY KEY,
   identity        TEXT NOT NULL UNIQUE,
@@ -41,6 +41,7 @@ CREATE TABLE events (
   UNIQUE (message_id, address)
 );
 CREATE INDEX events_by_address ON events (address, id);
+CREATE INDEX events_counted ON events (address, at) WHERE effect = 'counted';  -- the soft-failure count
 CREATE INDEX messages_by_time ON messages (received_at);
 )sql";
 
@@ -75,14 +76,22 @@ const std::vector<migration>& migrations() {
   return all;
 }
 
-int latest_schema_version() { return migrations().back().version; }
+int latest_schema_version() {
+  return migrations().back().version;
+}
 
-void migrate(sqlite_db& db) {
+void check_schema_version(sqlite_db& db) {
   const auto current = db.query_int("PRAGMA user_version");
   if (current > latest_schema_version())
-    throw ledger_error(fmt::format("the store is at schema version {}, written by a newer bouncekit (this one knows "
-                                   "up to {})",
-                                   current, latest_schema_version()));
+    throw ledger_error(
+        fmt::format("the store is at schema version {}, written by a newer bouncekit (this one knows "
+                    "up to {})",
+                    current, latest_schema_version()));
+}
+
+void migrate(sqlite_db& db) {
+  check_schema_version(db);
+  const auto current = db.query_int("PRAGMA user_version");
   for (const migration& m : migrations()) {
     if (m.version <= current) continue;
     db.exec("BEGIN IMMEDIATE");

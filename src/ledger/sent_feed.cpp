@@ -1,11 +1,11 @@
 // parse_sent_mail: one line of the sent-mail feed (JSON lines).
-#include "ledger/keys.hpp"
-#include "ledger/time_text.hpp"
+#include <fmt/format.h>
 
 #include <bouncekit/ledger.hpp>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "ledger/keys.hpp"
+#include "ledger/time_text.hpp"
 
 namespace bouncekit {
 

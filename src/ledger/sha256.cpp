@@ -1,5 +1,8 @@
 #include "ledger/sha256.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 namespace bouncekit::detail {
 
 namespace {
@@ -14,7 +17,9 @@ constexpr std::array<std::uint32_t, 64> k = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
-constexpr std::uint32_t rotr(std::uint32_t x, int n) noexcept { return (x >> n) | (x << (32 - n)); }
+constexpr std::uint32_t rotr(std::uint32_t x, int n) noexcept {
+  return (x >> n) | (x << (32 - n));
+}
 
 }  // namespace
 
@@ -49,13 +54,19 @@ void sha256::block(const unsigned char* p) noexcept {
 
 void sha256::update(std::string_view bytes) noexcept {
   length_ += bytes.size();
-  for (const char ch : bytes) {
-    buffer_[buffered_++] = static_cast<unsigned char>(ch);
-    if (buffered_ == 64) {
-      block(buffer_.data());
-      buffered_ = 0;
-    }
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  std::size_t n = bytes.size();
+  if (buffered_ > 0) {
+    const std::size_t take = std::min(n, buffer_.size() - buffered_);
+    std::memcpy(buffer_.data() + buffered_, p, take);
+    buffered_ += take, p += take, n -= take;
+    if (buffered_ < buffer_.size()) return;
+    block(buffer_.data());
+    buffered_ = 0;
   }
+  for (; n >= 64; p += 64, n -= 64) block(p);
+  std::memcpy(buffer_.data(), p, n);
+  buffered_ = n;
 }
 
 std::string sha256::hex_digest() noexcept {

@@ -6,8 +6,8 @@
 namespace bouncekit::detail {
 
 sqlite_db::sqlite_db(const std::string& path) {
-  const int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
@@ -17,7 +17,9 @@ sqlite_db::sqlite_db(const std::string& path) {
   sqlite3_extended_result_codes(db_, 1);
 }
 
-sqlite_db::~sqlite_db() { sqlite3_close_v2(db_); }
+sqlite_db::~sqlite_db() {
+  sqlite3_close_v2(db_);
+}
 
 void sqlite_db::fail(std::string_view what) const {
   throw ledger_error(fmt::format("sqlite: {}: {}", what, sqlite3_errmsg(db_)));
@@ -37,8 +39,12 @@ std::int64_t sqlite_db::query_int(const std::string& sql) {
   return s.step() ? s.int64(0) : 0;
 }
 
-std::int64_t sqlite_db::last_insert_id() const noexcept { return sqlite3_last_insert_rowid(db_); }
-int sqlite_db::changes() const noexcept { return sqlite3_changes(db_); }
+std::int64_t sqlite_db::last_insert_id() const noexcept {
+  return sqlite3_last_insert_rowid(db_);
+}
+int sqlite_db::changes() const noexcept {
+  return sqlite3_changes(db_);
+}
 
 statement::statement(sqlite_db& db, std::string_view sql) : db_(db) {
   if (sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt_,
@@ -46,7 +52,9 @@ statement::statement(sqlite_db& db, std::string_view sql) : db_(db) {
     db.fail(fmt::format("preparing '{}'", sql));
 }
 
-statement::~statement() { sqlite3_finalize(stmt_); }
+statement::~statement() {
+  sqlite3_finalize(stmt_);
+}
 
 void statement::bind(int index, std::int64_t value) {
   if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) db_.fail("bind");
@@ -75,8 +83,12 @@ void statement::reset() noexcept {
   sqlite3_clear_bindings(stmt_);
 }
 
-bool statement::is_null(int col) const noexcept { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-std::int64_t statement::int64(int col) const noexcept { return sqlite3_column_int64(stmt_, col); }
+bool statement::is_null(int col) const noexcept {
+  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
+std::int64_t statement::int64(int col) const noexcept {
+  return sqlite3_column_int64(stmt_, col);
+}
 
 std::string statement::text(int col) const {
   const unsigned char* p = sqlite3_column_text(stmt_, col);

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <bouncekit/ledger.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -58,8 +57,10 @@ class statement {
   void bind(int index, ledger_time value) { bind(index, static_cast<std::int64_t>(value.time_since_epoch().count())); }
   template <typename T>
   void bind(int index, const std::optional<T>& value) {
-    if (value) bind(index, *value);
-    else bind_null(index);
+    if (value)
+      bind(index, *value);
+    else
+      bind_null(index);
   }
   void bind_null(int index);
 

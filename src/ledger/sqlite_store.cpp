@@ -1,16 +1,17 @@
 #include "ledger/sqlite_store.hpp"
 
+#include <fmt/format.h>
+
 #include "ledger/names.hpp"
 #include "ledger/schema.hpp"
 #include "ledger/sqlite_db.hpp"
-
-#include <fmt/format.h>
 
 namespace bouncekit::detail {
 
 namespace {
 
-constexpr std::string_view address_columns = "address, state, reason, since, quarantine_until, quarantines, streak_from";
+constexpr std::string_view address_columns =
+    "address, state, reason, since, quarantine_until, quarantines, streak_from";
 constexpr std::string_view sent_columns = "id, message_id, recipient, sent_at, tag, verp, status, status_at";
 
 address_row read_address(const statement& s) {
@@ -38,7 +39,9 @@ sent_row read_sent(const statement& s) {
   return r;
 }
 
-std::string select_sent(std::string_view where) { return fmt::format("SELECT {} FROM sent WHERE {}", sent_columns, where); }
+std::string select_sent(std::string_view where) {
+  return fmt::format("SELECT {} FROM sent WHERE {}", sent_columns, where);
+}
 
 // Runs a "SELECT name, count" query into a map.
 std::map<std::string, std::size_t> count_by(sqlite_db& db, std::string_view sql, ledger_time a, ledger_time b) {
@@ -58,9 +61,10 @@ struct sqlite_store::statements {
         commit(db, "COMMIT"),
         rollback(db, "ROLLBACK"),
         has_message(db, "SELECT 1 FROM messages WHERE identity = ?"),
-        insert_message(db,
-                       "INSERT INTO messages (identity, source, type, format, original_message_id, received_at, matched)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?)"),
+        insert_message(
+            db,
+            "INSERT INTO messages (identity, source, type, format, original_message_id, received_at, matched)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"),
         set_message_matched(db, "UPDATE messages SET matched = ? WHERE id = ?"),
         load_address(db, fmt::format("SELECT {} FROM addresses WHERE address = ?", address_columns)),
         save_address(db, fmt::format("INSERT INTO addresses ({}) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -74,8 +78,7 @@ struct sqlite_store::statements {
                      "INSERT INTO events (message_id, address, at, kind, class, category, reason, status, diagnostic,"
                      " effect, sent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                      " ON CONFLICT (message_id, address) DO NOTHING"),
-        count_soft(db,
-                   "SELECT count(*) FROM events WHERE address = ? AND id > ? AND at >= ? AND effect = 'counted'"),
+        count_soft(db, "SELECT count(*) FROM events WHERE address = ? AND id > ? AND at >= ? AND effect = 'counted'"),
         events_of(db,
                   "SELECT e.id, e.message_id, e.address, e.at, e.kind, e.class, e.category, e.reason, e.status,"
                   " e.diagnostic, e.effect, e.sent_id, m.source, s.message_id FROM events e"
@@ -86,7 +89,8 @@ struct sqlite_store::statements {
                     " ON CONFLICT (message_id, recipient) DO NOTHING"),
         sent_by_message_id(db, select_sent("message_id = ? ORDER BY id")),
         sent_by_verp(db, select_sent("verp = ? AND verp <> '' ORDER BY sent_at DESC, id DESC")),
-        newest_sent_to(db, select_sent("recipient = ? AND sent_at BETWEEN ? AND ? ORDER BY sent_at DESC, id DESC LIMIT 1")),
+        newest_sent_to(db,
+                       select_sent("recipient = ? AND sent_at BETWEEN ? AND ? ORDER BY sent_at DESC, id DESC LIMIT 1")),
         set_sent_status(db, "UPDATE sent SET status = ?, status_at = ? WHERE id = ?") {}
 
   statement begin, commit, rollback;
@@ -99,6 +103,7 @@ struct sqlite_store::statements {
 sqlite_store::sqlite_store(const std::filesystem::path& path, sqlite_options options)
     : db_(std::make_unique<sqlite_db>(path.string())) {
   db_->exec(fmt::format("PRAGMA busy_timeout = {}", options.busy_timeout_ms));
+  check_schema_version(*db_);  // a newer store is refused before WAL mode is set on it
   db_->exec("PRAGMA journal_mode = WAL");
   db_->exec(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
   db_->exec("PRAGMA foreign_keys = ON");
@@ -110,8 +115,12 @@ sqlite_store::~sqlite_store() {
   st_.reset();  // statements are finalised before the connection closes
 }
 
-void sqlite_store::begin() { st_->begin.bind_all().run(); }
-void sqlite_store::commit() { st_->commit.bind_all().run(); }
+void sqlite_store::begin() {
+  st_->begin.bind_all().run();
+}
+void sqlite_store::commit() {
+  st_->commit.bind_all().run();
+}
 
 void sqlite_store::rollback() noexcept {
   try {
@@ -238,8 +247,8 @@ void sqlite_store::set_sent_status(std::int64_t sent_id, mail_status status, led
 
 store::report_counts sqlite_store::report(ledger_time from, ledger_time to, ledger_time lost_before) {
   report_counts c;
-  c.types = count_by(*db_, "SELECT type, count(*) FROM messages WHERE received_at >= ? AND received_at < ? GROUP BY type",
-                     from, to);
+  c.types = count_by(
+      *db_, "SELECT type, count(*) FROM messages WHERE received_at >= ? AND received_at < ? GROUP BY type", from, to);
   for (const auto& [type, n] : c.types) c.responses += n;
   {
     statement s(*db_,
@@ -248,9 +257,9 @@ store::report_counts sqlite_store::report(ledger_time from, ledger_time to, ledg
     s.bind_all(from, to);
     if (s.step()) c.unmatched = static_cast<std::size_t>(s.int64(0));
   }
-  c.classes = count_by(*db_,
-                       "SELECT class, count(*) FROM events WHERE kind = 'response' AND at >= ? AND at < ? GROUP BY class",
-                       from, to);
+  c.classes =
+      count_by(*db_, "SELECT class, count(*) FROM events WHERE kind = 'response' AND at >= ? AND at < ? GROUP BY class",
+               from, to);
   c.categories = count_by(*db_,
                           "SELECT category, count(*) FROM events WHERE kind = 'response' AND category IS NOT NULL"
                           " AND at >= ? AND at < ? GROUP BY category",
@@ -258,7 +267,8 @@ store::report_counts sqlite_store::report(ledger_time from, ledger_time to, ledg
   c.mail_statuses =
       count_by(*db_, "SELECT status, count(*) FROM sent WHERE sent_at >= ? AND sent_at < ? GROUP BY status", from, to);
   {
-    statement s(*db_, "SELECT count(*) FROM sent WHERE sent_at >= ? AND sent_at < ? AND status = 'sent' AND sent_at <= ?");
+    statement s(*db_,
+                "SELECT count(*) FROM sent WHERE sent_at >= ? AND sent_at < ? AND status = 'sent' AND sent_at <= ?");
     s.bind_all(from, to, lost_before);
     if (s.step()) c.lost_in_space = static_cast<std::size_t>(s.int64(0));
   }

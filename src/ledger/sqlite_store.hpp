@@ -1,12 +1,12 @@
 // The embedded SQLite store: one file, WAL mode, schema migrated on open (schema.cpp).
 #pragma once
 
-#include "ledger/store.hpp"
-
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string_view>
+
+#include "ledger/store.hpp"
 
 namespace bouncekit::detail {
 

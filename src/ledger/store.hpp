@@ -4,7 +4,6 @@
 #pragma once
 
 #include <bouncekit/ledger.hpp>
-
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -19,11 +18,11 @@ struct message_row {
   std::int64_t id = 0;
   std::string identity;
   std::string source;
-  std::string type;    // message_type name
+  std::string type;  // message_type name
   std::string format;
   std::string original_message_id;  // without angle brackets; empty when the response carried none
   ledger_time received_at{};
-  int matched = 0;     // sent mails matched to this response
+  int matched = 0;  // sent mails matched to this response
 };
 
 // What the ledger knows of one address. `streak_from` is the id of the event after which soft failures count
@@ -33,7 +32,7 @@ struct address_row {
   address_state state = address_state::active;
   std::string reason;
   ledger_time since{};
-  std::optional<ledger_time> quarantine_until;
+  std::optional<ledger_time> quarantine_until = {};
   int quarantines = 0;
   std::int64_t streak_from = 0;
 };
@@ -49,7 +48,7 @@ struct event_row {
   std::optional<std::string> bounce_class, category, reason, status, diagnostic;
   std::string effect;  // suppressed, quarantined, counted, reset, ignored, held, released
   std::optional<std::int64_t> sent_id;
-  std::string source;  // joined from the message when read back
+  std::string source;                          // joined from the message when read back
   std::optional<std::string> sent_message_id;  // joined from the sent mail when read back
 };
 

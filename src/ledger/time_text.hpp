@@ -2,7 +2,6 @@
 #pragma once
 
 #include <bouncekit/ledger.hpp>
-
 #include <chrono>
 #include <optional>
 #include <string>
