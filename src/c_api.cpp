@@ -66,7 +66,9 @@ void sanitize(bouncekit::classification& c) {
   }
 }
 
-const char* c_str(const std::optional<std::string>& s) noexcept { return s ? s->c_str() : nullptr; }
+const char* c_str(const std::optional<std::string>& s) noexcept {
+  return s ? s->c_str() : nullptr;
+}
 
 // to_string() returns views of string literals, so data() is NUL-terminated.
 template <class Enum>
@@ -83,7 +85,9 @@ const bouncekit::recipient_verdict* recipient(const bouncekit_result* r, std::si
 
 extern "C" {
 
-const char* bouncekit_version(void) { return BOUNCEKIT_VERSION; }
+const char* bouncekit_version(void) {
+  return BOUNCEKIT_VERSION;
+}
 
 bouncekit_classifier* bouncekit_classifier_new(const char* rules_dir, char* error, size_t error_size) {
   try {
@@ -97,7 +101,9 @@ bouncekit_classifier* bouncekit_classifier_new(const char* rules_dir, char* erro
   return nullptr;
 }
 
-void bouncekit_classifier_free(bouncekit_classifier* classifier) { delete classifier; }
+void bouncekit_classifier_free(bouncekit_classifier* classifier) {
+  delete classifier;
+}
 
 size_t bouncekit_classifier_rule_count(const bouncekit_classifier* classifier) {
   return classifier ? classifier->impl.rule_count() : 0;
@@ -115,7 +121,9 @@ bouncekit_result* bouncekit_classify(const bouncekit_classifier* classifier, con
   }
 }
 
-void bouncekit_result_free(bouncekit_result* result) { delete result; }
+void bouncekit_result_free(bouncekit_result* result) {
+  delete result;
+}
 
 const char* bouncekit_result_json(bouncekit_result* result, int explain) {
   if (!result) return nullptr;
@@ -136,7 +144,9 @@ const char* bouncekit_result_type_name(const bouncekit_result* result) {
 const char* bouncekit_result_format(const bouncekit_result* result) {
   return result && !result->value.format.empty() ? result->value.format.c_str() : nullptr;
 }
-const char* bouncekit_result_error(const bouncekit_result* result) { return result ? c_str(result->value.error) : nullptr; }
+const char* bouncekit_result_error(const bouncekit_result* result) {
+  return result ? c_str(result->value.error) : nullptr;
+}
 
 const char* bouncekit_result_original(const bouncekit_result* result, const char* field) {
   if (!result || !field) return nullptr;
@@ -154,15 +164,15 @@ size_t bouncekit_result_recipient_count(const bouncekit_result* result) {
   return result ? result->value.recipients.size() : 0;
 }
 
-#define BOUNCEKIT_STRING_FIELD(name)                                            \
+#define BOUNCEKIT_STRING_FIELD(name)                                                     \
   const char* bouncekit_recipient_##name(const bouncekit_result* result, size_t index) { \
-    const auto* r = recipient(result, index);                                   \
-    return r ? r->name.c_str() : nullptr;                                       \
+    const auto* r = recipient(result, index);                                            \
+    return r ? r->name.c_str() : nullptr;                                                \
   }
-#define BOUNCEKIT_OPTIONAL_FIELD(name)                                          \
+#define BOUNCEKIT_OPTIONAL_FIELD(name)                                                   \
   const char* bouncekit_recipient_##name(const bouncekit_result* result, size_t index) { \
-    const auto* r = recipient(result, index);                                   \
-    return r ? c_str(r->name) : nullptr;                                        \
+    const auto* r = recipient(result, index);                                            \
+    return r ? c_str(r->name) : nullptr;                                                 \
   }
 
 BOUNCEKIT_STRING_FIELD(address)

@@ -9,15 +9,17 @@
 
 static int failures = 0;
 
-#define CHECK(cond)                                                      \
-  do {                                                                   \
-    if (!(cond)) {                                                       \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
       fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                        \
-    }                                                                    \
+      ++failures;                                                              \
+    }                                                                          \
   } while (0)
 
-static int str_eq(const char* a, const char* b) { return a && b && strcmp(a, b) == 0; }
+static int str_eq(const char* a, const char* b) {
+  return a && b && strcmp(a, b) == 0;
+}
 
 static char* read_file(const char* path, size_t* size) {
   FILE* f = fopen(path, "rb");

@@ -31,7 +31,11 @@ std::shared_ptr<const detail::rule_set> load_rules(const std::string& dir, const
 std::string one_line(std::string_view s, std::size_t max) {
   std::string out;
   for (char c : s) out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-  if (out.size() > max) out = out.substr(0, max - 3) + "...";
+  if (out.size() > max) {
+    std::size_t cut = max - 3;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+    out = out.substr(0, cut) + "...";
+  }
   return out;
 }
 
@@ -42,7 +46,9 @@ std::string category_name(std::string_view reason) {
 
 }  // namespace
 
-bool rule_tools::parsed() const { return check_->parsed() || list_->parsed() || explain_->parsed(); }
+bool rule_tools::parsed() const {
+  return check_->parsed() || list_->parsed() || explain_->parsed();
+}
 
 int rule_tools::run() const {
   if (check_->parsed()) return run_check();
@@ -55,7 +61,7 @@ int rule_tools::run_check() const {
   const auto rules = load_rules(check_dir_, "rules check");
   if (!rules) return 2;
   const auto& info = rules->rules();
-  std::size_t files = 0, examples = 0, not_examples = 0, failures = 0, overlaps = 0;
+  std::size_t files = 0, examples = 0, not_examples = 0, failures = 0, overlaps = 0, shadowed = 0;
   std::string last_file;
   for (const auto& r : info)
     if (r.file != last_file) ++files, last_file = r.file;
@@ -81,11 +87,14 @@ int rule_tools::run_check() const {
         const detail::rule_info& other = info[j];
         const bool other_wins = other.priority > rule.priority || (other.priority == rule.priority && j < i);
         const bool conditional = !other.status_condition.empty() || !rule.status_condition.empty();
-        fmt::print("{} {}: rule '{}' ({}, priority {}) and {}: rule '{}' ({}, priority {}) both match \"{}\"{}{}\n",
+        if (other_wins && !conditional) ++shadowed;
+        fmt::print("{} {}: rule '{}' ({}, priority {}) and {}: rule '{}' ({}, priority {}) both match \"{}\": {}\n",
                    strict_ ? "FAIL overlap" : "overlap", rule.file, rule.id, rule.reason, rule.priority, other.file,
                    other.id, other.reason, other.priority, one_line(ex, 100),
-                   other_wins ? fmt::format(": '{}' wins", other.id) : fmt::format(": '{}' wins", rule.id),
-                   conditional ? " (one of them has a status condition)" : "");
+                   conditional ? std::string("which wins depends on the status code (a rule has a status condition)")
+                   : other_wins
+                       ? fmt::format("'{}' wins, so this example gets reason {} (shadowed)", other.id, other.reason)
+                       : fmt::format("'{}' wins", rule.id));
         if (strict_) ++failures;
       }
     }
@@ -97,8 +106,9 @@ int rule_tools::run_check() const {
       }
     }
   }
-  fmt::print("{} rules in {} files, {} examples, {} not_examples: {} failure{}, {} overlap{}\n", info.size(), files,
-             examples, not_examples, failures, failures == 1 ? "" : "s", overlaps, overlaps == 1 ? "" : "s");
+  fmt::print("{} rules in {} files, {} examples, {} not_examples: {} failure{}, {} overlap{} ({} shadowed)\n",
+             info.size(), files, examples, not_examples, failures, failures == 1 ? "" : "s", overlaps,
+             overlaps == 1 ? "" : "s", shadowed);
   return failures ? 1 : 0;
 }
 
@@ -107,9 +117,14 @@ int rule_tools::run_list() const {
   if (!rules) return 2;
   if (list_format_ == "jsonl") {
     for (const auto& r : rules->rules()) {
-      nlohmann::ordered_json j = {{"id", r.id},           {"reason", r.reason},         {"category", category_name(r.reason)},
-                                  {"priority", r.priority}, {"file", r.file},             {"literals", r.literals},
-                                  {"patterns", r.patterns}, {"examples", r.examples.size()},
+      nlohmann::ordered_json j = {{"id", r.id},
+                                  {"reason", r.reason},
+                                  {"category", category_name(r.reason)},
+                                  {"priority", r.priority},
+                                  {"file", r.file},
+                                  {"literals", r.literals},
+                                  {"patterns", r.patterns},
+                                  {"examples", r.examples.size()},
                                   {"not_examples", r.not_examples.size()}};
       if (!r.status_condition.empty()) j["status"] = r.status_condition;
       fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
@@ -141,16 +156,16 @@ int rule_tools::run_explain() const {
   }
   bool all_readable = true;
   bool first = true;
-  auto show = [&](input_message&& m) {
+  auto show = [&](input_message&& input) {
     classification r;
-    if (m.error) {
-      r.error = *m.error;
+    if (input.error) {
+      r.error = *input.error;
     } else {
-      r = c->classify(m.bytes);
+      r = c->classify(input.bytes);
     }
     if (!first) fmt::print("\n");
     first = false;
-    fmt::print("{}\n", m.source);
+    fmt::print("{}\n", input.source);
     fmt::print("  type    {}{}\n", to_string(r.type), r.format.empty() ? "" : fmt::format(" (read by: {})", r.format));
     if (r.error) fmt::print("  error   {}\n", *r.error);
     if (r.original.subject) fmt::print("  original subject  {}\n", one_line(*r.original.subject, 100));
@@ -227,7 +242,9 @@ std::unique_ptr<rule_tools> add_rule_tools(CLI::App& app) {
       "Example: bouncekit rules check rules/");
 
   t.list_ = rules->add_subcommand("list", "List the rules: id, reason, category, priority, file, literals");
-  t.list_->add_option("--rules", t.list_rules_dir_, "List the *.toml rules of this directory instead of the built-in rules")
+  t.list_
+      ->add_option("--rules", t.list_rules_dir_,
+                   "List the *.toml rules of this directory instead of the built-in rules")
       ->check(CLI::ExistingDirectory);
   t.list_->add_option("--format", t.list_format_, "table, or jsonl (one JSON object per rule, with its patterns)")
       ->check(CLI::IsMember({"table", "jsonl"}))
@@ -237,8 +254,11 @@ std::unique_ptr<rule_tools> add_rule_tools(CLI::App& app) {
       "then the one listed first. The category shown is the one the reason gives without a status code.\n"
       "Example: bouncekit rules list --format jsonl | jq -r 'select(.reason==\"userunknown\") | .id'");
 
-  t.explain_ = app.add_subcommand("explain", "Classify messages and show, readably, which rules matched and why the winner won");
-  t.explain_->add_option("--rules", t.explain_rules_dir_, "Use the *.toml rule files of this directory instead of the built-in rules")
+  t.explain_ =
+      app.add_subcommand("explain", "Classify messages and show, readably, which rules matched and why the winner won");
+  t.explain_
+      ->add_option("--rules", t.explain_rules_dir_,
+                   "Use the *.toml rule files of this directory instead of the built-in rules")
       ->check(CLI::ExistingDirectory);
   t.explain_->add_option("paths", t.explain_paths_, "Files, directories or - (standard input)")->required();
   t.explain_->footer(
@@ -248,6 +268,39 @@ std::unique_ptr<rule_tools> add_rule_tools(CLI::App& app) {
       "Exit status: 0 when every path was read, 1 when one could not be, 2 for bad rule files.\n"
       "Example: bouncekit explain corpus/rfc3464/postfix-user-unknown.eml");
   return tools;
+}
+
+void complete_help(CLI::App& app) {
+  app.footer(
+      "Run 'bouncekit COMMAND --help' for the options of each command.\n"
+      "Output fields (SPEC section 3): per message source, type (bounce, complaint, auto-reply, not-bounce,\n"
+      "unrecognized), format, original, error; per recipient address, action, status, reply_code, diagnostic,\n"
+      "remote_mta, reporting_mta, smtp_command, stage, category (16 bounce categories), class (hard, soft,\n"
+      "delayed, complaint, auto-reply, success, unknown), reason (Sisimai-compatible), rule, feedback_type,\n"
+      "recommended_action.\n"
+      "Examples:\n"
+      "  bouncekit classify ~/Maildir/.Bounces | jq -r 'select(.type==\"bounce\") | .recipients[].address'\n"
+      "  bouncekit classify --format summary bounces.mbox\n"
+      "  bouncekit explain message.eml\n"
+      "  bouncekit rules check my-rules/");
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_name() != "classify" || !sub->get_footer().empty()) continue;
+    sub->footer(
+        "PATH is a file (.eml, or an mbox file, recognised by its 'From ' separator lines and read as a\n"
+        "stream; its messages are named path#N), a directory (walked recursively, maildirs included; *.json,\n"
+        "*.md, *.toml and dot files are skipped) or - for standard input.\n"
+        "Formats: jsonl prints one JSON object per message, in input order; json one array; table one row\n"
+        "per recipient; summary counts by type, class and category. --explain adds, per recipient, every\n"
+        "rule that matched, the matched span and why the winner won ('bouncekit explain' prints the same\n"
+        "for reading). One bad message never stops a batch: it gets a record with an error. Progress is\n"
+        "shown on stderr when stderr is a terminal.\n"
+        "Exit status: 0 when every path was read, 1 when a path could not be read (the run goes on),\n"
+        "2 for usage errors and bad rule files.\n"
+        "Examples:\n"
+        "  bouncekit classify bounce.eml\n"
+        "  bouncekit classify --jobs 4 --format summary /var/mail/bounces\n"
+        "  cat message.eml | bouncekit classify --format table -");
+  }
 }
 
 }  // namespace bouncekit::cli

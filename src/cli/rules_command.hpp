@@ -2,6 +2,7 @@
 //
 //   CLI::App app{...};
 //   auto tools = bouncekit::cli::add_rule_tools(app);   // before parsing
+//   bouncekit::cli::complete_help(app);                  // after every subcommand is added
 //   CLI11_PARSE(app, argc, argv);
 //   if (tools->parsed()) return tools->run();
 #pragma once
@@ -24,6 +25,10 @@ class rule_tools {
 
  private:
   friend std::unique_ptr<rule_tools> add_rule_tools(CLI::App& app);
+
+  // Adds the long help (exit status, examples, files) to the top-level --help and to `classify --help`; the man
+  // page is generated from this same text. Call it after all subcommands are added.
+  void complete_help(CLI::App& app);
   int run_check() const;
   int run_list() const;
   int run_explain() const;
@@ -42,5 +47,9 @@ class rule_tools {
 // Adds `rules check`, `rules list` and `explain` to `app`. The returned object holds the parsed options: keep
 // it alive until run() returns.
 std::unique_ptr<rule_tools> add_rule_tools(CLI::App& app);
+
+// Adds the long help (exit status, examples, files) to the top-level --help and to `classify --help`; the man
+// page is generated from this same text. Call it after all subcommands are added.
+void complete_help(CLI::App& app);
 
 }  // namespace bouncekit::cli
