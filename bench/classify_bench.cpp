@@ -108,6 +108,67 @@ void BM_json(benchmark::State& state) {
 }
 BENCHMARK(BM_json)->Unit(benchmark::kMillisecond);
 
+// Pathological inputs, each built in memory at a size factor (1x, 4x, 16x) so the table shows whether the cost
+// grows linearly with the input.
+std::string dsn_head() {
+  return "From: MAILER-DAEMON@mx.example.net\nTo: a@example.com\nSubject: Undelivered Mail Returned to Sender\n"
+         "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
+         "--b\nContent-Type: text/plain\n\nsorry\n--b\nContent-Type: message/delivery-status\n\n"
+         "Reporting-MTA: dns; mx.example.net\n\n";
+}
+
+std::string pathological(int kind, std::size_t factor) {
+  std::string m;
+  switch (kind) {
+    case 0: {  // a large message: 10 MB of body text at 16x
+      m = dsn_head() + "Final-Recipient: rfc822; bob@example.org\nAction: failed\nStatus: 5.1.1\n--b\n"
+                       "Content-Type: message/rfc822\n\nSubject: big\n\n";
+      const std::string line(76, 'x');
+      while (m.size() < factor * (10u << 20) / 16) m += line + "\n";
+      m += "--b--\n";
+      break;
+    }
+    case 1:  // one huge header line: 1 MB at 16x
+      m = "From: MAILER-DAEMON@example.net\nSubject: Undelivered Mail\nX-Long: " +
+          std::string(factor * (1u << 20) / 16, 'a') + "\n\nsorry\n";
+      break;
+    case 2:  // many recipients in one DSN: 5,000 at 16x
+      m = dsn_head();
+      for (std::size_t i = 0; i < factor * 5000 / 16; ++i)
+        m += "Final-Recipient: rfc822; user" + std::to_string(i) +
+             "@example.org\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\n\n";
+      m += "--b--\n";
+      break;
+    case 3: {  // many nested parts: 200 at 16x (within max_mime_depth * 8 containers)
+      const std::size_t depth = factor * 200 / 16;
+      m = "From: MAILER-DAEMON@example.net\nSubject: Undelivered Mail\n";
+      for (std::size_t i = 0; i < depth; ++i)
+        m += "Content-Type: multipart/mixed; boundary=\"n" + std::to_string(i) + "\"\n\n--n" + std::to_string(i) + "\n";
+      m += "Content-Type: text/plain\n\nbob@example.org: 550 5.1.1 user unknown\n";
+      for (std::size_t i = depth; i-- > 0;) m += "--n" + std::to_string(i) + "--\n";
+      break;
+    }
+    default:  // a long diagnostic: 100 KB at 16x
+      m = dsn_head() + "Final-Recipient: rfc822; bob@example.org\nAction: failed\nStatus: 5.0.0\nDiagnostic-Code: smtp; 550 ";
+      while (m.size() < dsn_head().size() + factor * 100000 / 16) m += "mailbox unavailable user unknown blocked ";
+      m += "\n--b--\n";
+  }
+  return m;
+}
+
+void BM_pathological(benchmark::State& state) {
+  const int kind = static_cast<int>(state.range(0));
+  const std::string m = pathological(kind, static_cast<std::size_t>(state.range(1)));
+  shared_classifier();  // compile the rules before timing
+  for (auto _ : state) benchmark::DoNotOptimize(shared_classifier().classify(m));
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * m.size()));
+  static const char* const names[] = {"10MB message", "1MB header line", "5000 recipients", "200 nested parts",
+                                      "100KB diagnostic"};
+  state.SetLabel(std::string(names[kind]) + " at " + std::to_string(state.range(1)) + "/16");
+}
+BENCHMARK(BM_pathological)->ArgsProduct({{0, 1, 2, 3, 4}, {1, 4, 16}})->Unit(benchmark::kMillisecond);
+
 }  // namespace
 
 BENCHMARK_MAIN();
