@@ -17,24 +17,42 @@ namespace {
 
 struct prescan {
   std::size_t longest_line = 0;
-  std::size_t containers = 0;  // Content-Type lines naming multipart/* or message/rfc822: bounds the nesting
+  std::size_t longest_field = 0;  // longest line that starts a header field ("Name: ...")
+  std::size_t containers = 0;  // Content-Type fields naming multipart or rfc822: bounds mimetic's recursion
 };
 
+// mimetic recurses once per nested multipart or message/rfc822, so their number must be bounded before it
+// runs. Count every field it would take for a Content-Type: the name in any case with blanks allowed before
+// the colon (mimetic trims them), and the type anywhere in the value, continuation lines included. (Counting
+// only "Content-Type:" with the type near the colon let "Content-Type : multipart/mixed" nested 300,000 deep
+// through, and mimetic overflowed the stack.)
 prescan scan(std::string_view text) {
   prescan s;
   std::size_t pos = 0;
+  const auto line_at = [&](std::size_t at) {
+    const std::size_t nl = text.find('\n', at);
+    return text.substr(at, (nl == std::string_view::npos ? text.size() : nl) - at);
+  };
+  const auto names_container = [](std::string_view value) {
+    return ifind(value, "multipart") != std::string_view::npos || ifind(value, "rfc822") != std::string_view::npos;
+  };
   while (pos < text.size()) {
-    std::size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    const std::size_t len = nl - pos;
-    if (len > s.longest_line) s.longest_line = len;
-    if (len >= 13 && (text[pos] == 'C' || text[pos] == 'c') && istarts_with(text.substr(pos), "content-type:")) {
-      const std::string_view head = text.substr(pos + 13, std::min<std::size_t>(200, text.size() - pos - 13));
-      const std::size_t mp = ifind(head, "multipart/");
-      const std::size_t msg = ifind(head, "message/rfc822");
-      if ((mp != std::string_view::npos && mp < 40) || (msg != std::string_view::npos && msg < 40)) ++s.containers;
+    const std::string_view line = line_at(pos);
+    if (line.size() > s.longest_line) s.longest_line = line.size();
+    if (line.size() > s.longest_field && line.size() > 1024 && looks_like_field(line)) s.longest_field = line.size();
+    pos += line.size() + 1;
+    if (line.size() < 13 || (line[0] != 'C' && line[0] != 'c') || !istarts_with(line, "content-type")) continue;
+    std::size_t colon = 12;
+    while (colon < line.size() && (line[colon] == ' ' || line[colon] == '\t')) ++colon;
+    if (colon == line.size() || line[colon] != ':') continue;
+    bool container = names_container(line.substr(colon + 1));
+    // continuation lines belong to this field alone, so looking at them here keeps the scan linear
+    for (std::size_t next = pos; !container && next < text.size() && (text[next] == ' ' || text[next] == '\t');) {
+      const std::string_view folded = line_at(next);
+      container = names_container(folded);
+      next += folded.size() + 1;
     }
-    pos = nl + 1;
+    if (container) ++s.containers;
   }
   return s;
 }
@@ -66,12 +84,21 @@ void describe_part(mime_part& part, std::string_view raw_body, parsed_message& o
   const bool wanted = part.type == "text" || part.type == "message" ||
                       (part.type == "application" && (part.subtype == "octet-stream" || part.subtype == "rfc822"));
   if (!wanted || raw_body.empty()) return;
-  if (decoded_total >= limits.max_decoded_bytes) {
+  const auto over_limit = [&] {
     out.warnings.push_back({"decoded-size-limit", 0});
+    if (!out.error)
+      out.error = fmt::format("decoded text exceeds max_decoded_bytes ({}); the rest was dropped",
+                              limits.max_decoded_bytes);
+  };
+  if (decoded_total >= limits.max_decoded_bytes) {
+    over_limit();
     return;
   }
   std::string bytes = decode_body(raw_body, field_value(part.headers, "Content-Transfer-Encoding"), out);
-  if (bytes.size() > limits.max_decoded_bytes - decoded_total) bytes.resize(limits.max_decoded_bytes - decoded_total);
+  if (bytes.size() > limits.max_decoded_bytes - decoded_total) {
+    bytes.resize(limits.max_decoded_bytes - decoded_total);
+    over_limit();
+  }
   // decoded bodies may carry CRLF again (base64 of Windows text)
   if (bytes.find('\r') != std::string::npos) bytes = normalise_line_endings(bytes);
   bool known = true;
@@ -194,6 +221,17 @@ parsed_message parse_message(std::string_view raw, const limits& limits) {
   }
   if (s.longest_line > limits.max_header_line_bytes) {
     out.warnings.push_back({"line-too-long", 0});
+    if (!out.error)
+      out.error = fmt::format("a line of {} bytes exceeds max_header_line_bytes ({}); read as plain text",
+                              s.longest_line, limits.max_header_line_bytes);
+    single_part(out, limits);
+    return out;
+  }
+  // mimetic takes time quadratic in the length of a header line (about 0.3 s for 1 MB): past this length the
+  // message is read by our own linear readers as plain text, a structure that loses little for such mail
+  constexpr std::size_t mimetic_field_limit = 64u << 10;
+  if (s.longest_field > mimetic_field_limit) {
+    out.warnings.push_back({"long-header-line", 0});
     single_part(out, limits);
     return out;
   }
