@@ -1,5 +1,7 @@
 // bouncekit — the command-line tool: classify files, directories, maildirs, mbox files or stdin.
 #include "cli/inputs.hpp"
+#include "cli/ledger_command.hpp"
+#include "cli/rules_command.hpp"
 
 #include <bouncekit/bouncekit.hpp>
 #include <bouncekit/json.hpp>
@@ -203,7 +205,12 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingDirectory);
   classify->add_flag("--explain", opt.explain, "Show the rules that matched each recipient and why the winner won");
   classify->add_option("paths", opt.paths, "Files, directories or - (standard input)")->required();
+  auto rule_tools = bouncekit::cli::add_rule_tools(app);
+  int ledger_exit = 2;
+  bouncekit::cli::add_ledger_command(app, ledger_exit);  // sets ledger_exit when a ledger command runs
+  bouncekit::cli::complete_help(app);
   CLI11_PARSE(app, argc, argv);
   if (classify->parsed()) return run_classify(opt);
-  return 2;
+  if (rule_tools->parsed()) return rule_tools->run();
+  return ledger_exit;
 }
