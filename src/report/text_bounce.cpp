@@ -404,7 +404,9 @@ bool read_text_bounce(const message_view& view, report& out) {
     end = std::min(end, begin + 20);
     std::vector<std::string_view> block(lines.begin() + static_cast<std::ptrdiff_t>(begin),
                                         lines.begin() + static_cast<std::ptrdiff_t>(end));
-    const std::string block_text = join_reply_lines(block);
+    // a recipient's block is a few lines; a huge one (junk, or an attack) is cut so the phrase scans stay cheap
+    std::string block_text = join_reply_lines(block);
+    if (block_text.size() > 16384) block_text.resize(16384);
     // the diagnostic starts at the first line carrying an SMTP reply or status code, if any
     std::string diagnostic;
     for (std::size_t j = 0; j < block.size(); ++j) {

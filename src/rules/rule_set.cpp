@@ -74,7 +74,9 @@ code_ptr compile(const std::string& pattern, const std::string& where) {
 // Returns the match span, or nothing (no match, or a limit hit).
 std::optional<std::pair<std::size_t, std::size_t>> run(const pcre2_code* code, std::string_view text) {
   pcre2_match_data* data = scratch();
-  const int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0, data, shared_context());
+  // subjects are valid UTF-8 by construction (match() repairs them first): skip PCRE2's check on every call
+  const int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, PCRE2_NO_UTF_CHECK, data,
+                             shared_context());
   if (rc < 0) return std::nullopt;
   const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(data);
   return std::make_pair(static_cast<std::size_t>(ov[0]), static_cast<std::size_t>(ov[1]));
