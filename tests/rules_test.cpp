@@ -154,3 +154,14 @@ TEST_CASE("a mailer program failure is bad-configuration unless its status names
   CHECK(lda.reason == "mailererror");
   CHECK(lda.category == category::bad_configuration);
 }
+
+TEST_CASE("precedence: an unexplained refusal before any recipient concerns the sending side") {
+  const auto ehlo = verdict_for("failed", "5.0.0", "550 Rejected (in reply to EHLO command)");
+  CHECK(ehlo.reason == "blocked");
+  CHECK(ehlo.rule == "smtp-stage");
+  CHECK(ehlo.stage == smtp_stage::smtp_session);
+  const auto mail = verdict_for("failed", "5.0.0", "550 Rejected (in reply to MAIL FROM command)");
+  CHECK(mail.reason == "rejected");
+  const auto rcpt = verdict_for("failed", "5.0.0", "550 Rejected (in reply to RCPT TO command)");
+  CHECK(rcpt.rule == "none");
+}
