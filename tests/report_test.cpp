@@ -126,3 +126,18 @@ TEST_CASE("bad input gives a record, never an exception") {
     CHECK((c.type == message_type::not_bounce || c.type == message_type::unrecognized));
   }
 }
+
+TEST_CASE("a mailing-list manager's notice to a poster is a bounce, an ordinary list post is not") {
+  const classification notice = shared_classifier().classify(
+      "From: cats-admin@lists.example.org\nTo: poster@example.com\nSubject: You are not member (cats ML)\n"
+      "X-MLServer: fml [fml 4.0.3 release]\n\n"
+      "You are not a member of this mailing list <cats@lists.example.org>.\n");
+  CHECK(notice.type == message_type::bounce);
+  REQUIRE(notice.recipients.size() == 1);
+  CHECK(notice.recipients[0].address == "cats@lists.example.org");
+  CHECK(notice.recipients[0].reason == "rejected");
+  const classification post = shared_classifier().classify(
+      "From: member@example.com\nTo: cats@lists.example.org\nSubject: [cats:00042] photos\n"
+      "X-MLServer: fml [fml 4.0.3 release]\n\nHere are the photos.\n");
+  CHECK(post.type == message_type::not_bounce);
+}

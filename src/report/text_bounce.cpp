@@ -108,6 +108,8 @@ constexpr std::string_view returned_markers[] = {
     "content-type: message/rfc822",
     "text of the returned message",
     "message header follows",
+    "original mail as follows",
+    "original message as follows",
 };
 
 // Boilerplate addresses that are never the failed recipient.
@@ -275,6 +277,12 @@ bool looks_like_bounce(const message_view& view) {
   };
   for (std::string_view cue : subject_cues)
     if (icontains(view.subject, cue)) return true;
+  // a mailing-list manager's error notice to a poster (fml), sent from the list's -admin or owner- address
+  if (!view.top().header("X-MLServer").empty()) {
+    const std::string local = ascii_lower(view.from_address.substr(0, view.from_address.find('@')));
+    if (local.rfind("owner-", 0) == 0 || (local.size() > 6 && local.compare(local.size() - 6, 6, "-admin") == 0))
+      return true;
+  }
   const std::string return_path = std::string(trim(field_value(view.top().headers, "Return-Path")));
   if (return_path == "<>" && !icontains(view.top().header("Auto-Submitted"), "auto-replied")) return true;
   // A report in the body: an MTA's phrase together with an SMTP reply or status code near the top.
