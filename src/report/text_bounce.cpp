@@ -432,7 +432,8 @@ bool read_text_bounce(const message_view& view, report& out) {
           }
         rest.resize(stop);
         diagnostic = join_reply_lines(rest);
-        const std::size_t code_at = diagnostic.find(code.empty() ? find_status_code(diagnostic) : code);
+        // "host x said: 550 ..." -> "550 ..."; a status quoted at the end ("... (#4.4.3)") keeps its line
+        const std::size_t code_at = code.empty() ? std::string::npos : diagnostic.find(code);
         if (code_at != std::string::npos && code_at > 0 && code_at < 120) diagnostic = diagnostic.substr(code_at);
         break;
       }
