@@ -441,9 +441,15 @@ bool read_text_bounce(const message_view& view, report& out) {
     if (diagnostic.empty()) diagnostic = block_text;
     if (diagnostic.size() > 2000) diagnostic.resize(2000);
     r.diagnostic = sanitize_utf8(diagnostic);
-    const std::string status = find_status_code(diagnostic);
+    // a transcript quotes the 2xx replies that went well before the one that failed: take the last failure
+    const std::string status = find_last_status_code(diagnostic, true);
     if (!status.empty()) r.status = status;
-    const std::string reply = find_reply_code(diagnostic);
+    std::string reply;
+    if (!status.empty()) {  // the reply code written just before that status ("451 4.3.0")
+      const std::size_t at = diagnostic.rfind(status);
+      if (at != std::string::npos && at >= 4) reply = find_reply_code(std::string_view(diagnostic).substr(at - 4, 4));
+    }
+    if (reply.empty()) reply = find_reply_code(diagnostic);
     if (!reply.empty()) r.reply_code = reply;
     const std::string command = find_smtp_command(block_text);
     if (!command.empty()) r.smtp_command = command;
