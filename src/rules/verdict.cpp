@@ -101,8 +101,8 @@ recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, con
       v.decided_by = v.matches.empty()
                          ? fmt::format("no text rule matched; status {} decides", status)
                          : fmt::format("the only text rule that matched is weak; status {} decides", status);
-    } else if (const std::string_view cmd = e.smtp_command.value_or(""); !delayed && (cmd == "CONN" || cmd == "EHLO" ||
-                                                                                      cmd == "HELO" || cmd == "MAIL")) {
+    } else if (const std::string cmd = e.smtp_command.value_or(""); !delayed && (cmd == "CONN" || cmd == "EHLO" ||
+                                                                                 cmd == "HELO" || cmd == "MAIL")) {
       // refused before any recipient was named: the server refused our client (or, at MAIL, our sender)
       v.reason = cmd == "MAIL" ? "rejected" : "blocked";
       v.rule = "smtp-stage";
