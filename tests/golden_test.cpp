@@ -3,6 +3,8 @@
 #include <bouncekit/bouncekit.hpp>
 #include <bouncekit/json.hpp>
 
+#include "test_files.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -14,12 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using bouncekit::test::slurp;
 
 std::string with_line_endings(const std::string& lf_text, const char* eol) {
   std::string out;

@@ -4,6 +4,8 @@
 #include <bouncekit/bouncekit.hpp>
 #include <bouncekit/json.hpp>
 
+#include "test_files.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -20,12 +22,7 @@ namespace {
 
 const fs::path malformed_dir = fs::path(BOUNCEKIT_SOURCE_DIR) / "tests" / "malformed";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using bouncekit::test::slurp;
 
 std::string with_line_endings(const std::string& lf_text, const char* eol) {
   std::string out;
