@@ -65,14 +65,17 @@ class printer {
       fmt::print("{:<40} {:<12} {:<36} {:<10} {:<20} {:<16} {}\n", "source", "type", "address", "class", "category",
                  "reason", "status");
   }
-  void add(const bouncekit::classification& c) {
+  // True when records are printed as JSON: the workers then format them (see batch_runner).
+  bool wants_json() const { return opt_.format == "jsonl" || opt_.format == "json"; }
+  bool explain() const { return opt_.explain; }
+
+  // `line` is the record's JSON when wants_json(), formatted by a worker.
+  void add(const bouncekit::classification& c, const std::string& line) {
     if (opt_.format == "jsonl") {
-      const std::string line = bouncekit::to_json_line(c, opt_.explain);
       std::fwrite(line.data(), 1, line.size(), stdout);
       std::fputc('\n', stdout);
     } else if (opt_.format == "json") {
       std::fputs(first_ ? "\n" : ",\n", stdout);
-      const std::string line = bouncekit::to_json_line(c, opt_.explain);
       std::fwrite(line.data(), 1, line.size(), stdout);
     } else if (opt_.format == "table") {
       if (c.recipients.empty())
@@ -118,6 +121,9 @@ class batch_runner {
 
   void flush() {
     std::vector<bouncekit::classification> results(batch_.size());
+    std::vector<std::string> lines(batch_.size());
+    const bool json = printer_.wants_json();
+    const bool explain = printer_.explain();
     auto work = [&](std::atomic<std::size_t>& next) {
       for (std::size_t i = next++; i < batch_.size(); i = next++) {
         const auto& m = batch_[i];
@@ -128,6 +134,7 @@ class batch_runner {
           results[i] = classifier_.classify(m.bytes);
         }
         results[i].source = m.source;
+        if (json) lines[i] = bouncekit::to_json_line(results[i], explain);  // formatting scales with the workers too
       }
     };
     std::atomic<std::size_t> next{0};
@@ -139,7 +146,7 @@ class batch_runner {
       work(next);
       for (auto& t : threads) t.join();
     }
-    for (const auto& r : results) printer_.add(r);
+    for (std::size_t i = 0; i < results.size(); ++i) printer_.add(results[i], lines[i]);
     done_ += batch_.size();
     batch_.clear();
     bytes_ = 0;

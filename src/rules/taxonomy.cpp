@@ -9,7 +9,7 @@ namespace {
 
 using enum category;
 
-constexpr std::array<std::pair<std::string_view, category>, 30> reason_categories = {{
+constexpr std::array<std::pair<std::string_view, category>, 29> reason_categories = {{
     {"userunknown", bad_mailbox},       {"hasmoved", bad_mailbox},         {"suppressed", bad_mailbox},
     {"hostunknown", bad_domain},        {"notaccept", bad_domain},         {"suspend", inactive_mailbox},
     {"mailboxfull", quota_issues},      {"exceedlimit", quota_issues},     {"systemfull", quota_issues},
@@ -19,13 +19,13 @@ constexpr std::array<std::pair<std::string_view, category>, 30> reason_categorie
     {"badreputation", spam_related},    {"spamdetected", spam_related},    {"rejected", policy_related},
     {"policyviolation", policy_related}, {"authfailure", policy_related},  {"requireptr", policy_related},
     {"securityerror", policy_related},  {"norelaying", relaying_issues},   {"syntaxerror", protocol_errors},
-    {"failedstarttls", bad_configuration}, {"delivered", success},         {"ratelimited", quota_issues},
+    {"failedstarttls", bad_configuration}, {"delivered", success},
 }};
 
 // Reasons that take their category from the status code (or have none).
-constexpr std::array<std::string_view, 10> other_reasons = {"expired",    "networkerror", "systemerror", "filtered",
-                                                            "mailererror", "onhold",       "undefined",   "feedback",
-                                                            "vacation",   "rejected"};
+constexpr std::array<std::string_view, 9> other_reasons = {"expired",     "networkerror", "systemerror",
+                                                           "filtered",    "mailererror",  "onhold",
+                                                           "undefined",   "feedback",     "vacation"};
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
