@@ -68,8 +68,7 @@ void enrich_from_text(report& dsn, const report& text) {
     if (!r.reply_code && t.reply_code) r.reply_code = t.reply_code;
     if (!r.smtp_command && t.smtp_command) r.smtp_command = t.smtp_command;
     if (!r.remote_mta && t.remote_mta) r.remote_mta = t.remote_mta;
-    const bool generic = r.status && r.status->size() >= 5 && r.status->substr(1) == ".0.0";
-    if ((!r.status || generic) && t.status) r.status = t.status;
+    if ((!r.status || is_generic_status(*r.status)) && t.status) r.status = t.status;
     if (!t.extra_text.empty()) r.extra_text += (r.extra_text.empty() ? "" : " ") + t.extra_text;
     if (r.context_text.empty()) r.context_text = t.context_text;
   }

@@ -398,6 +398,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   out.type = message_type::bounce;
   out.format = detect_format(view, lower);
   const bool delayed = says_delayed(view.subject, section_lower);
+  const std::string context = sanitize_utf8(collapse_whitespace(section.substr(0, 8000)));  // shared by all
   for (std::size_t k = 0; k < found.size(); ++k) {
     recipient_evidence r;
     r.address = found[k].address;
@@ -456,7 +457,7 @@ bool read_text_bounce(const message_view& view, report& out) {
     const std::string host = find_remote_host(block_text);
     if (!host.empty()) r.remote_mta = host;
     r.extra_text = sanitize_utf8(block_text);
-    r.context_text = sanitize_utf8(collapse_whitespace(section.substr(0, 8000)));
+    r.context_text = context;
     out.recipients.push_back(std::move(r));
   }
   return true;

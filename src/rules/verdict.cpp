@@ -12,10 +12,6 @@ namespace {
 // Below this priority a text rule is only a hint: a specific status code beats it.
 constexpr int weak_rule_priority = 30;
 
-bool is_generic_status(std::string_view status) {
-  return status.size() >= 5 && status.substr(1) == ".0.0";
-}
-
 }  // namespace
 
 smtp_stage stage_for(std::string_view command, std::string_view reason, bool after_acceptance_report) {

@@ -42,6 +42,11 @@ std::vector<std::string> find_addresses(std::string_view s);
 // An RFC 3463 enhanced status code ("5.1.1") found in `s`, or empty. Accepts 2/4/5 classes only.
 std::string find_status_code(std::string_view s);
 
+// True for a class-only code ("5.0.0", "4.0.0") that names no cause.
+inline bool is_generic_status(std::string_view status) noexcept {
+  return status.size() == 5 && status.substr(1) == ".0.0";
+}
+
 // The last enhanced status code in `s` (servers quote the inner, more specific one last), or empty.
 // With failures_only, 2.x.x codes are skipped.
 std::string find_last_status_code(std::string_view s, bool failures_only = false);
