@@ -1,6 +1,7 @@
-// The message layer: a raw message in, a flat list of decoded parts out. mimetic does the structural parse
-// behind this interface (mime_facade.cpp is the only file that includes it); everything around it (line
-// endings, limits, header fields, transfer and charset decoding) is ours.
+// The message layer: a raw message in, a flat list of decoded parts out. The structural parse is our own
+// splitter (mime_splitter.cpp); mimetic (mimetic_parser.cpp, the only file that includes it) is kept behind
+// the same interface as the reference it is tested against. Everything around them (line endings, limits,
+// header fields, transfer and charset decoding) is shared.
 #pragma once
 
 #include "mime/field_block.hpp"
@@ -36,8 +37,11 @@ struct parsed_message {
   std::optional<std::string> error;  // a limit was hit or the structure could not be read
 };
 
+// Which structural parser parse_message() uses: the built-in splitter, or mimetic as a reference.
+enum class mime_backend { builtin, mimetic };
+
 // Never throws for bad input.
-parsed_message parse_message(std::string_view raw, const limits& limits);
+parsed_message parse_message(std::string_view raw, const limits& limits, mime_backend backend = mime_backend::builtin);
 
 // Content-Type value -> type, subtype and parameters (RFC 2045 + RFC 2231 continuations and charsets).
 struct content_type {

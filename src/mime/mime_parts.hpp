@@ -1,0 +1,34 @@
+// Internal to the message layer: what parse_message() shares with its two structural parsers. The built-in
+// splitter (mime_splitter.cpp) is the one classify() uses; mimetic (mimetic_parser.cpp, the only file that
+// includes it) is kept as the reference the splitter is tested against.
+#pragma once
+
+#include "mime/mime_message.hpp"
+
+#include <cstddef>
+#include <string_view>
+
+namespace bouncekit::detail {
+
+// What one message's parts have cost so far, shared by every part of it.
+struct part_budget {
+  std::size_t decoded_bytes = 0;
+  bool depth_reported = false;
+};
+
+// Sets the part's type, subtype and charset from its Content-Type field; returns the parsed field (for the
+// boundary).
+content_type read_content_type(mime_part& part);
+
+// Transfer-decodes the body of a text, message or octet-stream part and converts text to UTF-8; other parts
+// keep an empty body. Counts against limits.max_decoded_bytes.
+void decode_part_body(mime_part& part, std::string_view raw_body, parsed_message& out, part_budget& budget,
+                      const limits& limits);
+
+// The structural parsers: they fill out.parts from out.normalised. Each stops at max_parts and
+// max_mime_depth with an error naming the limit.
+void split_parts(parsed_message& out, const limits& limits);
+// Returns false when mimetic threw (out.parts is then cleared).
+bool split_parts_with_mimetic(parsed_message& out, const limits& limits);
+
+}  // namespace bouncekit::detail

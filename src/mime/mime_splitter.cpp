@@ -1,0 +1,115 @@
+// The built-in structural parser: one pass over the LF-normalised message that finds each entity's header
+// block with read_field_block() and its body as a slice of the text; multipart bodies are cut at their
+// delimiter lines, message/rfc822 bodies are read as entities. Nothing is copied before a part is decoded,
+// and only text, message and octet-stream parts are decoded at all.
+//
+// Unlike mimetic: a delimiter counts only at the start of a line (after blanks, which some mailers put
+// there) and followed by nothing but "--" and blanks (RFC 2046 5.1.1), so "--XYZ" in mid-line or "--XYZ2" never splits a part; each part is searched for its own
+// delimiters only inside the slice its parent gave it, so a nested multipart that never closes cannot
+// swallow the parts after it; recursion is bounded by max_mime_depth.
+#include "mime/mime_parts.hpp"
+
+#include <fmt/format.h>
+
+#include <string>
+
+namespace bouncekit::detail {
+
+namespace {
+
+constexpr std::size_t npos = std::string_view::npos;
+
+bool blank(char c) noexcept { return c == ' ' || c == '\t'; }
+
+// The end of the line that starts at or contains `at`, or `end`.
+std::size_t line_end(std::string_view text, std::size_t at, std::size_t end) noexcept {
+  const std::size_t nl = text.substr(0, end).find('\n', at);
+  return nl == npos ? end : nl;
+}
+
+// The start of the next delimiter line ("--" boundary, optionally "--", then only blanks) in [from, end),
+// or npos.
+// Sets `closing` for the close delimiter.
+std::size_t find_delimiter(std::string_view text, std::size_t from, std::size_t end, std::string_view dashed,
+                           bool& closing) noexcept {
+  const std::string_view slice = text.substr(0, end);
+  for (std::size_t at = slice.find(dashed, from); at != npos; at = slice.find(dashed, at + 1)) {
+    std::size_t start = at;  // blanks before a delimiter are tolerated: some mailers indent it
+    while (start > 0 && blank(text[start - 1])) --start;
+    if (start != 0 && text[start - 1] != '\n') continue;
+    std::size_t rest = at + dashed.size();
+    const std::size_t stop = line_end(text, rest, end);
+    closing = stop - rest >= 2 && text[rest] == '-' && text[rest + 1] == '-';
+    if (closing) rest += 2;
+    while (rest < stop && blank(text[rest])) ++rest;
+    if (rest == stop) return start;
+  }
+  return npos;
+}
+
+class splitter {
+ public:
+  splitter(parsed_message& out, const limits& limits) : out_(out), limits_(limits), text_(out.normalised) {}
+
+  // Reads the entity in [begin, end) and its descendants. Returns false once max_parts is reached.
+  bool entity(std::size_t begin, std::size_t end, std::size_t depth, int parent) {
+    if (out_.parts.size() >= limits_.max_parts) {
+      out_.error = fmt::format("message has more than {} MIME parts (max_parts)", limits_.max_parts);
+      return false;
+    }
+    mime_part part;
+    part.depth = depth;
+    part.parent = parent;
+    std::size_t body = begin;
+    part.headers = read_field_block(text_.substr(0, end), body, true, limits_.max_header_line_bytes);
+    if (body > end) body = end;
+    const content_type ct = read_content_type(part);
+    const bool multipart = part.type == "multipart";
+    const bool rfc822 = part.is("message", "rfc822");
+    if (!multipart && !rfc822) decode_part_body(part, text_.substr(body, end - body), out_, budget_, limits_);
+    const int index = static_cast<int>(out_.parts.size());
+    out_.parts.push_back(std::move(part));
+    if (!multipart && !rfc822) return true;
+    if (depth + 1 > limits_.max_mime_depth) {
+      if (!budget_.depth_reported)
+        out_.error = fmt::format("MIME nesting deeper than {} levels (max_mime_depth)", limits_.max_mime_depth);
+      budget_.depth_reported = true;
+      return true;
+    }
+    if (rfc822) return entity(body, end, depth + 1, index);
+    const std::string boundary = ct.param("boundary");
+    if (boundary.empty()) return true;  // no parts: parse_message() reads such a message as text
+    return children(body, end, "--" + boundary, depth + 1, index);
+  }
+
+ private:
+  // The parts of a multipart body [begin, end): the preamble before the first delimiter and the epilogue
+  // after the close delimiter are dropped; a missing close delimiter ends the last part at `end`.
+  bool children(std::size_t begin, std::size_t end, const std::string& dashed, std::size_t depth, int parent) {
+    bool closing = false;
+    std::size_t at = find_delimiter(text_, begin, end, dashed, closing);
+    while (at != npos && !closing) {
+      const std::size_t part_begin = std::min(line_end(text_, at, end) + 1, end);
+      const std::size_t next = find_delimiter(text_, part_begin, end, dashed, closing);
+      std::size_t part_end = next == npos ? end : next;
+      // the line break before a delimiter belongs to the delimiter
+      if (next != npos && part_end > part_begin && text_[part_end - 1] == '\n') --part_end;
+      if (!entity(part_begin, part_end, depth, parent)) return false;
+      at = next;
+    }
+    return true;
+  }
+
+  parsed_message& out_;
+  const limits& limits_;
+  std::string_view text_;
+  part_budget budget_;
+};
+
+}  // namespace
+
+void split_parts(parsed_message& out, const limits& limits) {
+  splitter(out, limits).entity(0, out.normalised.size(), 0, -1);
+}
+
+}  // namespace bouncekit::detail

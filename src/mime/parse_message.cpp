@@ -1,0 +1,195 @@
+// parse_message(): line endings, limits and the pre-scan, then one of the two structural parsers, then the
+// fallbacks for structures that cannot be read (the whole message as one text part).
+#include "mime/decode.hpp"
+#include "mime/mime_parts.hpp"
+#include "util/text.hpp"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+namespace bouncekit::detail {
+
+namespace {
+
+struct prescan {
+  std::size_t longest_line = 0;
+  std::size_t longest_field = 0;  // longest line that starts a header field ("Name: ...")
+  std::size_t containers = 0;     // Content-Type fields naming multipart or rfc822
+};
+
+// Counts every field a parser could take for a Content-Type naming a container: the name in any case with
+// blanks allowed before the colon, and the type anywhere in the value, continuation lines included. (Counting
+// only "Content-Type:" with the type near the colon once let "Content-Type : multipart/mixed" nested 300,000
+// deep through, and mimetic overflowed the stack.)
+prescan scan(std::string_view text) {
+  prescan s;
+  std::size_t pos = 0;
+  const auto line_at = [&](std::size_t at) {
+    const std::size_t nl = text.find('\n', at);
+    return text.substr(at, (nl == std::string_view::npos ? text.size() : nl) - at);
+  };
+  const auto names_container = [](std::string_view value) {
+    return ifind(value, "multipart") != std::string_view::npos || ifind(value, "rfc822") != std::string_view::npos;
+  };
+  while (pos < text.size()) {
+    const std::string_view line = line_at(pos);
+    if (line.size() > s.longest_line) s.longest_line = line.size();
+    if (line.size() > s.longest_field && line.size() > 1024 && looks_like_field(line)) s.longest_field = line.size();
+    pos += line.size() + 1;
+    if (line.size() < 13 || (line[0] != 'C' && line[0] != 'c') || !istarts_with(line, "content-type")) continue;
+    std::size_t colon = 12;
+    while (colon < line.size() && (line[colon] == ' ' || line[colon] == '\t')) ++colon;
+    if (colon == line.size() || line[colon] != ':') continue;
+    bool container = names_container(line.substr(colon + 1));
+    // continuation lines belong to this field alone, so looking at them here keeps the scan linear
+    for (std::size_t next = pos; !container && next < text.size() && (text[next] == ' ' || text[next] == '\t');) {
+      const std::string_view folded = line_at(next);
+      container = names_container(folded);
+      next += folded.size() + 1;
+    }
+    if (container) ++s.containers;
+  }
+  return s;
+}
+
+std::string decode_transfer_encoding(std::string_view raw, std::string_view transfer_encoding, parsed_message& out) {
+  const std::string_view cte = trim(transfer_encoding);
+  if (iequals(cte, "base64")) {
+    bool ok = true;
+    std::string decoded = decode_base64(raw, &ok);
+    if (!ok) out.warnings.push_back({"invalid-base64", 0});
+    return decoded;
+  }
+  if (iequals(cte, "quoted-printable")) return decode_quoted_printable(raw);
+  return std::string(raw);
+}
+
+// The whole message as one text part: used when its structure cannot be trusted.
+void single_part(parsed_message& out, const limits& limits) {
+  std::size_t pos = 0;
+  mime_part part;
+  part.headers = read_field_block(out.normalised, pos, true, limits.max_header_line_bytes);
+  const std::string_view body = std::string_view(out.normalised).substr(std::min(pos, out.normalised.size()));
+  read_content_type(part);
+  part_budget budget;
+  decode_part_body(part, body, out, budget, limits);
+  if (part.type != "text") {  // the structure is broken: read it as the text it is
+    part.type = "text";
+    part.subtype = "plain";
+    part.body = sanitize_utf8(body);
+  }
+  out.parts.push_back(std::move(part));
+}
+
+// Some mailers break a Content-Type line before "boundary=" without indenting the continuation; the
+// parameter would be lost, and the whole multipart with it. Indent such lines.
+void repair_unindented_parameters(std::string& text) {
+  if (text.find(";\n") == std::string::npos) return;
+  std::string out;
+  out.reserve(text.size() + 16);
+  std::size_t from = 0;
+  for (std::size_t pos = text.find(";\n"); pos != std::string::npos; pos = text.find(";\n", pos + 2)) {
+    const std::string_view next = std::string_view(text).substr(pos + 2);
+    if (istarts_with(next, "boundary=") || istarts_with(next, "charset=")) {
+      out.append(text, from, pos + 2 - from);
+      out += '\t';
+      from = pos + 2;
+    }
+  }
+  if (from == 0) return;
+  out.append(text, from, std::string::npos);
+  text = std::move(out);
+}
+
+}  // namespace
+
+content_type read_content_type(mime_part& part) {
+  const std::string_view value = field_value(part.headers, "Content-Type");
+  if (value.empty()) return {};
+  content_type ct = parse_content_type(value);
+  if (!ct.type.empty() && !ct.subtype.empty()) {
+    part.type = ct.type;
+    part.subtype = ct.subtype;
+  }
+  part.charset = ascii_lower(ct.param("charset"));
+  return ct;
+}
+
+void decode_part_body(mime_part& part, std::string_view raw_body, parsed_message& out, part_budget& budget,
+                      const limits& limits) {
+  const bool wanted = part.type == "text" || part.type == "message" ||
+                      (part.type == "application" && (part.subtype == "octet-stream" || part.subtype == "rfc822"));
+  if (!wanted || raw_body.empty()) return;
+  const auto over_limit = [&] {
+    out.warnings.push_back({"decoded-size-limit", 0});
+    if (!out.error)
+      out.error = fmt::format("decoded text exceeds max_decoded_bytes ({}); the rest was dropped",
+                              limits.max_decoded_bytes);
+  };
+  if (budget.decoded_bytes >= limits.max_decoded_bytes) {
+    over_limit();
+    return;
+  }
+  std::string bytes = decode_transfer_encoding(raw_body, field_value(part.headers, "Content-Transfer-Encoding"), out);
+  if (bytes.size() > limits.max_decoded_bytes - budget.decoded_bytes) {
+    bytes.resize(limits.max_decoded_bytes - budget.decoded_bytes);
+    over_limit();
+  }
+  // decoded bodies may carry CRLF again (base64 of Windows text)
+  if (bytes.find('\r') != std::string::npos) bytes = normalise_line_endings(bytes);
+  bool known = true;
+  const bool global = part.type == "message" && part.subtype.rfind("global", 0) == 0;
+  part.body = to_utf8(bytes, global ? std::string_view("utf-8") : std::string_view(part.charset), &known);
+  if (!known) out.warnings.push_back({"unknown-charset", 0});
+  budget.decoded_bytes += part.body.size();
+}
+
+parsed_message parse_message(std::string_view raw, const limits& limits, mime_backend backend) {
+  parsed_message out;
+  if (raw.size() > limits.max_message_bytes) {
+    out.error = fmt::format("message of {} bytes exceeds max_message_bytes ({})", raw.size(), limits.max_message_bytes);
+    raw = raw.substr(0, limits.max_message_bytes);
+  }
+  out.normalised = normalise_line_endings(raw);
+  repair_unindented_parameters(out.normalised);
+  const prescan s = scan(out.normalised);
+  const std::size_t container_limit = limits.max_mime_depth * 8;
+  if (s.containers > container_limit) {
+    out.warnings.push_back({"too-many-containers", 0});
+    if (!out.error)
+      out.error = fmt::format("more than {} nested multipart/message parts (max_mime_depth x 8)", container_limit);
+    single_part(out, limits);
+    return out;
+  }
+  if (s.longest_line > limits.max_header_line_bytes) {
+    out.warnings.push_back({"line-too-long", 0});
+    if (!out.error)
+      out.error = fmt::format("a line of {} bytes exceeds max_header_line_bytes ({}); read as plain text",
+                              s.longest_line, limits.max_header_line_bytes);
+    single_part(out, limits);
+    return out;
+  }
+  if (backend == mime_backend::mimetic) {
+    // mimetic takes time quadratic in the length of a header line (about 0.3 s for 1 MB): past this length
+    // the message is read as plain text, a structure that loses little for such mail
+    constexpr std::size_t mimetic_field_limit = 64u << 10;
+    if (s.longest_field > mimetic_field_limit) {
+      out.warnings.push_back({"long-header-line", 0});
+      single_part(out, limits);
+      return out;
+    }
+    if (!split_parts_with_mimetic(out, limits)) out.warnings.push_back({"mime-parse-failed", 0});
+  } else {
+    split_parts(out, limits);
+  }
+  // a multipart whose parts could not be found (no or wrong boundary): read it as the text it is
+  if (out.parts.size() == 1 && out.parts[0].type == "multipart") {
+    out.parts.clear();
+    out.warnings.push_back({"multipart-without-parts", 0});
+  }
+  if (out.parts.empty()) single_part(out, limits);
+  return out;
+}
+
+}  // namespace bouncekit::detail
