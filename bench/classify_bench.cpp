@@ -2,6 +2,8 @@
 // ../shared/corpus, loaded in memory first. Reported as items/s (messages) and bytes/s.
 #include "engine.hpp"
 #include "mime/mime_message.hpp"
+#include "report/evidence.hpp"
+#include "rules/verdict.hpp"
 
 #include <bouncekit/bouncekit.hpp>
 #include <bouncekit/json.hpp>
@@ -89,6 +91,35 @@ void BM_mime_parse(benchmark::State& state) {
   state.SetLabel(backend == mime_backend::builtin ? "built-in splitter" : "mimetic");
 }
 BENCHMARK(BM_mime_parse)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
+
+// The readers (message view, ARF, SES, DSN, auto-reply, text bounce) over messages parsed beforehand.
+void BM_read_report(benchmark::State& state) {
+  std::vector<bouncekit::detail::parsed_message> parsed;
+  for (const auto& m : corpus()) parsed.push_back(bouncekit::detail::parse_message(m, bouncekit::limits{}));
+  for (auto _ : state)
+    for (const auto& p : parsed) {
+      const bouncekit::detail::message_view view(p);
+      benchmark::DoNotOptimize(bouncekit::detail::read_report(view));
+    }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * parsed.size()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * total_bytes()));
+}
+BENCHMARK(BM_read_report)->Unit(benchmark::kMillisecond);
+
+// Verdicts (rules, status tables, taxonomy, action) for every recipient the readers found, per message.
+void BM_verdicts(benchmark::State& state) {
+  std::vector<bouncekit::detail::report> reports;
+  for (const auto& m : corpus()) {
+    const auto parsed = bouncekit::detail::parse_message(m, bouncekit::limits{});
+    reports.push_back(bouncekit::detail::read_report(bouncekit::detail::message_view(parsed)));
+  }
+  static const auto rules = bouncekit::detail::rule_set::load(bouncekit::detail::builtin_rule_sources());
+  for (auto _ : state)
+    for (const auto& r : reports)
+      for (const auto& e : r.recipients) benchmark::DoNotOptimize(bouncekit::detail::decide(*rules, e, r));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * reports.size()));
+}
+BENCHMARK(BM_verdicts)->Unit(benchmark::kMillisecond);
 
 void BM_rules(benchmark::State& state) {
   const bool prefilter = state.range(0) != 0;

@@ -96,12 +96,7 @@ void merge_duplicates(std::vector<recipient_evidence>& recipients) {
 
 }  // namespace
 
-classification engine::classify(std::string_view raw) const {
-  classification result;
-  parsed_message message = parse_message(raw, limits_);
-  result.error = message.error;
-  result.warnings = message.warnings;
-  const message_view view(message);
+report read_report(const message_view& view) {
   report rep;
   if (!read_arf(view, rep) && !read_ses_json(view, rep)) {
     if (read_dsn(view, rep)) {
@@ -116,6 +111,16 @@ classification engine::classify(std::string_view raw) const {
     }
   }
   merge_duplicates(rep.recipients);
+  return rep;
+}
+
+classification engine::classify(std::string_view raw) const {
+  classification result;
+  parsed_message message = parse_message(raw, limits_);
+  result.error = message.error;
+  result.warnings = message.warnings;
+  const message_view view(message);
+  report rep = read_report(view);
   if (rep.recipients.size() > limits_.max_recipients) {
     rep.recipients.resize(limits_.max_recipients);
     if (!result.error)

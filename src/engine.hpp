@@ -22,6 +22,13 @@ class engine {
   bouncekit::limits limits_;
 };
 
+struct message_view;
+struct report;
+
+// The readers in order (ARF, SES JSON, DSN enriched by the text, auto-reply, text bounce), recipients merged
+// by address: the evidence classify() turns into verdicts.
+report read_report(const message_view& view);
+
 // Rule sources: the built-in files, or every *.toml in a directory (sorted by name).
 std::vector<rule_source> builtin_rule_sources();
 std::vector<rule_source> directory_rule_sources(const std::filesystem::path& dir);

@@ -34,13 +34,11 @@ nlohmann::ordered_json to_json(const recipient_verdict& r, bool explain) {
   if (explain) {
     nlohmann::ordered_json matches = nlohmann::ordered_json::array();
     for (const rule_match& m : r.matches) {
-      const std::size_t end = std::min(m.end, m.text.size());
-      const std::size_t begin = std::min(m.begin, end);
       matches.push_back({{"rule", m.rule},
                          {"reason", m.reason},
                          {"priority", m.priority},
-                         {"span", {begin, end}},
-                         {"matched", detail::sanitize_utf8(std::string_view(m.text).substr(begin, end - begin))}});
+                         {"span", {m.begin, m.end}},
+                         {"matched", detail::sanitize_utf8(m.text)}});
     }
     j["explain"] = {{"matches", matches}, {"decided_by", r.decided_by}};
   }

@@ -165,3 +165,22 @@ TEST_CASE("precedence: an unexplained refusal before any recipient concerns the 
   const auto rcpt = verdict_for("failed", "5.0.0", "550 Rejected (in reply to RCPT TO command)");
   CHECK(rcpt.rule == "none");
 }
+
+TEST_CASE("a pattern with leading guards (^(?!.*A).*?B) means B somewhere and A nowhere") {
+  const auto rules = detail::rule_set::load({{"guards.toml", R"([[rule]]
+id = "guarded"
+reason = "userunknown"
+literals = ["unknown"]
+patterns = ['^(?!.*\bsender\s+(?:address|domain))(?!.*\(no\)).*?\bunknown\s+user\b']
+examples = ["550 unknown user"]
+)"}});
+  const auto matches = [&](std::string_view text) { return rules->match(text, ""); };
+  REQUIRE(matches("550 5.1.1 <bob@example.org>: unknown user").size() == 1);
+  const rule_match m = matches("550 5.1.1 <bob@example.org>: unknown user").front();
+  CHECK(m.text == "unknown user");  // the span is what the rule looked for, not the text before it
+  CHECK(m.begin == 29);
+  CHECK(matches("553 sender address unknown user").empty());     // first guard, before the match
+  CHECK(matches("550 unknown user (sender domain rejected)").empty());  // first guard, after it
+  CHECK(matches("550 unknown user (no)").empty());                    // second guard
+  CHECK(matches("550 Unknown User").size() == 1);                     // still caseless
+}

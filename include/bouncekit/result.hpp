@@ -58,8 +58,8 @@ struct rule_match {
   std::string rule;     // rule id
   std::string reason;   // the reason the rule yields
   int priority = 0;     // higher wins
-  std::string text;     // the text that was matched (the diagnostic, usually)
-  std::size_t begin = 0;  // matched span in `text`, byte offsets
+  std::string text;       // the words that matched: the span [begin, end) of the text the rules read
+  std::size_t begin = 0;  // byte offsets of that span in the text the rules read (the diagnostic, usually)
   std::size_t end = 0;
 };
 

@@ -88,8 +88,7 @@ class printer {
         if (opt_.explain) {
           fmt::print("    decided by: {}\n", r.decided_by);
           for (const auto& m : r.matches)
-            fmt::print("    matched {} ({}, priority {}): \"{}\"\n", m.rule, m.reason, m.priority,
-                       m.text.substr(std::min(m.begin, m.text.size()), m.end - std::min(m.begin, m.end)));
+            fmt::print("    matched {} ({}, priority {}): \"{}\"\n", m.rule, m.reason, m.priority, m.text);
         }
       }
     }

@@ -198,10 +198,8 @@ int rule_tools::run_explain() const {
       fmt::print("    {:<2} {:<{}}  {:<16} {:>8}  {}\n", "", "rule", w, "reason", "priority", "matched text");
       bool winner = true;
       for (const auto& m : v.matches) {
-        const std::size_t end = std::min(m.end, m.text.size());
-        const std::size_t begin = std::min(m.begin, end);
         fmt::print("    {:<2} {:<{}}  {:<16} {:>8}  \"{}\"\n", winner && m.rule == v.rule ? "*" : "", m.rule, w,
-                   m.reason, m.priority, one_line(std::string_view(m.text).substr(begin, end - begin), 80));
+                   m.reason, m.priority, one_line(m.text, 80));
         winner = false;
       }
     }

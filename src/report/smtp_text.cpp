@@ -1,5 +1,6 @@
 #include "report/smtp_text.hpp"
 
+#include "rules/literal_scanner.hpp"
 #include "util/text.hpp"
 
 #include <array>
@@ -23,13 +24,14 @@ std::string find_smtp_command(std::string_view text) {
       {"while connecting", "CONN"},     {"during the smtp greeting", "CONN"}, {"after initial connection", "CONN"},
       {"connection refused", "CONN"},   {"smtp greeting", "CONN"},        {"in reply to starttls", "EHLO"},
   }};
-  std::size_t best = std::string_view::npos;
-  std::string_view command;
-  for (const cue& c : cues) {
-    const std::size_t at = ifind(text, c.phrase);
-    if (at < best) best = at, command = c.command;
-  }
-  return std::string(command);
+  // the leftmost cue decides
+  static const literal_scanner scanner = [] {
+    std::vector<std::string> phrases;
+    for (const cue& c : cues) phrases.emplace_back(c.phrase);
+    return literal_scanner(phrases);
+  }();
+  const literal_scanner::hit first = scanner.first(text);
+  return first.begin == std::string_view::npos ? std::string() : std::string(cues[first.literal].command);
 }
 
 std::string find_remote_host(std::string_view text) {

@@ -120,34 +120,43 @@ bool is_system_address(std::string_view address) {
          a.rfind("abuse@", 0) == 0;
 }
 
-// The format markers, lower-cased once.
-const std::vector<std::string>& lowered_markers() {
-  static const std::vector<std::string> lowered = [] {
-    std::vector<std::string> out;
-    for (const format_marker& m : format_markers) out.push_back(ascii_lower(m.marker));
-    return out;
+// The format markers found in the text, by one scan: for each text marker, its index in format_markers.
+struct text_markers {
+  literal_scanner scanner;
+  std::vector<std::size_t> table_index;
+};
+
+const text_markers& format_text_markers() {
+  static const text_markers markers = [] {
+    std::vector<std::string> phrases;
+    std::vector<std::size_t> index;
+    for (std::size_t i = 0; i < format_markers.size(); ++i) {
+      if (format_markers[i].marker.substr(0, 7) == "header:") continue;
+      phrases.emplace_back(format_markers[i].marker);
+      index.push_back(i);
+    }
+    return text_markers{literal_scanner(phrases), std::move(index)};
   }();
-  return lowered;
+  return markers;
 }
 
-std::string detect_format(const message_view& view, std::string_view lower_text) {
-  const auto& lowered = lowered_markers();
-  lower_text = lower_text.substr(0, 8192);  // MTAs introduce themselves at the top of the report
-  for (std::size_t i = 0; i < format_markers.size(); ++i) {
-    const format_marker& m = format_markers[i];
-    if (m.marker.substr(0, 7) == "header:") {
-      std::string_view spec = m.marker.substr(7);
-      const std::size_t colon = spec.find(':');
-      const std::string_view name = spec.substr(0, colon);
-      const std::string value = view.top().header(name);
-      if (!value.empty() && (colon == std::string_view::npos || icontains(value, trim(spec.substr(colon + 1)))))
-        return std::string(m.format);
-      if (colon == std::string_view::npos && find_field(view.top().headers, name)) return std::string(m.format);
-      continue;
-    }
-    if (lower_text.find(lowered[i]) != std::string_view::npos) return std::string(m.format);
-  }
-  return "text";
+bool header_marker_matches(const message_view& view, std::string_view spec) {
+  const std::size_t colon = spec.find(':');
+  const std::string_view name = spec.substr(0, colon);
+  if (colon == std::string_view::npos) return find_field(view.top().headers, name) != nullptr;
+  const std::string value = view.top().header(name);
+  return !value.empty() && icontains(value, trim(spec.substr(colon + 1)));
+}
+
+std::string detect_format(const message_view& view, std::string_view text) {
+  const text_markers& markers = format_text_markers();
+  // MTAs introduce themselves at the top of the report
+  const std::size_t found = markers.scanner.lowest(text.substr(0, 8192));
+  const std::size_t in_text = found == std::string_view::npos ? format_markers.size() : markers.table_index[found];
+  for (std::size_t i = 0; i < in_text; ++i)
+    if (format_markers[i].marker.substr(0, 7) == "header:" && header_marker_matches(view, format_markers[i].marker.substr(7)))
+      return std::string(format_markers[i].format);
+  return in_text < format_markers.size() ? std::string(format_markers[in_text].format) : "text";
 }
 
 // The part of the text before the returned message. `lower` is `text` ASCII-lower-cased (same offsets).
@@ -184,27 +193,21 @@ std::string_view error_section(std::string_view text, std::string_view lower) {
   return text.substr(0, line_start == std::string_view::npos || line_start < start ? end : line_start + 1);
 }
 
-bool contains_any(std::string_view lower, std::initializer_list<std::string_view> cues) {
-  for (std::string_view cue : cues)
-    if (lower.find(cue) != std::string_view::npos) return true;
-  return false;
-}
-
 // A delay warning says the sending MTA will go on trying; a final report says it gave up. Only the MTA's own
 // statements count here (a server's "temporarily deferred" is the reason, not the MTA's plan).
-bool says_delayed(std::string_view subject, std::string_view lower) {
-  if (contains_any(lower, {"permanent error", "given up", "giving up", "not going to try again",
-                           "could not be delivered", "delivery has failed", "failed permanently", "undeliverable",
-                           "has been removed from the queue"}))
-    return false;
-  if (contains_any(lower, {"will continue trying", "will keep trying", "still trying", "delivery attempts will continue",
-                           "has not yet been delivered", "message still undelivered", "will be retried",
-                           "this is a warning message only", "will try again", "will retry",
-                           "no action is required on your part", "is delayed for more than"}))
-    return true;
-  const std::string subject_lower = ascii_lower(subject);
-  return contains_any(subject_lower, {"delayed", "(delay)", "delay notification", "warning:", "warning--could not",
-                                      "still being retried"});
+bool says_delayed(std::string_view subject, std::string_view text) {
+  static constexpr std::size_t gave_up = 9;  // the first nine phrases say the MTA gave up; the rest, that it goes on
+  static const literal_scanner statements{
+      "permanent error", "given up", "giving up", "not going to try again", "could not be delivered",
+      "delivery has failed", "failed permanently", "undeliverable", "has been removed from the queue",
+      "will continue trying", "will keep trying", "still trying", "delivery attempts will continue",
+      "has not yet been delivered", "message still undelivered", "will be retried", "this is a warning message only",
+      "will try again", "will retry", "no action is required on your part", "is delayed for more than"};
+  static const literal_scanner delay_subject{"delayed", "(delay)", "delay notification", "warning:",
+                                             "warning--could not", "still being retried"};
+  const std::size_t first = statements.lowest(text);
+  if (first < gave_up) return false;
+  return first != std::string_view::npos || delay_subject.any(subject);
 }
 
 // Joins a multi-line SMTP reply ("550-5.7.1 first", "550 5.7.1 second") into one line.
@@ -293,12 +296,9 @@ bool looks_like_bounce(const message_view& view) {
       "message not delivered",      "invalid user address",        "recipient address rejected",
       "your message cannot be delivered", "permanent fatal errors", "this is a permanent error",
   };
+  static const literal_scanner body_scanner(std::vector<std::string>(std::begin(body_cues), std::end(body_cues)));
   const std::string_view head = std::string_view(view.text).substr(0, 4096);
-  const std::string_view head_lower = std::string_view(view.text_lower).substr(0, 4096);
-  bool cue = false;
-  for (std::string_view c : body_cues)
-    if (head_lower.find(c) != std::string_view::npos) cue = true;
-  return cue && (!find_reply_code(head).empty() || !find_status_code(head).empty());
+  return body_scanner.any(head) && (!find_reply_code(head).empty() || !find_status_code(head).empty());
 }
 
 bool read_text_bounce(const message_view& view, report& out) {
@@ -309,7 +309,6 @@ bool read_text_bounce(const message_view& view, report& out) {
   const std::string_view text = was_quoted ? std::string_view(unquoted) : std::string_view(view.text);
   const std::string_view lower = was_quoted ? std::string_view(unquoted_lower) : std::string_view(view.text_lower);
   const std::string_view section = error_section(text, lower);
-  const std::string_view section_lower = lower.substr(0, section.size());
   const std::vector<std::string_view> lines = split_lines(section);
 
   // Who is not the recipient: the bounce's own sender and addressee, the returned message's sender, and
@@ -342,6 +341,7 @@ bool read_text_bounce(const message_view& view, report& out) {
     strict = pass == 0;
     for (std::size_t i = 0; i < lines.size(); ++i) {
       const std::string_view line = trim(lines[i]);
+      if (line.find('@') == std::string_view::npos) continue;  // names no address
       if (ifind(line, "mail from") != std::string_view::npos || istarts_with(line, "from:") ||
           istarts_with(line, "reply-to:") || istarts_with(line, "sender:") || istarts_with(line, "return-path:") ||
           istarts_with(line, "message-id:") || istarts_with(line, "in-reply-to:") || istarts_with(line, "references:") ||
@@ -396,8 +396,8 @@ bool read_text_bounce(const message_view& view, report& out) {
   }
 
   out.type = message_type::bounce;
-  out.format = detect_format(view, lower);
-  const bool delayed = says_delayed(view.subject, section_lower);
+  out.format = detect_format(view, text);
+  const bool delayed = says_delayed(view.subject, section);
   const std::string context = sanitize_utf8(collapse_whitespace(section.substr(0, 8000)));  // shared by all
   for (std::size_t k = 0; k < found.size(); ++k) {
     recipient_evidence r;

@@ -1,5 +1,6 @@
-// Aho-Corasick over the rules' required literals: one pass over the (ASCII-lower-cased) text says which
-// literals occur, so only the rules that can match are run (the FilteredRE2 idea).
+// Aho-Corasick over a set of literals, compiled to a dense automaton: one table lookup per byte of text, ASCII
+// case folded on the way, so callers need not lower-case the text. The rules' prefilter uses it to say which
+// rules can match (the FilteredRE2 idea); the text readers use it for their phrase lists.
 #pragma once
 
 #include <cstdint>
@@ -11,8 +12,9 @@ namespace bouncekit::detail {
 
 class literal_scanner {
  public:
-  // Literals are matched as given (callers lower-case them). Ids are their positions in `literals`.
+  // Ids are the literals' positions in `literals`. They are matched ASCII case-insensitively.
   explicit literal_scanner(const std::vector<std::string>& literals = {});
+  literal_scanner(std::initializer_list<std::string_view> literals);
 
   struct hit {
     std::size_t begin;  // offset of the match in the text, npos when none
@@ -20,43 +22,42 @@ class literal_scanner {
   };
 
   // The leftmost occurrence of any literal in `text` (one pass, stopping as soon as nothing can start earlier).
+  // Of several starting there, the longest.
   hit first(std::string_view text) const;
+
+  // True when any literal occurs in `text`.
+  bool any(std::string_view text) const { return first(text).begin != std::string_view::npos; }
+
+  // The smallest id of the literals occurring in `text`, or npos (for lists where the first entry wins).
+  std::size_t lowest(std::string_view text) const;
 
   // Calls found(id) for every literal occurring in `text` (an id may be reported more than once).
   template <typename F>
   void scan(std::string_view text, F&& found) const {
     std::uint32_t state = 0;
     for (char ch : text) {
-      const auto c = static_cast<unsigned char>(ch);
-      state = next(state, c);
-      for (std::uint32_t o = nodes_[state].output; o != none; o = outputs_[o].next) found(outputs_[o].literal);
+      state = delta_[state * classes_ + class_of_[static_cast<unsigned char>(ch)]];
+      for (std::uint32_t o = output_[state]; o != none; o = outputs_[o].next) found(outputs_[o].literal);
     }
   }
 
+  std::size_t size() const noexcept { return lengths_.size(); }
+
  private:
   static constexpr std::uint32_t none = 0xFFFFFFFFu;
-  struct edge {
-    unsigned char byte;
-    std::uint32_t target;
-  };
-  struct node {
-    std::uint32_t first_edge = 0;
-    std::uint32_t edge_count = 0;
-    std::uint32_t fail = 0;
-    std::uint32_t output = none;  // head of a linked list in outputs_
-  };
   struct output {
     std::uint32_t literal;
     std::uint32_t next;
   };
-  std::uint32_t child(std::uint32_t state, unsigned char c) const noexcept;
-  std::uint32_t next(std::uint32_t state, unsigned char c) const noexcept;
+  void build(const std::vector<std::string>& literals);
 
-  std::vector<node> nodes_;
-  std::vector<std::uint32_t> lengths_;  // literal id -> length
-  std::vector<edge> edges_;
+  std::uint8_t class_of_[256] = {};    // byte -> column of delta_ (0: a byte no literal contains)
+  std::uint32_t classes_ = 1;
+  std::vector<std::uint32_t> delta_;   // state * classes_ + class -> next state, fail links folded in
+  std::vector<std::uint32_t> output_;  // state -> head of its list in outputs_, or none
   std::vector<output> outputs_;
-  std::uint32_t root_next_[256];
+  std::vector<std::uint32_t> lengths_;  // literal id -> length
+  std::size_t longest_ = 0;
 };
 
 }  // namespace bouncekit::detail

@@ -82,6 +82,54 @@ std::optional<std::pair<std::size_t, std::size_t>> run(const pcre2_code* code, s
   return std::make_pair(static_cast<std::size_t>(ov[0]), static_cast<std::size_t>(ov[1]));
 }
 
+// A pattern written "^(?!.*A)(?!.*B).*?REST" means: REST somewhere, and neither A nor B anywhere. Compiled
+// as written, PCRE2 walks the whole text once per guard and then tries REST at every offset. Split into REST
+// and its guards, PCRE2 can jump to REST's first characters and the guards run only after REST matched. The
+// verdicts are the same on one-line texts, and every text the rules read is one line (unfolded, joined).
+struct guarded_pattern {
+  std::string main;
+  std::vector<std::string> guards;
+};
+
+// The index just past the group that opens at `open` ("("), or npos. Escapes and classes are skipped.
+std::size_t group_end(std::string_view p, std::size_t open) {
+  int depth = 0;
+  for (std::size_t i = open; i < p.size(); ++i) {
+    const char c = p[i];
+    if (c == '\\') {
+      ++i;
+    } else if (c == '[') {
+      std::size_t j = i + 1;
+      if (j < p.size() && p[j] == '^') ++j;
+      if (j < p.size() && p[j] == ']') ++j;
+      for (; j < p.size() && p[j] != ']'; ++j)
+        if (p[j] == '\\') ++j;
+      i = j;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')' && --depth == 0) {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+std::optional<guarded_pattern> split_guards(std::string_view p) {
+  constexpr std::string_view guard_open = "(?!.*";
+  if (p.substr(0, 1 + guard_open.size()) != std::string("^") + std::string(guard_open)) return std::nullopt;
+  guarded_pattern out;
+  std::size_t pos = 1;
+  while (p.substr(pos, guard_open.size()) == guard_open) {
+    const std::size_t end = group_end(p, pos);
+    if (end == std::string_view::npos) return std::nullopt;
+    out.guards.emplace_back(p.substr(pos + guard_open.size(), end - 1 - pos - guard_open.size()));
+    pos = end;
+  }
+  if (p.substr(pos, 3) != ".*?" || pos + 3 == p.size()) return std::nullopt;
+  out.main = std::string(p.substr(pos + 3));
+  return out;
+}
+
 std::vector<std::string> string_list(const toml::node_view<const toml::node>& node, const std::string& where,
                                      std::string_view key) {
   std::vector<std::string> out;
@@ -106,8 +154,25 @@ std::string where_of(const rule_source& src, const toml::node& node) {
 
 }  // namespace
 
+namespace {
+
+struct guarded_code {
+  code_ptr main;
+  std::vector<code_ptr> guards;  // the pattern does not match a text in which any of these occurs
+};
+
+std::optional<std::pair<std::size_t, std::size_t>> run(const guarded_code& p, std::string_view text) {
+  auto span = run(p.main.get(), text);
+  if (!span) return span;
+  for (const auto& g : p.guards)
+    if (run(g.get(), text)) return std::nullopt;
+  return span;
+}
+
+}  // namespace
+
 struct rule_set::compiled {
-  std::vector<code_ptr> patterns;
+  std::vector<guarded_code> patterns;
   code_ptr status_condition;
 };
 
@@ -168,7 +233,17 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
             throw rule_error(fmt::format("{}: unknown key '{}'", where, std::string_view(key)));
         }
         auto c = std::make_unique<compiled>();
-        for (const auto& p : info.patterns) c->patterns.push_back(compile(p, where));
+        for (const auto& p : info.patterns) {
+          compile(p, where);  // as written: its errors name the rule file's own offsets
+          guarded_code cp;
+          if (auto split = split_guards(p)) {
+            cp.main = compile(split->main, where);
+            for (const auto& g : split->guards) cp.guards.push_back(compile(g, where));
+          } else {
+            cp.main = compile(p, where);
+          }
+          c->patterns.push_back(std::move(cp));
+        }
         if (!info.status_condition.empty()) c->status_condition = compile(info.status_condition, where + " status");
         const auto index = static_cast<std::uint32_t>(set->info_.size());
         for (const auto& l : info.literals) {
@@ -225,9 +300,8 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
   const std::string_view text = repaired.empty() ? raw_text : std::string_view(repaired);
   std::vector<std::uint32_t> candidates;
   if (use_prefilter) {
-    const std::string lowered = ascii_lower(text);
     std::vector<bool> seen(info_.size(), false);
-    scanner_.scan(lowered, [&](std::uint32_t literal) {
+    scanner_.scan(text, [&](std::uint32_t literal) {  // the scanner folds ASCII case itself
       for (std::uint32_t r : literal_rules_[literal])
         if (!seen[r]) seen[r] = true, candidates.push_back(r);
     });
@@ -240,9 +314,10 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
     const compiled& c = *compiled_[r];
     if (c.status_condition && (status.empty() || !run(c.status_condition.get(), status))) continue;
     for (const auto& p : c.patterns) {
-      if (auto span = run(p.get(), text)) {
+      if (auto span = run(p, text)) {
         const rule_info& info = info_[r];
-        out.push_back({info.id, info.reason, info.priority, std::string(text), span->first, span->second});
+        out.push_back({info.id, info.reason, info.priority, std::string(text.substr(span->first, span->second - span->first)),
+                       span->first, span->second});
         break;
       }
     }
@@ -254,7 +329,7 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
 bool rule_set::pattern_matches(std::size_t index, std::string_view text) const {
   const std::string valid = sanitize_utf8(text);
   for (const auto& p : compiled_.at(index)->patterns)
-    if (run(p.get(), valid)) return true;
+    if (run(p, valid)) return true;
   return false;
 }
 
