@@ -101,11 +101,19 @@ std::string normalise_charset(std::string_view charset) {
   return name;
 }
 
-bool is_ascii(std::string_view s) noexcept {
-  for (char c : s)
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  return true;
+// The length of the leading run of ASCII bytes, eight at a time.
+std::size_t ascii_prefix(std::string_view s) noexcept {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    if (word & 0x8080808080808080ull) break;
+  }
+  while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+  return i;
 }
+
+bool is_ascii(std::string_view s) noexcept { return ascii_prefix(s) == s.size(); }
 
 }  // namespace
 
@@ -140,8 +148,11 @@ std::string decode_quoted_printable(std::string_view in) {
   out.reserve(in.size());
   for (std::size_t i = 0; i < in.size(); ++i) {
     const char c = in[i];
-    if (c != '=') {
-      out += c;
+    if (c != '=') {  // copy the whole run up to the next '='
+      const std::size_t eq = in.find('=', i);
+      const std::size_t stop = eq == std::string_view::npos ? in.size() : eq;
+      out.append(in.substr(i, stop - i));
+      i = stop - 1;
       continue;
     }
     // soft line break: "=" followed by optional spaces and a newline
@@ -169,6 +180,8 @@ std::string decode_quoted_printable(std::string_view in) {
 
 bool is_valid_utf8(std::string_view bytes) noexcept {
   for (std::size_t i = 0; i < bytes.size();) {
+    i += ascii_prefix(bytes.substr(i));
+    if (i == bytes.size()) break;
     const std::size_t n = utf8_sequence_length(bytes, i);
     if (n == 0) return false;
     i += n;
@@ -191,6 +204,19 @@ std::string sanitize_utf8(std::string_view bytes) {
     }
   }
   return out;
+}
+
+std::string to_utf8_moved(std::string&& bytes, std::string_view charset, bool* known) {
+  if (known) *known = true;
+  if (charset.empty() && is_valid_utf8(bytes)) return std::move(bytes);
+  const std::string name = normalise_charset(charset);
+  // ASCII is ASCII in every charset we meet except the ISO-2022 family and UTF-7/16/32, which need iconv.
+  const bool stateful = name.rfind("iso-2022", 0) == 0 || name.rfind("utf-7", 0) == 0 ||
+                        name.rfind("utf-16", 0) == 0 || name.rfind("utf-32", 0) == 0 ||
+                        name.rfind("hz", 0) == 0;
+  if (!stateful && is_ascii(bytes)) return std::move(bytes);
+  if ((name.empty() || name == "utf-8" || name == "us-ascii") && is_valid_utf8(bytes)) return std::move(bytes);
+  return to_utf8(std::string_view(bytes), charset, known);
 }
 
 std::string to_utf8(std::string_view bytes, std::string_view charset, bool* known) {

@@ -18,6 +18,8 @@ std::string decode_quoted_printable(std::string_view in);
 // to Windows-1252 when the bytes are not UTF-8; invalid sequences become U+FFFD. `known` is set to false when
 // the charset name was not recognised.
 std::string to_utf8(std::string_view bytes, std::string_view charset, bool* known = nullptr);
+// The same, reusing `bytes` when they need no conversion.
+std::string to_utf8_moved(std::string&& bytes, std::string_view charset, bool* known = nullptr);
 
 // Makes arbitrary bytes valid UTF-8 (invalid sequences become U+FFFD).
 std::string sanitize_utf8(std::string_view bytes);

@@ -140,7 +140,7 @@ void decode_part_body(mime_part& part, std::string_view raw_body, parsed_message
   if (bytes.find('\r') != std::string::npos) bytes = normalise_line_endings(bytes);
   bool known = true;
   const bool global = part.type == "message" && part.subtype.rfind("global", 0) == 0;
-  part.body = to_utf8(bytes, global ? std::string_view("utf-8") : std::string_view(part.charset), &known);
+  part.body = to_utf8_moved(std::move(bytes), global ? std::string_view("utf-8") : std::string_view(part.charset), &known);
   if (!known) out.warnings.push_back({"unknown-charset", 0});
   budget.decoded_bytes += part.body.size();
 }

@@ -72,15 +72,15 @@ std::vector<std::string_view> split_lines(std::string_view text) {
 std::string collapse_whitespace(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  bool space = false;
-  for (char c : s) {
-    if (is_space(c)) {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && is_space(s[i])) ++i;
+    std::size_t j = i;
+    while (j < s.size() && !is_space(s[j])) ++j;
+    if (j == i) break;
+    if (!out.empty()) out += ' ';
+    out.append(s.substr(i, j - i));
+    i = j;
   }
   return out;
 }
