@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
 namespace bouncekit::detail {
 
@@ -51,6 +52,7 @@ void literal_scanner::build(const std::vector<std::string>& literals) {
     if (!literals[id].empty()) ends[s].push_back(id);
   }
   // breadth-first: every state's transitions are its trie edges, and its fail state's transitions elsewhere
+  // (built with plain state numbers, turned into flagged row offsets at the end)
   const std::size_t n = trie.size();
   delta_.assign(n * classes_, 0);
   output_.assign(n, none);
@@ -72,20 +74,26 @@ void literal_scanner::build(const std::vector<std::string>& literals) {
       queue.push_back(t);
     }
   }
+  if (n * classes_ > row_mask) throw std::length_error("literal_scanner: too many literals");
+  for (std::uint32_t& target : delta_)
+    target = target * classes_ | (output_[target] != none ? has_output : 0);
 }
 
 literal_scanner::hit literal_scanner::first(std::string_view text) const {
   hit best{std::string_view::npos, 0};
-  std::uint32_t state = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    // a match ending here or later starts after best.begin once i passes best.begin + longest
-    if (best.begin != std::string_view::npos && i >= best.begin + longest_) break;
-    state = delta_[state * classes_ + class_of_[static_cast<unsigned char>(text[i])]];
-    for (std::uint32_t o = output_[state]; o != none; o = outputs_[o].next) {
+  std::uint32_t row = 0;
+  std::size_t limit = text.size();
+  for (std::size_t i = 0; i < limit; ++i) {
+    row = delta_[(row & row_mask) + class_of_[static_cast<unsigned char>(text[i])]];
+    if (!(row & has_output)) [[likely]]
+      continue;
+    for (std::uint32_t o = output_[(row & row_mask) / classes_]; o != none; o = outputs_[o].next) {
       const std::size_t begin = i + 1 - lengths_[outputs_[o].literal];
       if (begin < best.begin || (begin == best.begin && lengths_[outputs_[o].literal] > lengths_[best.literal]))
         best = {begin, outputs_[o].literal};
     }
+    // a match ending at or after best.begin + longest starts after best.begin
+    limit = std::min(limit, best.begin + longest_);
   }
   return best;
 }

@@ -34,10 +34,12 @@ class literal_scanner {
   // Calls found(id) for every literal occurring in `text` (an id may be reported more than once).
   template <typename F>
   void scan(std::string_view text, F&& found) const {
-    std::uint32_t state = 0;
+    std::uint32_t row = 0;
     for (char ch : text) {
-      state = delta_[state * classes_ + class_of_[static_cast<unsigned char>(ch)]];
-      for (std::uint32_t o = output_[state]; o != none; o = outputs_[o].next) found(outputs_[o].literal);
+      row = delta_[(row & row_mask) + class_of_[static_cast<unsigned char>(ch)]];
+      if (row & has_output) [[unlikely]]
+        for (std::uint32_t o = output_[(row & row_mask) / classes_]; o != none; o = outputs_[o].next)
+          found(outputs_[o].literal);
     }
   }
 
@@ -45,6 +47,9 @@ class literal_scanner {
 
  private:
   static constexpr std::uint32_t none = 0xFFFFFFFFu;
+  // delta_ holds the next state's row offset (state * classes_), with this bit set when it ends a literal
+  static constexpr std::uint32_t has_output = 0x80000000u;
+  static constexpr std::uint32_t row_mask = 0x7FFFFFFFu;
   struct output {
     std::uint32_t literal;
     std::uint32_t next;
@@ -53,7 +58,7 @@ class literal_scanner {
 
   std::uint8_t class_of_[256] = {};    // byte -> column of delta_ (0: a byte no literal contains)
   std::uint32_t classes_ = 1;
-  std::vector<std::uint32_t> delta_;   // state * classes_ + class -> next state, fail links folded in
+  std::vector<std::uint32_t> delta_;   // row + class -> next row (see has_output), fail links folded in
   std::vector<std::uint32_t> output_;  // state -> head of its list in outputs_, or none
   std::vector<output> outputs_;
   std::vector<std::uint32_t> lengths_;  // literal id -> length
