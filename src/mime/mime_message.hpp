@@ -21,7 +21,8 @@ struct mime_part {
   std::string type = "text";      // lower-case media type
   std::string subtype = "plain";  // lower-case subtype
   std::string charset;            // lower-case, may be empty
-  std::string body;               // transfer-decoded; text and message/* parts converted to UTF-8
+  std::string body;               // transfer-decoded; text and message/* parts converted to UTF-8 (inside a
+                                  // returned message, only message/* and text/rfc822-headers: see mime_parts.hpp)
   std::size_t depth = 0;          // 0 for the message itself
   int parent = -1;                // index in parsed_message::parts
   bool is(std::string_view t, std::string_view st) const noexcept { return type == t && subtype == st; }

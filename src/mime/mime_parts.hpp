@@ -21,9 +21,11 @@ struct part_budget {
 content_type read_content_type(mime_part& part);
 
 // Transfer-decodes the body of a text, message or octet-stream part and converts text to UTF-8; other parts
-// keep an empty body. Counts against limits.max_decoded_bytes.
-void decode_part_body(mime_part& part, std::string_view raw_body, parsed_message& out, part_budget& budget,
-                      const limits& limits);
+// keep an empty body. Inside a returned message only message/* and text/rfc822-headers parts are decoded: the
+// returned message's own text and attachments are never read, and they are often the bulk of a bounce.
+// Counts against limits.max_decoded_bytes.
+void decode_part_body(mime_part& part, std::string_view raw_body, bool inside_returned_message, parsed_message& out,
+                      part_budget& budget, const limits& limits);
 
 // The structural parsers: they fill out.parts from out.normalised. Each stops at max_parts and
 // max_mime_depth with an error naming the limit.

@@ -52,7 +52,7 @@ class splitter {
   splitter(parsed_message& out, const limits& limits) : out_(out), limits_(limits), text_(out.normalised) {}
 
   // Reads the entity in [begin, end) and its descendants. Returns false once max_parts is reached.
-  bool entity(std::size_t begin, std::size_t end, std::size_t depth, int parent) {
+  bool entity(std::size_t begin, std::size_t end, std::size_t depth, int parent, bool inside_returned_message) {
     if (out_.parts.size() >= limits_.max_parts) {
       out_.error = fmt::format("message has more than {} MIME parts (max_parts)", limits_.max_parts);
       return false;
@@ -66,7 +66,8 @@ class splitter {
     const content_type ct = read_content_type(part);
     const bool multipart = part.type == "multipart";
     const bool rfc822 = part.is("message", "rfc822");
-    if (!multipart && !rfc822) decode_part_body(part, text_.substr(body, end - body), out_, budget_, limits_);
+    if (!multipart && !rfc822)
+      decode_part_body(part, text_.substr(body, end - body), inside_returned_message, out_, budget_, limits_);
     const int index = static_cast<int>(out_.parts.size());
     out_.parts.push_back(std::move(part));
     if (!multipart && !rfc822) return true;
@@ -76,16 +77,17 @@ class splitter {
       budget_.depth_reported = true;
       return true;
     }
-    if (rfc822) return entity(body, end, depth + 1, index);
+    if (rfc822) return entity(body, end, depth + 1, index, true);
     const std::string boundary = ct.param("boundary");
     if (boundary.empty()) return true;  // no parts: parse_message() reads such a message as text
-    return children(body, end, "--" + boundary, depth + 1, index);
+    return children(body, end, "--" + boundary, depth + 1, index, inside_returned_message);
   }
 
  private:
   // The parts of a multipart body [begin, end): the preamble before the first delimiter and the epilogue
   // after the close delimiter are dropped; a missing close delimiter ends the last part at `end`.
-  bool children(std::size_t begin, std::size_t end, const std::string& dashed, std::size_t depth, int parent) {
+  bool children(std::size_t begin, std::size_t end, const std::string& dashed, std::size_t depth, int parent,
+                bool inside_returned_message) {
     bool closing = false;
     std::size_t at = find_delimiter(text_, begin, end, dashed, closing);
     while (at != npos && !closing) {
@@ -94,7 +96,7 @@ class splitter {
       std::size_t part_end = next == npos ? end : next;
       // the line break before a delimiter belongs to the delimiter
       if (next != npos && part_end > part_begin && text_[part_end - 1] == '\n') --part_end;
-      if (!entity(part_begin, part_end, depth, parent)) return false;
+      if (!entity(part_begin, part_end, depth, parent, inside_returned_message)) return false;
       at = next;
     }
     return true;
@@ -109,7 +111,7 @@ class splitter {
 }  // namespace
 
 void split_parts(parsed_message& out, const limits& limits) {
-  splitter(out, limits).entity(0, out.normalised.size(), 0, -1);
+  splitter(out, limits).entity(0, out.normalised.size(), 0, -1, false);
 }
 
 }  // namespace bouncekit::detail

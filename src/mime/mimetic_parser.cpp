@@ -58,7 +58,12 @@ void flatten(mimetic::MimeEntity& root, parsed_message& out, const limits& limit
     std::string_view raw_body = body;
     if (children.empty() && raw_body.empty() && !body.preamble().empty()) raw_body = body.preamble();
     read_content_type(part);
-    decode_part_body(part, raw_body, out, budget, limits);
+    bool inside_returned_message = false;
+    for (int p = f.parent; p >= 0 && !inside_returned_message; p = out.parts[static_cast<std::size_t>(p)].parent) {
+      const mime_part& ancestor = out.parts[static_cast<std::size_t>(p)];
+      inside_returned_message = ancestor.is("message", "rfc822") || ancestor.is("message", "global");
+    }
+    decode_part_body(part, raw_body, inside_returned_message, out, budget, limits);
     const int index = static_cast<int>(out.parts.size());
     out.parts.push_back(std::move(part));
     if (children.empty()) continue;

@@ -73,7 +73,7 @@ void single_part(parsed_message& out, const limits& limits) {
   const std::string_view body = std::string_view(out.normalised).substr(std::min(pos, out.normalised.size()));
   read_content_type(part);
   part_budget budget;
-  decode_part_body(part, body, out, budget, limits);
+  decode_part_body(part, body, false, out, budget, limits);
   if (part.type != "text") {  // the structure is broken: read it as the text it is
     part.type = "text";
     part.subtype = "plain";
@@ -116,10 +116,11 @@ content_type read_content_type(mime_part& part) {
   return ct;
 }
 
-void decode_part_body(mime_part& part, std::string_view raw_body, parsed_message& out, part_budget& budget,
-                      const limits& limits) {
-  const bool wanted = part.type == "text" || part.type == "message" ||
-                      (part.type == "application" && (part.subtype == "octet-stream" || part.subtype == "rfc822"));
+void decode_part_body(mime_part& part, std::string_view raw_body, bool inside_returned_message, parsed_message& out,
+                      part_budget& budget, const limits& limits) {
+  const bool readable = part.type == "text" || part.type == "message" ||
+                        (part.type == "application" && (part.subtype == "octet-stream" || part.subtype == "rfc822"));
+  const bool wanted = readable && (!inside_returned_message || part.type == "message" || part.is("text", "rfc822-headers"));
   if (!wanted || raw_body.empty()) return;
   const auto over_limit = [&] {
     out.warnings.push_back({"decoded-size-limit", 0});
