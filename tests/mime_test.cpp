@@ -117,3 +117,15 @@ TEST_CASE("Content-Type parameters, quoted and RFC 2231") {
   CHECK(ct.param("boundary") == "a;b");
   CHECK(ct.param("title") == "\xC3\xA9t\xC3\xA9");
 }
+
+TEST_CASE("an mbox envelope line before the headers is skipped") {
+  const parsed_message plain = parse_message(report, bouncekit::limits{});
+  const parsed_message enveloped =
+      parse_message(std::string("From MAILER-DAEMON Thu Apr 29 23:34:45 2015\n") + report, bouncekit::limits{});
+  REQUIRE(enveloped.parts.size() == plain.parts.size());
+  CHECK(enveloped.parts[0].is("multipart", "report"));
+  CHECK(field_value(enveloped.parts[0].headers, "Subject") == "Undelivered Mail Returned to Sender");
+  // "From :" with a blank before the colon is a header field, not an envelope line
+  const parsed_message field = parse_message("From : alice@example.com\nSubject: hi\n\nbody\n", bouncekit::limits{});
+  CHECK(field_value(field.parts[0].headers, "Subject") == "hi");
+}

@@ -152,6 +152,11 @@ parsed_message parse_message(std::string_view raw, const limits& limits, mime_ba
     out.error = fmt::format("message of {} bytes exceeds max_message_bytes ({})", raw.size(), limits.max_message_bytes);
     raw = raw.substr(0, limits.max_message_bytes);
   }
+  // an mbox envelope line ("From sender date") before the headers, as saved mail often keeps
+  if (raw.substr(0, 5) == "From ") {
+    const std::size_t nl = raw.find('\n');
+    if (!looks_like_field(raw.substr(0, nl))) raw.remove_prefix(nl == std::string_view::npos ? raw.size() : nl + 1);
+  }
   out.normalised = normalise_line_endings(raw);
   repair_unindented_parameters(out.normalised);
   const prescan s = scan(out.normalised);
