@@ -232,6 +232,7 @@ std::string join_reply_lines(const std::vector<std::string_view>& lines) {
 // A bounce forwarded by a person arrives quoted ("> " before every line): read it as the MTA wrote it.
 // Returns false (and leaves `out` alone) when the text is not quoted.
 bool strip_quote_marks(std::string_view text, std::string& out) {
+  if (text.empty() || (text.front() != '>' && text.find("\n>") == std::string_view::npos)) return false;
   const std::vector<std::string_view> lines = split_lines(text);
   std::size_t quoted = 0, nonempty = 0;
   for (std::string_view l : lines) {
