@@ -184,3 +184,18 @@ examples = ["550 unknown user"]
   CHECK(matches("550 unknown user (no)").empty());                    // second guard
   CHECK(matches("550 Unknown User").size() == 1);                     // still caseless
 }
+
+TEST_CASE("precedence: a bare reply code with one meaning decides when text and status say nothing") {
+  const auto not_accepting = verdict_for("failed", "5.0.0", "521 zzq frobnication");
+  CHECK(not_accepting.rule == "reply-code");
+  CHECK(not_accepting.reason == "notaccept");
+  CHECK(not_accepting.category == category::bad_domain);
+  const auto syntax = verdict_for("failed", "", "501 zzq frobnication");
+  CHECK(syntax.reason == "syntaxerror");
+  // a specific status still comes first, and an ambiguous reply code stays onhold
+  CHECK(verdict_for("failed", "5.2.2", "521 zzq frobnication").reason == "mailboxfull");
+  CHECK(verdict_for("failed", "5.0.0", "550 zzq frobnication").reason == "onhold");
+  // Exchange Online detail codes are looked up exactly, before the x.7.x catch-all
+  CHECK(verdict_for("failed", "5.7.509", "550 zzq frobnication").reason == "authfailure");
+  CHECK(verdict_for("failed", "5.7.599", "550 zzq frobnication").reason == "securityerror");
+}

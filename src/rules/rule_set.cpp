@@ -191,8 +191,8 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
       throw rule_error(fmt::format("{}:{}: {}", src.name, e.source().begin.line, e.description()));
     }
     for (const auto& [key, value] : doc) {
-      if (key != "rule" && key != "status" && key != "infer" && key != "action")
-        throw rule_error(fmt::format("{}: unknown table '{}' (expected rule, status, infer or action)", src.name,
+      if (key != "rule" && key != "status" && key != "reply" && key != "infer" && key != "action")
+        throw rule_error(fmt::format("{}: unknown table '{}' (expected rule, status, reply, infer or action)", src.name,
                                      std::string_view(key)));
       if (!value.is_array_of_tables())
         throw rule_error(fmt::format("{}: '{}' must be an array of tables ([[{}]])", src.name, std::string_view(key),
@@ -266,6 +266,16 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
         if (e.code.empty() || !is_known_reason(e.reason))
           throw rule_error(fmt::format("{}: status entry needs a code and a known reason", where_of(src, node)));
         set->status_table_.push_back(std::move(e));
+      }
+    }
+    if (const toml::array* replies = doc["reply"].as_array()) {
+      for (const toml::node& node : *replies) {
+        const toml::table& t = *node.as_table();
+        status_entry e{t["code"].value_or(std::string()), t["reason"].value_or(std::string())};
+        if (e.code.size() != 3 || !is_digit(e.code[0]) || !is_digit(e.code[1]) || !is_digit(e.code[2]) ||
+            !is_known_reason(e.reason))
+          throw rule_error(fmt::format("{}: reply entry needs a three-digit code and a known reason", where_of(src, node)));
+        set->reply_table_.push_back(std::move(e));
       }
     }
     if (const toml::array* infers = doc["infer"].as_array()) {
@@ -352,6 +362,12 @@ std::string rule_set::reason_for_status(std::string_view status) const {
   for (const std::string* key : std::initializer_list<const std::string*>{&code, &any_class, &any_detail, &any_both})
     for (const status_entry& e : status_table_)
       if (e.code == *key) return e.reason;
+  return {};
+}
+
+std::string rule_set::reason_for_reply(std::string_view reply_code) const {
+  for (const status_entry& e : reply_table_)
+    if (e.code == reply_code) return e.reason;
   return {};
 }
 

@@ -46,6 +46,8 @@ class rule_set {
 
   // Reason for a status code from the status table ("" when none): exact code, then x.Y.Z, then c.Y.x.
   std::string reason_for_status(std::string_view status) const;
+  // Reason for a bare SMTP reply code from the reply table ("" when none): for replies that say nothing else.
+  std::string reason_for_reply(std::string_view reply_code) const;
   // Status code to report for a reason when the message gave none ("" when none is known).
   std::string status_for_reason(std::string_view reason, bool temporary) const;
   // Recommended action for a category and class.
@@ -69,6 +71,7 @@ class rule_set {
     std::string reason;
   };
   std::vector<status_entry> status_table_;
+  std::vector<status_entry> reply_table_;  // code = a three-digit SMTP reply code
   struct inferred_status {
     std::string reason;
     std::string permanent;

@@ -97,6 +97,11 @@ recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, con
       v.decided_by = v.matches.empty()
                          ? fmt::format("no text rule matched; status {} decides", status)
                          : fmt::format("the only text rule that matched is weak; status {} decides", status);
+    } else if (const std::string by_reply = rules.reason_for_reply(e.reply_code.value_or("")); !by_reply.empty()) {
+      v.reason = by_reply;
+      v.rule = "reply-code";
+      v.decided_by = fmt::format("no text rule matched and the status names no cause; reply code {} decides",
+                                 *e.reply_code);
     } else if (const std::string cmd = e.smtp_command.value_or(""); !delayed && (cmd == "CONN" || cmd == "EHLO" ||
                                                                                  cmd == "HELO" || cmd == "MAIL")) {
       // refused before any recipient was named: the server refused our client (or, at MAIL, our sender)
