@@ -11,7 +11,7 @@ seconds=${BOUNCEKIT_FUZZ_SECONDS:-20}
 max_len=${BOUNCEKIT_FUZZ_MAX_LEN:-16384}  # bytes; longer seeds are cut (the limits are reached with tight limits)
 build=${BOUNCEKIT_FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${BOUNCEKIT_JOBS:-$(nproc)}
-targets=(classify field_block decode rules)
+targets=(classify mime field_block decode rules)
 
 CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBOUNCEKIT_BUILD_FUZZ=ON \
   -DBOUNCEKIT_BUILD_TESTS=OFF -DBOUNCEKIT_BUILD_BENCH=OFF -DBOUNCEKIT_BUILD_CLI=OFF \
