@@ -30,7 +30,10 @@ using file_ptr = std::unique_ptr<std::FILE, file_closer>;
 // follows (files with classic Mac line endings, which mbox files can have too).
 class line_reader {
  public:
-  explicit line_reader(std::FILE* f) : file_(f), buffer_(new char[capacity]) {}
+  static constexpr std::size_t max_capacity = 1 << 20;
+  // `capacity`: the buffer size; a small file needs no more than its size plus one byte (to see its end).
+  explicit line_reader(std::FILE* f, std::size_t capacity = max_capacity)
+      : file_(f), capacity_(std::clamp<std::size_t>(capacity, 4096, max_capacity)), buffer_(new char[capacity_]) {}
   bool next(std::string& line) {
     line.clear();
     while (true) {
@@ -75,7 +78,7 @@ class line_reader {
       pending_cr_ = false;
       return false;
     }
-    end_ = std::fread(buffer_.get(), 1, capacity, file_);
+    end_ = std::fread(buffer_.get(), 1, capacity_, file_);
     pos_ = 0;
     if (end_ == 0) {
       eof_ = true;
@@ -86,8 +89,8 @@ class line_reader {
     return true;
   }
 
-  static constexpr std::size_t capacity = 1 << 20;
   std::FILE* file_;
+  std::size_t capacity_;
   std::unique_ptr<char[]> buffer_;  // not zero-filled: most files use a few kilobytes of it
   std::size_t pos_ = 0, end_ = 0;
   bool eof_ = false, error_ = false, pending_cr_ = false;
@@ -99,7 +102,12 @@ bool is_mbox_separator(const std::string& line) { return line.size() > 5 && line
 // caller knows it is one message, as for *.eml files, whose envelope "From " line is then dropped).
 bool read_stream(std::FILE* f, const std::string& source, std::size_t max_bytes, bool single_message,
                  const std::function<void(input_message&&)>& sink) {
-  line_reader reader(f);
+  // Many small files are read on worker threads: a 1 MiB buffer for each would cost more than reading them.
+  std::size_t buffer_size = line_reader::max_capacity;
+  struct stat sb {};
+  if (::fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0)
+    buffer_size = static_cast<std::size_t>(sb.st_size) + 1;
+  line_reader reader(f, buffer_size);
   std::string line;
   if (!reader.next(line)) {
     if (reader.failed()) {
@@ -172,17 +180,23 @@ bool read_file(const fs::path& path, std::size_t max_bytes, const std::function<
 
 }  // namespace
 
-bool read_inputs(const std::string& path, std::size_t max_bytes, const std::function<void(input_message&&)>& sink) {
-  if (path == "-") return read_stream(stdin, "-", max_bytes, false, sink);
+bool list_inputs(const std::string& path, const std::function<void(input_entry&&)>& visit) {
+  if (path == "-") {
+    visit({path, std::nullopt, true});
+    return true;
+  }
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
   if (ec || !fs::exists(st)) {
     // a missing path, a dangling symlink, a symlink loop (ELOOP), a directory we may not search
-    sink({path, {}, ec && ec != std::errc::no_such_file_or_directory ? "cannot read: " + ec.message()
-                                                                      : std::string("no such file or directory")});
+    visit({path, ec && ec != std::errc::no_such_file_or_directory ? "cannot read: " + ec.message()
+                                                                   : std::string("no such file or directory")});
     return false;
   }
-  if (!fs::is_directory(st)) return read_file(path, max_bytes, sink);
+  if (!fs::is_directory(st)) {
+    visit({path, std::nullopt});
+    return true;
+  }
   // A directory: every regular file below it, sorted for a stable order; dot files and maildir's tmp/ skipped.
   // Directory symlinks are followed, but a directory already on the way down (a symlink loop) or already read
   // (two links to one place) is not entered again. What cannot be read gets a record with an error, in order.
@@ -210,7 +224,7 @@ bool read_inputs(const std::string& path, std::size_t max_bytes, const std::func
   };
   std::vector<dir_id> ancestors(1);  // ancestors[k]: the directory whose entries are at depth k
   if (!id_of(path, ancestors[0])) {
-    sink({path, {}, std::string("cannot read directory: ") + std::strerror(errno)});
+    visit({path, std::string("cannot read directory: ") + std::strerror(errno)});
     return false;
   }
   std::vector<dir_id> visited{ancestors[0]};
@@ -218,7 +232,7 @@ bool read_inputs(const std::string& path, std::size_t max_bytes, const std::func
       path, fs::directory_options::skip_permission_denied | fs::directory_options::follow_directory_symlink, ec);
   const fs::recursive_directory_iterator end;
   if (ec) {
-    sink({path, {}, "cannot read directory: " + ec.message()});
+    visit({path, "cannot read directory: " + ec.message()});
     return false;
   }
   fs::path last = path;
@@ -265,10 +279,22 @@ bool read_inputs(const std::string& path, std::size_t max_bytes, const std::func
   }
   if (ec) fail(last, "cannot read directory: " + ec.message());  // the walk stopped early
   std::sort(entries.begin(), entries.end());
-  for (entry& e : entries) {
-    if (e.error) sink({e.path.string(), {}, std::move(e.error)});
-    else if (!read_file(e.path, max_bytes, sink)) ok = false;
+  for (entry& e : entries) visit({e.path.string(), std::move(e.error)});
+  return ok;
+}
+
+bool read_entry(const input_entry& entry, std::size_t max_bytes, const std::function<void(input_message&&)>& sink) {
+  if (entry.error) {
+    sink({entry.path, {}, entry.error});
+    return false;
   }
+  if (entry.standard_input) return read_stream(stdin, "-", max_bytes, false, sink);
+  return read_file(entry.path, max_bytes, sink);
+}
+
+bool read_inputs(const std::string& path, std::size_t max_bytes, const std::function<void(input_message&&)>& sink) {
+  bool ok = true;
+  list_inputs(path, [&](input_entry&& e) { ok = read_entry(e, max_bytes, sink) && ok; });
   return ok;
 }
 

@@ -1,6 +1,7 @@
 // bouncekit — the command-line tool: classify files, directories, maildirs, mbox files or stdin.
 #include "cli/inputs.hpp"
 #include "cli/ledger_command.hpp"
+#include "cli/ordered_work_queue.hpp"
 #include "cli/rules_command.hpp"
 
 #include <bouncekit/bouncekit.hpp>
@@ -9,9 +10,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -65,7 +66,7 @@ class printer {
       fmt::print("{:<40} {:<12} {:<36} {:<10} {:<20} {:<16} {}\n", "source", "type", "address", "class", "category",
                  "reason", "status");
   }
-  // True when records are printed as JSON: the workers then format them (see batch_runner).
+  // True when records are printed as JSON: the workers then format them (see classify_run).
   bool wants_json() const { return opt_.format == "jsonl" || opt_.format == "json"; }
   bool explain() const { return opt_.explain; }
 
@@ -107,66 +108,136 @@ class printer {
   bool first_ = true;
 };
 
-// Classifies batches of messages on N threads and hands results to the printer in input order.
-class batch_runner {
+// Shows how many messages are done on stderr, when stderr is a terminal, at most four times a second.
+class progress {
  public:
-  batch_runner(const bouncekit::classifier& c, printer& p, unsigned jobs) : classifier_(c), printer_(p), jobs_(jobs) {}
-
-  void add(bouncekit::cli::input_message&& m) {
-    bytes_ += m.bytes.size();
-    batch_.push_back(std::move(m));
-    if (batch_.size() >= 512 || bytes_ >= (64u << 20)) flush();
-  }
-
-  void flush() {
-    std::vector<bouncekit::classification> results(batch_.size());
-    std::vector<std::string> lines(batch_.size());
-    const bool json = printer_.wants_json();
-    const bool explain = printer_.explain();
-    auto work = [&](std::atomic<std::size_t>& next) {
-      for (std::size_t i = next++; i < batch_.size(); i = next++) {
-        const auto& m = batch_[i];
-        if (m.error) {
-          results[i].error = *m.error;
-          results[i].type = bouncekit::message_type::unrecognized;
-        } else {
-          results[i] = classifier_.classify(m.bytes);
-        }
-        results[i].source = m.source;
-        if (json) lines[i] = bouncekit::to_json_line(results[i], explain);  // formatting scales with the workers too
-      }
-    };
-    std::atomic<std::size_t> next{0};
-    if (jobs_ <= 1 || batch_.size() < 2) {
-      work(next);
-    } else {
-      std::vector<std::thread> threads;
-      for (unsigned t = 1; t < jobs_; ++t) threads.emplace_back(work, std::ref(next));
-      work(next);
-      for (auto& t : threads) t.join();
-    }
-    for (std::size_t i = 0; i < results.size(); ++i) printer_.add(results[i], lines[i]);
-    done_ += batch_.size();
-    batch_.clear();
-    bytes_ = 0;
-    show_progress(false);
-  }
-
-  void show_progress(bool final) {
-    if (!isatty(STDERR_FILENO)) return;
+  void show(std::size_t done, bool final) {
+    if (!terminal_) return;
     const auto now = std::chrono::steady_clock::now();
-    if (!final && now - last_progress_ < std::chrono::milliseconds(250)) return;
-    last_progress_ = now;
-    fmt::print(stderr, "\r{} messages classified{}", done_, final ? "\n" : "");
+    if (!final && now - last_ < std::chrono::milliseconds(250)) return;
+    last_ = now;
+    fmt::print(stderr, "\r{} messages classified{}", done, final ? "\n" : "");
   }
 
  private:
+  bool terminal_ = isatty(STDERR_FILENO) != 0;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+// What a worker hands back for one job: the records of a file (one per message; an mbox has several) or of one
+// message; or, at the end of a command-line path, whether everything under it could be read.
+struct job_result {
+  struct record {
+    bouncekit::classification verdict;
+    std::string line;  // the JSON record, when the printer wants JSON
+  };
+  std::vector<record> records;
+  bool readable = true;
+  const std::string* finished_path = nullptr;  // set on the job that closes a command-line path
+};
+
+// Classifies every message under the command-line paths on `jobs` worker threads and prints the records in input
+// order. The main thread lists the paths (as today, in a stable order) and workers read the files themselves, so
+// reading and classifying overlap; what only one thread can read in order (standard input, a FIFO, a file too
+// big to hold, such as a large mbox) is streamed by the main thread, one message per job. The queue between them
+// holds a bounded number of jobs and bytes.
+class classify_run {
+ public:
+  // Files up to this size are read whole by a worker; larger ones are streamed by the main thread.
+  static constexpr std::size_t worker_file_bytes = 8u << 20;
+  static constexpr std::size_t max_jobs_in_flight = 512;
+  static constexpr std::size_t max_bytes_in_flight = 64u << 20;
+
+  classify_run(const bouncekit::classifier& c, printer& p, unsigned jobs)
+      : classifier_(c),
+        printer_(p),
+        json_(p.wants_json()),
+        explain_(p.explain()),
+        queue_(jobs, max_jobs_in_flight, max_bytes_in_flight, [this](job_result&& r) { print(std::move(r)); }) {}
+
+  // Queues everything under `path`; its records are printed as they come, in order.
+  void add_path(const std::string& path) {
+    bool read_here = true;  // what the main thread read itself could be read
+    const bool listed = bouncekit::cli::list_inputs(path, [&](bouncekit::cli::input_entry&& e) {
+      std::size_t size = 0;
+      if (e.error || worker_can_read(e, size)) {
+        queue_.submit([this, e = std::move(e)] { return read_and_classify(e); }, size);
+        return;
+      }
+      read_here = bouncekit::cli::read_entry(e, classifier_.limits().max_message_bytes,
+                                             [&](bouncekit::cli::input_message&& m) {
+                                               const std::size_t bytes = m.bytes.size();
+                                               queue_.submit([this, m = std::move(m)] { return classify_one(m); }, bytes);
+                                             }) && read_here;
+    });
+    const bool readable = listed && read_here;
+    queue_.submit([&path, readable] { return job_result{{}, readable, &path}; }, 0);
+  }
+
+  // Prints what is left; false when some path could not be read completely.
+  bool finish() {
+    queue_.finish();
+    progress_.show(done_, true);
+    return all_readable_;
+  }
+
+ private:
+  // A regular file small enough to read whole (its size in `size`); not standard input or a FIFO.
+  static bool worker_can_read(const bouncekit::cli::input_entry& e, std::size_t& size) {
+    if (e.standard_input) return false;
+    struct stat sb {};
+    if (::stat(e.path.c_str(), &sb) != 0) return true;  // the worker gets the error when it opens the file
+    size = static_cast<std::size_t>(sb.st_size);
+    return S_ISREG(sb.st_mode) && size <= worker_file_bytes;
+  }
+
+  job_result read_and_classify(const bouncekit::cli::input_entry& e) const {
+    job_result r;
+    r.readable = bouncekit::cli::read_entry(e, classifier_.limits().max_message_bytes,
+                                            [&](bouncekit::cli::input_message&& m) { add_record(r, m); });
+    return r;
+  }
+
+  job_result classify_one(const bouncekit::cli::input_message& m) const {
+    job_result r;
+    add_record(r, m);
+    return r;
+  }
+
+  void add_record(job_result& r, const bouncekit::cli::input_message& m) const {
+    job_result::record& rec = r.records.emplace_back();
+    if (m.error) {
+      rec.verdict.error = *m.error;
+      rec.verdict.type = bouncekit::message_type::unrecognized;
+    } else {
+      rec.verdict = classifier_.classify(m.bytes);
+    }
+    rec.verdict.source = m.source;
+    if (json_) rec.line = bouncekit::to_json_line(rec.verdict, explain_);  // formatting scales with the workers too
+  }
+
+  // On the main thread, in input order.
+  void print(job_result&& r) {
+    for (const auto& rec : r.records) printer_.add(rec.verdict, rec.line);
+    done_ += r.records.size();
+    path_readable_ = path_readable_ && r.readable;
+    if (r.finished_path) {
+      if (!path_readable_) {
+        all_readable_ = false;
+        fmt::print(stderr, "bouncekit: {}: could not be read completely\n", *r.finished_path);
+      }
+      path_readable_ = true;
+    }
+    progress_.show(done_, false);
+  }
+
   const bouncekit::classifier& classifier_;
   printer& printer_;
-  unsigned jobs_;
-  std::vector<bouncekit::cli::input_message> batch_;
-  std::size_t bytes_ = 0, done_ = 0;
-  std::chrono::steady_clock::time_point last_progress_{};
+  const bool json_, explain_;
+  progress progress_;
+  std::size_t done_ = 0;
+  bool path_readable_ = true, all_readable_ = true;
+  bouncekit::cli::ordered_work_queue<job_result> queue_;  // last: its workers use everything above
 };
 
 int run_classify(const options& opt) {
@@ -179,19 +250,13 @@ int run_classify(const options& opt) {
   }
   const unsigned jobs = opt.jobs ? opt.jobs : std::max(1u, std::thread::hardware_concurrency());
   printer out(opt);
-  batch_runner runner(*classifier, out, jobs);
   out.begin();
   bool all_readable = true;
-  for (const std::string& path : opt.paths) {
-    const bool ok = bouncekit::cli::read_inputs(path, classifier->limits().max_message_bytes,
-                                                [&](bouncekit::cli::input_message&& m) { runner.add(std::move(m)); });
-    if (!ok) {
-      all_readable = false;
-      fmt::print(stderr, "bouncekit: {}: could not be read completely\n", path);
-    }
+  {
+    classify_run run(*classifier, out, jobs);
+    for (const std::string& path : opt.paths) run.add_path(path);
+    all_readable = run.finish();
   }
-  runner.flush();
-  runner.show_progress(true);
   out.end();
   return all_readable ? 0 : 1;
 }
