@@ -93,7 +93,7 @@ class printer {
         }
       }
     }
-    summary_.add(c);
+    if (opt_.format == "summary") summary_.add(c);
     first_ = false;
   }
   void end() {
@@ -128,8 +128,8 @@ class progress {
 // message; or, at the end of a command-line path, whether everything under it could be read.
 struct job_result {
   struct record {
-    bouncekit::classification verdict;
-    std::string line;  // the JSON record, when the printer wants JSON
+    bouncekit::classification verdict;  // left empty when the printer wants JSON
+    std::string line;                   // the JSON record, when the printer wants JSON
   };
   std::vector<record> records;
   bool readable = true;
@@ -213,7 +213,10 @@ class classify_run {
       rec.verdict = classifier_.classify(m.bytes);
     }
     rec.verdict.source = m.source;
-    if (json_) rec.line = bouncekit::to_json_line(rec.verdict, explain_);  // formatting scales with the workers too
+    if (json_) {
+      rec.line = bouncekit::to_json_line(rec.verdict, explain_);  // formatting scales with the workers too
+      rec.verdict = {};  // the printer needs only the line: free the rest here, not on the main thread
+    }
   }
 
   // On the main thread, in input order.
