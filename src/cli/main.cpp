@@ -153,7 +153,9 @@ class classify_run {
         printer_(p),
         json_(p.wants_json()),
         explain_(p.explain()),
-        queue_(jobs, max_jobs_in_flight, max_bytes_in_flight, [this](job_result&& r) { print(std::move(r)); }) {}
+        // --jobs 1: the main thread does everything, as a second thread would only add hand-over costs
+        queue_(jobs > 1 ? jobs : 0, max_jobs_in_flight, max_bytes_in_flight,
+               [this](job_result&& r) { print(std::move(r)); }) {}
 
   // Queues everything under `path`; its records are printed as they come, in order.
   void add_path(const std::string& path) {

@@ -2,7 +2,7 @@
 // them in parallel, and the owner gets the results back in submission order. At most `max_jobs` jobs, holding at
 // most `max_weight` (bytes, as the owner counts them), are in flight: submitted and not yet handed back. So memory
 // stays bounded however long the input, and the owner, which reads inputs and prints results, never blocks the
-// workers for longer than it takes to hand back one result.
+// workers for longer than it takes to hand back one result. With no workers, submit() runs the job at once.
 #pragma once
 
 #include <algorithm>
@@ -26,7 +26,7 @@ class ordered_work_queue {
 
   ordered_work_queue(unsigned workers, std::size_t max_jobs, std::size_t max_weight, receiver receive)
       : max_jobs_(max_jobs ? max_jobs : 1), max_weight_(max_weight), receive_(std::move(receive)) {
-    for (unsigned i = 0; i < (workers ? workers : 1); ++i) workers_.emplace_back([this] { work(); });
+    for (unsigned i = 0; i < workers; ++i) workers_.emplace_back([this] { work(); });
   }
   ordered_work_queue(const ordered_work_queue&) = delete;
   ordered_work_queue& operator=(const ordered_work_queue&) = delete;
@@ -44,6 +44,10 @@ class ordered_work_queue {
   // a batch rather than for every job spares the workers a context switch per result. Then hands back whatever
   // else has finished, without waiting.
   void submit(job j, std::size_t weight) {
+    if (workers_.empty()) {  // no workers: the owner runs each job as it comes
+      receive_(j());
+      return;
+    }
     std::unique_lock lock(mutex_);
     if (full(weight)) {
       wait_until_done(first_index_ + std::min(slots_.size(), (max_jobs_ + 3) / 4) - 1, lock);
