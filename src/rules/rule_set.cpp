@@ -56,7 +56,9 @@ pcre2_match_context* shared_context() {
   return ctx.get();
 }
 
-code_ptr compile(const std::string& pattern, const std::string& where) {
+// Compiles, with JIT unless `jit` is false (JIT falls back to the interpreter when unavailable); throws
+// rule_error naming the offset of a syntax error.
+code_ptr compile(const std::string& pattern, const std::string& where, bool jit = true) {
   int error = 0;
   PCRE2_SIZE offset = 0;
   code_ptr code(pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), compile_options, &error,
@@ -67,7 +69,7 @@ code_ptr compile(const std::string& pattern, const std::string& where) {
     throw rule_error(fmt::format("{}: pattern '{}': {} at offset {}", where, pattern,
                                  reinterpret_cast<const char*>(message), offset));
   }
-  pcre2_jit_compile(code.get(), PCRE2_JIT_COMPLETE);  // falls back to the interpreter when JIT is unavailable
+  if (jit) pcre2_jit_compile(code.get(), PCRE2_JIT_COMPLETE);
   return code;
 }
 
@@ -234,9 +236,9 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
         }
         auto c = std::make_unique<compiled>();
         for (const auto& p : info.patterns) {
-          compile(p, where);  // as written: its errors name the rule file's own offsets
           guarded_code cp;
           if (auto split = split_guards(p)) {
+            compile(p, where, false);  // as written first: its errors name the rule file's own offsets
             cp.main = compile(split->main, where);
             for (const auto& g : split->guards) cp.guards.push_back(compile(g, where));
           } else {
