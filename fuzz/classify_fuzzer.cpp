@@ -7,17 +7,6 @@
 
 namespace {
 
-bouncekit::limits tight_limits() {
-  bouncekit::limits l;
-  l.max_message_bytes = 16u << 10;
-  l.max_header_line_bytes = 512;
-  l.max_mime_depth = 3;
-  l.max_parts = 8;
-  l.max_recipients = 3;
-  l.max_decoded_bytes = 2048;
-  return l;
-}
-
 void check(const bouncekit::classifier& classifier, std::string_view raw) {
   const bouncekit::classification c = classifier.classify(raw);
   BOUNCEKIT_FUZZ_CHECK(c.recipients.size() <= classifier.limits().max_recipients);
@@ -32,7 +21,7 @@ void check(const bouncekit::classifier& classifier, std::string_view raw) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const bouncekit::classifier standard;
-  static const bouncekit::classifier tight(tight_limits());
+  static const bouncekit::classifier tight(bouncekit::fuzz::tight_limits());
   const std::string_view raw = bouncekit::fuzz::as_text(data, size);
   check(standard, raw);
   check(tight, raw);

@@ -30,12 +30,6 @@ void check(std::string_view raw, const bouncekit::limits& limits) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view raw = bouncekit::fuzz::as_text(data, size);
   check(raw, bouncekit::limits{});
-  bouncekit::limits tight;
-  tight.max_message_bytes = 16u << 10;
-  tight.max_header_line_bytes = 512;
-  tight.max_mime_depth = 3;
-  tight.max_parts = 8;
-  tight.max_decoded_bytes = 2048;
-  check(raw, tight);
+  check(raw, bouncekit::fuzz::tight_limits());
   return 0;
 }
