@@ -141,3 +141,35 @@ TEST_CASE("a mailing-list manager's notice to a poster is a bounce, an ordinary 
       "X-MLServer: fml [fml 4.0.3 release]\n\nHere are the photos.\n");
   CHECK(post.type == message_type::not_bounce);
 }
+
+TEST_CASE("recipient blocks without blank lines between them are still one recipient each") {
+  const auto dsn_with = [](const std::string& fields) {
+    return "From: MAILER-DAEMON@mx.example.net\nTo: a@example.com\nSubject: Undelivered Mail\n"
+           "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
+           "--b\nContent-Type: message/delivery-status\n\n" +
+           fields + "--b--\n";
+  };
+  // per-message and both recipients in one block (Final-Recipient first, as AOL writes it)
+  const classification merged = shared_classifier().classify(dsn_with(
+      "Reporting-MTA: dns; mx.example.net\nFinal-Recipient: rfc822; bob@example.org\n"
+      "Original-Recipient: rfc822;bob@example.org\nAction: failed\nStatus: 5.2.2\n"
+      "Final-Recipient: rfc822; carol@example.org\nOriginal-Recipient: rfc822;carol@example.org\n"
+      "Action: failed\nStatus: 5.1.1\n"));
+  REQUIRE(merged.recipients.size() == 2);
+  CHECK(merged.recipients[0].address == "bob@example.org");
+  CHECK(merged.recipients[0].status == "5.2.2");
+  CHECK(merged.recipients[0].reporting_mta == "mx.example.net");
+  CHECK(merged.recipients[1].address == "carol@example.org");
+  CHECK(merged.recipients[1].original_recipient == "carol@example.org");
+  CHECK(merged.recipients[1].status == "5.1.1");
+  // Action or Status before Final-Recipient (Amazon SES, Facebook) is still one recipient
+  for (const char* fields : {"Action: failed\nFinal-Recipient: rfc822; bob@example.org\n"
+                             "Original-Recipient: rfc822; bob@example.org\nStatus: 5.1.1\n",
+                             "Status: 5.1.1\nFinal-Recipient: rfc822; bob@example.org\nAction: failed\n"}) {
+    const classification one = shared_classifier().classify(dsn_with(std::string("\n") + fields));
+    INFO(fields);
+    REQUIRE(one.recipients.size() == 1);
+    CHECK(one.recipients[0].status == "5.1.1");
+    CHECK(one.recipients[0].address == "bob@example.org");
+  }
+}

@@ -63,14 +63,41 @@ recipient_evidence read_recipient(const field_list& block) {
   return r;
 }
 
+// Some MTAs (AOL's among them) leave out the blank lines between recipient blocks, or after the per-message
+// block. A recipient field that repeats within a block starts the next recipient's block, and so does an
+// Original-Recipient that follows a recipient's Final-Recipient and its Action or Status. (Other orders stay
+// one block: some MTAs write Action or Status before Final-Recipient.)
+std::vector<field_list> split_recipients(field_list block) {
+  std::vector<field_list> out(1);
+  for (header_field& f : block) {
+    const field_list& current = out.back();
+    bool next = false;
+    if (iequals(f.name, "Final-Recipient") || iequals(f.name, "Original-Recipient")) {
+      next = find_field(current, f.name) != nullptr;
+      if (!next && iequals(f.name, "Original-Recipient")) {
+        bool after_final = false;
+        for (const header_field& g : current) {
+          if (iequals(g.name, "Final-Recipient")) after_final = true;
+          else if (after_final && (iequals(g.name, "Action") || iequals(g.name, "Status"))) next = true;
+        }
+      }
+    }
+    if (next) out.emplace_back();
+    out.back().push_back(std::move(f));
+  }
+  return out;
+}
+
 void read_blocks(std::string_view body, report& out) {
-  for (const field_list& block : read_field_blocks(body)) {
-    if (is_recipient_block(block)) {
+  for (field_list& written : read_field_blocks(body)) {
+    for (const field_list& block : split_recipients(std::move(written))) {
+      if (!out.reporting_mta) {
+        const std::string mta = ascii_lower(strip_type(field_value(block, "Reporting-MTA")));
+        if (!mta.empty()) out.reporting_mta = mta;
+      }
+      if (!is_recipient_block(block)) continue;
       recipient_evidence r = read_recipient(block);
       if (!r.address.empty()) out.recipients.push_back(std::move(r));
-    } else if (!out.reporting_mta) {
-      const std::string mta = ascii_lower(strip_type(field_value(block, "Reporting-MTA")));
-      if (!mta.empty()) out.reporting_mta = mta;
     }
   }
 }
