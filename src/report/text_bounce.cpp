@@ -183,8 +183,21 @@ std::string_view error_section(std::string_view text, std::string_view lower) {
     phrases.emplace_back("\nreturn-path: ");
     return literal_scanner(phrases);
   }();
-  const std::size_t from = start > 0 ? start - 1 : 0;
-  const literal_scanner::hit first = scanner.first(lower.substr(from));
+  // "returned message" also occurs in prose (Postfix: "delete your own text from the attached returned
+  // message"): it marks the returned message only as a separator line, with no words before it
+  static const std::uint32_t prose_marker = static_cast<std::uint32_t>(
+      std::find(std::begin(returned_markers), std::end(returned_markers), "returned message") - std::begin(returned_markers));
+  const auto words_before = [&](std::size_t at) {
+    for (std::size_t i = at; i > 0 && text[i - 1] != '\n'; --i)
+      if (is_alpha(text[i - 1])) return true;
+    return false;
+  };
+  std::size_t from = start > 0 ? start - 1 : 0;
+  literal_scanner::hit first = scanner.first(lower.substr(from));
+  while (first.begin != std::string_view::npos && first.literal == prose_marker && words_before(from + first.begin)) {
+    from += first.begin + 1;
+    first = scanner.first(lower.substr(from));
+  }
   std::size_t end = first.begin == std::string_view::npos ? text.size() : from + first.begin;
   if (end < text.size() && text[end] == '\n') ++end;  // a header field starts after its newline
   if (end < start) end = start;
