@@ -5,6 +5,8 @@
 #include "report/smtp_text.hpp"
 #include "util/text.hpp"
 
+#include <algorithm>
+
 namespace bouncekit::detail {
 
 namespace {
@@ -50,7 +52,11 @@ recipient_evidence read_recipient(const field_list& block) {
   if (status.empty()) status = find_status_code(field_value(block, "Status"));
   r.status = non_empty(status);
   r.reply_code = non_empty(find_reply_code(diagnostic));
-  r.remote_mta = non_empty(ascii_lower(strip_type(field_value(block, "Remote-MTA"))));
+  // "dns; mx.example.org (TCP|192.0.2.25|51822|192.0.2.10|25) (mx.example.org ESMTP ...)": the host name
+  std::string remote = strip_type(field_value(block, "Remote-MTA"));
+  remote.resize(std::min(remote.size(), remote.find_first_of(" \t(")));
+  while (!remote.empty() && remote.back() == '.') remote.pop_back();  // a fully qualified "mx.example.org."
+  r.remote_mta = non_empty(ascii_lower(remote));
   // What the rules may read when the diagnostic alone names no cause: the diagnostic with its type kept
   // ("X-Unix; 77" is a local delivery agent's exit code) and a comment on the Status line
   // ("5.0.0 (host name lookup failure)").

@@ -12,7 +12,7 @@ std::string find_smtp_command(std::string_view text) {
     std::string_view phrase;
     std::string_view command;
   };
-  static constexpr std::array<cue, 30> cues = {{
+  static constexpr std::array<cue, 33> cues = {{
       {"in reply to rcpt to", "RCPT"},  {"after rcpt to", "RCPT"},        {"in reply to rcpt", "RCPT"},
       {">>> rcpt to", "RCPT"},          {"rcpt to:<", "RCPT"},            {"rcpt to command", "RCPT"},
       {"in reply to mail from", "MAIL"}, {"after mail from", "MAIL"},     {">>> mail from", "MAIL"},
@@ -23,6 +23,7 @@ std::string find_smtp_command(std::string_view text) {
       {"in reply to helo", "HELO"},     {"after helo", "HELO"},           {">>> helo", "HELO"},
       {"while connecting", "CONN"},     {"during the smtp greeting", "CONN"}, {"after initial connection", "CONN"},
       {"connection refused", "CONN"},   {"smtp greeting", "CONN"},        {"in reply to starttls", "EHLO"},
+      {"did not like our rcpt", "RCPT"}, {"did not like our mail", "MAIL"}, {"did not like our data", "DATA"},
   }};
   // the leftmost cue decides
   static const literal_scanner scanner = [] {
