@@ -20,16 +20,16 @@ struct format_marker {
 };
 
 // First match wins, so more specific markers come first.
-constexpr std::array<format_marker, 62> format_markers = {{
+constexpr std::array<format_marker, 63> format_markers = {{
     {"dragonfly", "DragonFly Mail Agent"},
     {"postfix", "This is the mail system at host"},
     {"postfix", "This is the Postfix program at host"},
     {"exim", "This message was created automatically by mail delivery software"},
-    {"exim", "header:X-Failed-Recipients"},
     {"qmail", "This is the qmail-send program"},
     {"qmail", "qmail-send program at"},
-    {"v5sendmail", "----- Transcript of session follows -----"},
     {"sendmail", "The following addresses had permanent fatal errors"},
+    {"sendmail", "The original message was received at"},
+    {"v5sendmail", "----- Unsent message follows -----"},
     {"sendmail", "Transcript of session follows"},
     {"gmail", "Delivery to the following recipient failed permanently"},
     {"gmail", "Delivery to the following recipients failed permanently"},
@@ -41,6 +41,8 @@ constexpr std::array<format_marker, 62> format_markers = {{
     {"yahoo", "Sorry, we were unable to deliver your message to the following address"},
     {"yahoo", "Message from yahoo.com"},
     {"aol", "header:X-AOL-IP"},
+    {"courier", "This is a delivery status notification from"},
+    {"courier", "Courier mail server"},
     {"office365", "Your message to"},
     {"office365", "Delivery has failed to these recipients or groups"},
     {"exchange2007", "Diagnostic information for administrators"},
@@ -53,8 +55,6 @@ constexpr std::array<format_marker, 62> format_markers = {{
     {"domino", "Your message was not delivered to the following"},
     {"notes", "Lotus Notes"},
     {"domino", "Domino"},
-    {"courier", "This is a delivery status notification from"},
-    {"courier", "Courier mail server"},
     {"opensmtpd", "This is the MAILER-DAEMON, please DO NOT REPLY to this e-mail"},
     {"opensmtpd", "An error has occurred while attempting to deliver a message"},
     {"mailru", "mail.ru"},
@@ -83,6 +83,7 @@ constexpr std::array<format_marker, 62> format_markers = {{
     {"mimecast", "mimecast"},
     {"barracuda", "Barracuda"},
     {"mcafee", "McAfee"},
+    {"exim", "header:X-Failed-Recipients"},  // Exim's, but Gmail, Google Groups and others add it too
 }};
 
 // Lines that start the returned message (or say it follows).
@@ -338,10 +339,25 @@ bool read_text_bounce(const message_view& view, report& out) {
   auto listed = [](const std::vector<std::string>& list, const std::string& a) {
     return std::any_of(list.begin(), list.end(), [&](const std::string& e) { return iequals(e, a); });
   };
+  // In the second pass the bounce's addressee and the returned sender come back when the returned message was
+  // sent to them, or when a line of the error block starts with them; not from prose (a greeting such as
+  // "Hello alice@example.com," names the sender, not the failed recipient).
+  std::vector<std::string> returned_recipients;
+  for (std::string_view name : {"To", "Cc", "Delivered-To", "X-Original-To"})
+    for (const header_field& f : view.returned_headers)
+      if (iequals(f.name, name))
+        for (auto& a : find_addresses(f.value)) returned_recipients.push_back(a);
+  const auto leads_line = [](std::string_view line, const std::string& a) {
+    while (!line.empty() && (line.front() == '<' || line.front() == '"' || line.front() == '*' || is_space(line.front())))
+      line.remove_prefix(1);
+    return istarts_with(line, a);
+  };
   bool strict = true;
-  auto is_excluded = [&](const std::string& a) {
+  auto is_excluded = [&](const std::string& a, std::string_view line) {
     if (iequals(a, view.from_address)) return true;
-    if (!strict) return false;
+    if (!strict)
+      return listed(senders, a) && !view.returned_headers.empty() && !listed(returned_recipients, a) &&
+             !leads_line(line, a);
     return is_system_address(a) || listed(senders, a);
   };
 
@@ -362,7 +378,7 @@ bool read_text_bounce(const message_view& view, report& out) {
           istarts_with(line, "received:") || istarts_with(line, "envelope-from"))
         continue;
       for (auto& a : find_addresses(line)) {
-        if (is_excluded(a)) continue;
+        if (is_excluded(a, line)) continue;
         if (std::any_of(found.begin(), found.end(), [&](const located_address& f) { return iequals(f.address, a); }))
           continue;
         found.push_back({a, i});
@@ -391,7 +407,7 @@ bool read_text_bounce(const message_view& view, report& out) {
     for (std::string_view name : {"X-Original-To", "Delivered-To", "To"}) {
       if (const header_field* f = find_field(view.returned_headers, name)) {
         const auto addrs = find_addresses(f->value);
-        if (!addrs.empty() && !is_excluded(addrs.front())) {
+        if (!addrs.empty() && !is_excluded(addrs.front(), f->value)) {
           fallback_address = addrs.front();
           break;
         }
