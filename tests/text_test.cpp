@@ -46,3 +46,9 @@ TEST_CASE("case-insensitive search") {
   CHECK(ifind("a", "") == 0);
   CHECK(icontains("Delivery Status Notification (Failure)", "notification (failure)"));
 }
+
+TEST_CASE("a run of dashes before an address is a separator, not part of the local part") {
+  CHECK(bouncekit::detail::find_address("--list@example.org, Be Seeing You!") == "list@example.org");
+  CHECK(bouncekit::detail::find_address("---- bob@example.org ----") == "bob@example.org");
+  CHECK(bouncekit::detail::find_address("-x@example.org") == "-x@example.org");  // one dash is a valid local part
+}

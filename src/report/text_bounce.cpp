@@ -20,7 +20,7 @@ struct format_marker {
 };
 
 // First match wins, so more specific markers come first.
-constexpr std::array<format_marker, 63> format_markers = {{
+constexpr std::array<format_marker, 64> format_markers = {{
     {"dragonfly", "DragonFly Mail Agent"},
     {"postfix", "This is the mail system at host"},
     {"postfix", "This is the Postfix program at host"},
@@ -71,6 +71,7 @@ constexpr std::array<format_marker, 63> format_markers = {{
     {"mxlogic", "MXLogic"},
     {"activehunter", "activehunter"},
     {"mailfoundry", "MailFoundry"},
+    {"fml", "header:X-MLServer"},
     {"fml", "fml"},
     {"verizon", "verizon"},
     {"ezweb", "ezweb.ne.jp"},
@@ -113,12 +114,18 @@ constexpr std::string_view returned_markers[] = {
     "original message as follows",
 };
 
-// Boilerplate addresses that are never the failed recipient.
+// Boilerplate addresses that are never the failed recipient: system mailboxes, and a mailing list's command
+// and owner addresses (a list manager's notice tells the poster to write to them).
 bool is_system_address(std::string_view address) {
   const std::string a = ascii_lower(address);
+  const std::string_view local = std::string_view(a).substr(0, a.find('@'));
+  const auto ends_with = [&](std::string_view tail) {
+    return local.size() > tail.size() && local.substr(local.size() - tail.size()) == tail;
+  };
   return a.rfind("mailer-daemon@", 0) == 0 || a.rfind("postmaster@", 0) == 0 || a.rfind("mail-daemon@", 0) == 0 ||
          a.rfind("noreply@", 0) == 0 || a.rfind("no-reply@", 0) == 0 || a.rfind("root@", 0) == 0 ||
-         a.rfind("abuse@", 0) == 0;
+         a.rfind("abuse@", 0) == 0 || a.rfind("owner-", 0) == 0 || ends_with("-request") || ends_with("-ctl") ||
+         ends_with("-owner");
 }
 
 // The format markers found in the text, by one scan: for each text marker, its index in format_markers.

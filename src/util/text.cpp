@@ -122,7 +122,9 @@ std::string address_at(std::string_view s, std::size_t at, std::size_t* end_out)
         domain = domain.substr(0, k);
         break;
       }
-  // leading punctuation is the text around the address, except an RFC 2047 word ("=?utf-8?b?...?=@")
+  // leading punctuation is the text around the address, except an RFC 2047 word ("=?utf-8?b?...?=@"); a run
+  // of dashes is a separator or a signature ("--list@example.org, see you"), not part of the local part
+  if (local.substr(0, 2) == "--") local.remove_prefix(std::min(local.size(), local.find_first_not_of('-')));
   while (!local.empty() && (local.front() == '.' || local.front() == '\'' ||
                             (local.front() == '=' && (local.size() < 2 || local[1] != '?')) ||
                             local.front() == '/' || local.front() == '{'))
