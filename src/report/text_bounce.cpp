@@ -234,9 +234,13 @@ bool says_delayed(std::string_view subject, std::string_view text) {
 // Joins a multi-line SMTP reply ("550-5.7.1 first", "550 5.7.1 second") into one line.
 std::string join_reply_lines(const std::vector<std::string_view>& lines) {
   std::string out;
+  // a section rule ("----- Non-delivered information -----") is layout, not part of the reply
+  const auto is_rule = [](std::string_view l) {
+    return l.size() >= 6 && l.substr(0, 3) == "---" && l.substr(l.size() - 3) == "---";
+  };
   for (std::string_view raw : lines) {
     std::string_view line = trim(raw);
-    if (line.empty()) continue;
+    if (line.empty() || is_rule(line)) continue;
     // "550-5.7.1 text" continuation prefix repeated on each line: keep the first, drop later ones
     if (!out.empty() && line.size() > 4 && is_digit(line[0]) && is_digit(line[1]) && is_digit(line[2]) &&
         (line[3] == '-' || line[3] == ' ') && out.compare(0, 3, line.substr(0, 3)) == 0) {
