@@ -52,3 +52,10 @@ TEST_CASE("a run of dashes before an address is a separator, not part of the loc
   CHECK(bouncekit::detail::find_address("---- bob@example.org ----") == "bob@example.org");
   CHECK(bouncekit::detail::find_address("-x@example.org") == "-x@example.org");  // one dash is a valid local part
 }
+
+TEST_CASE("reply codes written with a colon or in quotes are found; an IPv6 group is not one") {
+  CHECK(find_reply_code("554: delivery error: dd Not a valid recipient") == "554");
+  CHECK(find_reply_code("Unknown address error ('550', ['5.1.1 <liz@example.org>: ...'])") == "550");
+  CHECK(find_reply_code("[2001:db8::220:6d:26bf]:25: socket error").empty());
+  CHECK(find_reply_code("at 12:34:45 the host said 550 5.1.1") == "550");
+}

@@ -20,7 +20,7 @@ struct format_marker {
 };
 
 // First match wins, so more specific markers come first.
-constexpr std::array<format_marker, 64> format_markers = {{
+constexpr std::array<format_marker, 66> format_markers = {{
     {"dragonfly", "DragonFly Mail Agent"},
     {"postfix", "This is the mail system at host"},
     {"postfix", "This is the Postfix program at host"},
@@ -84,6 +84,8 @@ constexpr std::array<format_marker, 64> format_markers = {{
     {"mimecast", "mimecast"},
     {"barracuda", "Barracuda"},
     {"mcafee", "McAfee"},
+    {"mcafee", "header:X-NAI-Header"},
+    {"trendmicro", "InterScan"},
     {"exim", "header:X-Failed-Recipients"},  // Exim's, but Gmail, Google Groups and others add it too
 }};
 
@@ -279,10 +281,33 @@ bool strip_quote_marks(std::string_view text, std::string& out) {
   return true;
 }
 
+// A header field quoted in the text whose addresses are never the failed recipient, also when a transcript
+// puts a time stamp before it ("Fri 2024-07-05 16:20:09: *  Message-ID: <...@example.net>").
+bool names_no_recipient(std::string_view line) {
+  static const literal_scanner fields{"message-id:", "in-reply-to:", "references:", "reply-to:", "sender:",
+                                      "return-path:"};
+  const literal_scanner::hit hit = fields.first(line);
+  if (hit.begin == std::string_view::npos) return false;
+  const std::string_view before = line.substr(0, hit.begin);
+  return before.find('@') == std::string_view::npos &&
+         (hit.begin == 0 || !is_alpha(line[hit.begin - 1]));  // "Message-ID:", not "xsender:"
+}
+
+constexpr std::size_t no_line = std::string_view::npos;
+
 struct located_address {
   std::string address;
-  std::size_t line;
+  std::size_t line;                   // where the address is first named
+  std::size_t failing_line = no_line;  // a line naming it with a 4xx/5xx reply or status code
 };
+
+// True when the line carries a failing SMTP reply (near its start) or status code.
+bool says_failure(std::string_view line) {
+  const std::string code = find_reply_code(line);
+  if (!code.empty() && code[0] != '2' && line.find(code) < 48) return true;
+  const std::string status = find_status_code(line);
+  return !status.empty() && status[0] != '2';
+}
 
 }  // namespace
 
@@ -384,15 +409,17 @@ bool read_text_bounce(const message_view& view, report& out) {
       const std::string_view line = trim(lines[i]);
       if (line.find('@') == std::string_view::npos) continue;  // names no address
       if (ifind(line, "mail from") != std::string_view::npos || istarts_with(line, "from:") ||
-          istarts_with(line, "reply-to:") || istarts_with(line, "sender:") || istarts_with(line, "return-path:") ||
-          istarts_with(line, "message-id:") || istarts_with(line, "in-reply-to:") || istarts_with(line, "references:") ||
-          istarts_with(line, "received:") || istarts_with(line, "envelope-from"))
+          istarts_with(line, "received:") || istarts_with(line, "envelope-from") || names_no_recipient(line))
         continue;
       for (auto& a : find_addresses(line)) {
         if (is_excluded(a, line)) continue;
-        if (std::any_of(found.begin(), found.end(), [&](const located_address& f) { return iequals(f.address, a); }))
-          continue;
-        found.push_back({a, i});
+        const auto known = std::find_if(found.begin(), found.end(),
+                                        [&](const located_address& f) { return iequals(f.address, a); });
+        if (known == found.end()) {
+          found.push_back({a, i, says_failure(line) ? i : no_line});
+        } else if (known->failing_line == no_line && says_failure(line)) {
+          known->failing_line = i;  // named again where the server refused it (a transcript quotes headers first)
+        }
       }
     }
   }
@@ -451,19 +478,37 @@ bool read_text_bounce(const message_view& view, report& out) {
     for (std::size_t j = 0; j < found.size(); ++j)
       if (found[j].line > found[k].line && found[j].line < end) end = found[j].line;
     if (found[k].line >= lines.size()) begin = 0;
-    end = std::min(end, begin + 20);
+    // 20 lines, or up to the server's refusal when a transcript names the recipient long before it
+    const std::size_t failing = found[k].failing_line;
+    end = std::min(end, std::max(begin + 20, failing != no_line && failing < begin + 200 ? failing + 5 : 0));
     std::vector<std::string_view> block(lines.begin() + static_cast<std::ptrdiff_t>(begin),
                                         lines.begin() + static_cast<std::ptrdiff_t>(end));
     // a recipient's block is a few lines; a huge one (junk, or an attack) is cut so the phrase scans stay cheap
     std::string block_text = join_reply_lines(block);
     if (block_text.size() > 16384) block_text.resize(16384);
-    // the diagnostic starts at the first line carrying an SMTP reply or status code, if any
-    std::string diagnostic;
+    // the diagnostic starts at the first line carrying an SMTP reply or status code, if any; in a transcript,
+    // at the first failing one (the 220 greeting and 250 replies before it went well)
+    const auto code_line = [](std::string_view l, std::string& code) {
+      code = find_reply_code(l);
+      return (!code.empty() && l.find(code) < 48) || !find_status_code(l).empty();
+    };
+    std::size_t first_code_line = block.size();
     for (std::size_t j = 0; j < block.size(); ++j) {
+      std::string code;
       const std::string_view l = trim(block[j]);
-      const std::string code = find_reply_code(l);
-      const bool leads_with_code = !code.empty() && l.find(code) < 48;
-      if (leads_with_code || !find_status_code(l).empty()) {
+      if (!code_line(l, code)) continue;
+      if (first_code_line == block.size()) first_code_line = j;
+      const std::string status = find_status_code(l);
+      if ((!code.empty() && code[0] != '2') || (!status.empty() && status[0] != '2')) {
+        first_code_line = j;
+        break;
+      }
+    }
+    std::string diagnostic;
+    for (std::size_t j = first_code_line; j < block.size(); ++j) {
+      const std::string_view l = trim(block[j]);
+      std::string code;
+      if (code_line(l, code)) {
         std::vector<std::string_view> rest(block.begin() + static_cast<std::ptrdiff_t>(j), block.end());
         // stop at a blank line after the reply
         std::size_t stop = rest.size();
@@ -475,8 +520,16 @@ bool read_text_bounce(const message_view& view, report& out) {
         rest.resize(stop);
         diagnostic = join_reply_lines(rest);
         // "host x said: 550 ..." -> "550 ..."; a status quoted at the end ("... (#4.4.3)") keeps its line
+        // ("<bob@example.org> (550 Unknown user)" -> "550 Unknown user"); a quoted code ("('550', [...])") stays
         const std::size_t code_at = code.empty() ? std::string::npos : diagnostic.find(code);
-        if (code_at != std::string::npos && code_at > 0 && code_at < 120) diagnostic = diagnostic.substr(code_at);
+        if (code_at != std::string::npos && code_at > 0 && code_at < 120 && diagnostic[code_at - 1] != '\'' &&
+            diagnostic[code_at - 1] != '"') {
+          const bool in_parens = diagnostic[code_at - 1] == '(';
+          diagnostic = diagnostic.substr(code_at);
+          if (in_parens && !diagnostic.empty() && diagnostic.back() == ')' &&
+              std::count(diagnostic.begin(), diagnostic.end(), ')') > std::count(diagnostic.begin(), diagnostic.end(), '('))
+            diagnostic.pop_back();
+        }
         break;
       }
     }

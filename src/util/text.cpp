@@ -224,11 +224,15 @@ std::string find_reply_code(std::string_view s) {
     const char c = s[i];
     if (c != '2' && c != '4' && c != '5') continue;
     if (i > 0 && !(is_space(s[i - 1]) || s[i - 1] == ':' || s[i - 1] == '>' || s[i - 1] == '(' ||
-                   s[i - 1] == '#' || s[i - 1] == '[' || s[i - 1] == '"' || s[i - 1] == ';'))
+                   s[i - 1] == '#' || s[i - 1] == '[' || s[i - 1] == '"' || s[i - 1] == ';' || s[i - 1] == '\''))
       continue;
     if (!is_digit(s[i + 1]) || !is_digit(s[i + 2])) continue;
     if (s[i + 1] > '5') continue;
-    if (i + 3 < s.size() && !(s[i + 3] == ' ' || s[i + 3] == '-' || s[i + 3] == '\t' || s[i + 3] == '\n'))
+    // "550 text", "550-text", "554: delivery error" (Yahoo), "('550', [...])" (IronPort)
+    const bool colon_then_space =  // not IPv6 "::220:6d"
+        i + 3 < s.size() && s[i + 3] == ':' && (i + 4 == s.size() || s[i + 4] == ' ');
+    if (i + 3 < s.size() && !(s[i + 3] == ' ' || s[i + 3] == '-' || s[i + 3] == '\t' || s[i + 3] == '\n' ||
+                              colon_then_space || s[i + 3] == '\'' || s[i + 3] == ')'))
       continue;
     return std::string(s.substr(i, 3));
   }
