@@ -533,6 +533,18 @@ bool read_text_bounce(const message_view& view, report& out) {
         break;
       }
     }
+    if (diagnostic.empty() && found.size() == 1 && begin > 0 && find_reply_code(block_text).empty() &&
+        find_status_code(block_text).empty()) {
+      // the only recipient, named after the error ("Error message below: 550 ...", then the message details)
+      for (std::size_t j = begin; j-- > 0;) {
+        if (!says_failure(trim(lines[j]))) continue;
+        std::size_t stop = j + 1;
+        while (stop < begin && !trim(lines[stop]).empty()) ++stop;
+        diagnostic = join_reply_lines(std::vector<std::string_view>(lines.begin() + static_cast<std::ptrdiff_t>(j),
+                                                                    lines.begin() + static_cast<std::ptrdiff_t>(stop)));
+        break;
+      }
+    }
     if (diagnostic.empty()) diagnostic = block_text;
     if (diagnostic.size() > 2000) diagnostic.resize(2000);
     r.diagnostic = sanitize_utf8(diagnostic);
