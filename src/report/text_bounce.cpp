@@ -20,7 +20,7 @@ struct format_marker {
 };
 
 // First match wins, so more specific markers come first.
-constexpr std::array<format_marker, 66> format_markers = {{
+constexpr std::array<format_marker, 67> format_markers = {{
     {"dragonfly", "DragonFly Mail Agent"},
     {"postfix", "This is the mail system at host"},
     {"postfix", "This is the Postfix program at host"},
@@ -43,6 +43,7 @@ constexpr std::array<format_marker, 66> format_markers = {{
     {"aol", "header:X-AOL-IP"},
     {"courier", "This is a delivery status notification from"},
     {"courier", "Courier mail server"},
+    {"haraka", "Haraka Mailer program"},
     {"office365", "Your message to"},
     {"office365", "Delivery has failed to these recipients or groups"},
     {"exchange2007", "Diagnostic information for administrators"},
