@@ -51,6 +51,8 @@ recipient_evidence read_recipient(const field_list& block) {
   std::string status = find_last_status_code(diagnostic, failure);
   if (status.empty()) status = find_status_code(field_value(block, "Status"));
   r.status = non_empty(status);
+  // Action is required (RFC 3464 2.3.3), but some MTAs leave it out: the status class says what happened
+  if (r.action.empty() && !status.empty()) r.action = status[0] == '2' ? "delivered" : "failed";
   r.reply_code = non_empty(find_reply_code(diagnostic));
   // "dns; mx.example.org (TCP|192.0.2.25|51822|192.0.2.10|25) (mx.example.org ESMTP ...)": the host name
   std::string remote = strip_type(field_value(block, "Remote-MTA"));

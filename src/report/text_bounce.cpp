@@ -318,7 +318,27 @@ bool looks_like_bounce(const message_view& view) {
                                                      "mail administrator", "mail delivery subsystem", "maildelivery"};
   for (std::string_view cue : sender_cues)
     if (from.find(cue) != std::string::npos) return true;
-  if (view.content_type == "multipart/report") return true;
+  // a read receipt (RFC 8098) is a report, but it says the message was delivered and read
+  if (view.content_type == "multipart/report") return view.report_type != "disposition-notification";
+  const std::string return_path = std::string(trim(field_value(view.top().headers, "Return-Path")));
+  if (return_path == "<>" && !icontains(view.top().header("Auto-Submitted"), "auto-replied")) return true;
+  // a mailing-list manager's error notice to a poster (fml), sent from the list's -admin or owner- address
+  if (!view.top().header("X-MLServer").empty()) {
+    const std::string local = ascii_lower(view.from_address.substr(0, view.from_address.find('@')));
+    if (local.rfind("owner-", 0) == 0 || (local.size() > 6 && local.compare(local.size() - 6, 6, "-admin") == 0))
+      return true;
+  }
+  // Mail a person answers or a list sends is not a bounce, whatever its subject or text says about delivery
+  // ("Re: Undelivered Mail Returned to Sender", a newsletter about parcels, a tracker quoting an SMTP error).
+  const auto& headers = view.top().headers;
+  const std::string_view precedence = trim(field_value(headers, "Precedence"));
+  const bool from_a_list = find_field(headers, "List-Id") || find_field(headers, "List-Unsubscribe") ||
+                           iequals(precedence, "bulk") || iequals(precedence, "list");
+  const std::string_view subject = trim(view.subject);
+  const bool a_reply = (find_field(headers, "In-Reply-To") || find_field(headers, "References")) &&
+                       (istarts_with(subject, "re:") || istarts_with(subject, "aw:") || istarts_with(subject, "sv:") ||
+                        istarts_with(subject, "antw:") || istarts_with(subject, "r:"));
+  if (from_a_list || a_reply) return false;
   static constexpr std::string_view subject_cues[] = {
       "undeliver",          "undelivered",        "delivery status notification", "returned mail",
       "failure notice",     "delivery failure",   "mail delivery failed",        "delivery failed",
@@ -332,14 +352,6 @@ bool looks_like_bounce(const message_view& view) {
   };
   for (std::string_view cue : subject_cues)
     if (icontains(view.subject, cue)) return true;
-  // a mailing-list manager's error notice to a poster (fml), sent from the list's -admin or owner- address
-  if (!view.top().header("X-MLServer").empty()) {
-    const std::string local = ascii_lower(view.from_address.substr(0, view.from_address.find('@')));
-    if (local.rfind("owner-", 0) == 0 || (local.size() > 6 && local.compare(local.size() - 6, 6, "-admin") == 0))
-      return true;
-  }
-  const std::string return_path = std::string(trim(field_value(view.top().headers, "Return-Path")));
-  if (return_path == "<>" && !icontains(view.top().header("Auto-Submitted"), "auto-replied")) return true;
   // A report in the body: an MTA's phrase together with an SMTP reply or status code near the top.
   static constexpr std::string_view body_cues[] = {
       "error message below",        "could not be delivered to",   "delivery to the following recipient",
@@ -378,7 +390,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   };
   // In the second pass the bounce's addressee and the returned sender come back when the returned message was
   // sent to them, or when a line of the error block starts with them; not from prose (a greeting such as
-  // "Hello alice@example.com," names the sender, not the failed recipient).
+  // "Hello alice@example.com," or "your mailbox alice@example.com is almost full" names no failed recipient).
   std::vector<std::string> returned_recipients;
   for (std::string_view name : {"To", "Cc", "Delivered-To", "X-Original-To"})
     for (const header_field& f : view.returned_headers)
@@ -392,9 +404,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   bool strict = true;
   auto is_excluded = [&](const std::string& a, std::string_view line) {
     if (iequals(a, view.from_address)) return true;
-    if (!strict)
-      return listed(senders, a) && !view.returned_headers.empty() && !listed(returned_recipients, a) &&
-             !leads_line(line, a);
+    if (!strict) return listed(senders, a) && !listed(returned_recipients, a) && !leads_line(line, a);
     return is_system_address(a) || listed(senders, a);
   };
 
@@ -412,6 +422,9 @@ bool read_text_bounce(const message_view& view, report& out) {
       if (ifind(line, "mail from") != std::string_view::npos || istarts_with(line, "from:") ||
           istarts_with(line, "received:") || istarts_with(line, "envelope-from") || names_no_recipient(line))
         continue;
+      // the summary of the returned message ("To: ... Subject: ... Sent: ..." in Exchange's notices) comes
+      // before the line that names the failed recipient; it counts only when nothing else names one
+      if (strict && istarts_with(line, "to:")) continue;
       for (auto& a : find_addresses(line)) {
         if (is_excluded(a, line)) continue;
         const auto known = std::find_if(found.begin(), found.end(),
