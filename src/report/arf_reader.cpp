@@ -47,7 +47,8 @@ bool read_arf(const message_view& view, report& out) {
   const bool jmrp = !fields && find_field(view.returned_headers, "X-HmXmrOriginalRecipient");
   if (jmrp) fields = &inline_fields;
   if (!fields) {
-    // Feedback-Type fields sent in the text (some providers' loops)
+    // Feedback-Type fields sent in the text (some providers' loops); a list post quoting them is no report
+    if (is_list_mail_or_reply(view)) return false;
     const std::size_t at = view.text_lower.find("feedback-type:");
     if (at == std::string_view::npos || (at > 0 && view.text[at - 1] != '\n')) return false;
     std::size_t pos = at;
@@ -79,8 +80,11 @@ bool read_arf(const message_view& view, report& out) {
     r.feedback_type = feedback_type;
     out.recipients.push_back(std::move(r));
   }
-  if (!field_value(*fields, "Reporting-MTA").empty())
-    out.reporting_mta = ascii_lower(trim(field_value(*fields, "Reporting-MTA")));
+  // "dns; feedback.example.net": the host name, as in a DSN
+  std::string_view reporting = trim(field_value(*fields, "Reporting-MTA"));
+  if (const std::size_t semi = reporting.find(';'); semi != std::string_view::npos && semi < 16)
+    reporting = trim(reporting.substr(semi + 1));
+  if (!reporting.empty()) out.reporting_mta = ascii_lower(reporting);
   return true;
 }
 

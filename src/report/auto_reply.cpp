@@ -7,31 +7,40 @@ namespace bouncekit::detail {
 
 namespace {
 
-// Subject fragments of out-of-office replies (matched case-insensitively for ASCII, exactly otherwise).
-constexpr std::string_view subject_cues[] = {
+// Subject fragments of out-of-office replies (matched case-insensitively for ASCII, exactly otherwise). They
+// name the reply itself, so the subject alone is enough.
+constexpr std::string_view reply_cues[] = {
     // English
     "out of office", "out of the office", "automatic reply", "auto reply", "autoreply", "auto-reply",
-    "auto response", "autoresponse", "auto-response", "automatic response", "vacation", "away from the office",
-    "away from my desk", "on leave", "on holiday", "annual leave", "absence notice",
+    "auto response", "autoresponse", "auto-response", "automatic response", "away from the office", "absence notice",
     // German
-    "abwesenheit", "automatische antwort", "automatische rückantwort", "nicht im büro", "urlaub",
+    "abwesenheit", "automatische antwort", "automatische rückantwort", "nicht im büro",
     // French
-    "réponse automatique", "reponse automatique", "absent du bureau", "absence du bureau", "en congé", "en conge",
+    "réponse automatique", "reponse automatique", "absent du bureau", "absence du bureau",
     // Spanish
-    "respuesta automática", "respuesta automatica", "fuera de la oficina", "fuera de oficina", "ausente",
+    "respuesta automática", "respuesta automatica", "fuera de la oficina", "fuera de oficina",
     // Portuguese
-    "resposta automática", "resposta automatica", "ausência", "ausencia", "fora do escritório", "férias",
+    "resposta automática", "resposta automatica", "fora do escritório",
     // Italian
-    "risposta automatica", "fuori sede", "fuori ufficio", "assente", "in ferie",
+    "risposta automatica", "fuori sede", "fuori ufficio",
     // Dutch
-    "automatisch antwoord", "afwezig", "niet aanwezig", "buiten kantoor", "vakantie",
+    "automatisch antwoord", "buiten kantoor",
     // Japanese, Chinese, Korean, Russian, Polish, Swedish
-    "自動応答", "自動返信", "不在", "休暇", "自动回复", "自動回覆", "休假", "자동 응답", "부재",
-    "автоматический ответ", "автоответ", "отпуск", "odpowiedź automatyczna", "automatiskt svar", "frånvaro",
+    "自動応答", "自動返信", "不在通知", "不在のお知らせ", "自动回复", "自動回覆", "자동 응답", "автоматический ответ", "автоответ",
+    "odpowiedź automatyczna", "automatiskt svar",
 };
 
-bool subject_says_auto_reply(std::string_view subject) {
-  for (std::string_view cue : subject_cues)
+// Words autoresponders use too, but so does ordinary mail ("Your vacation rental is confirmed",
+// "Urlaubsplanung 2025"): they count only with an autoresponder's headers beside them.
+constexpr std::string_view topic_cues[] = {
+    "vacation", "away from my desk", "on leave", "on holiday", "annual leave", "urlaub", "en congé", "en conge",
+    "ausente", "ausência", "ausencia", "férias", "assente", "in ferie", "afwezig", "niet aanwezig", "vakantie",
+    "不在", "休暇", "休假", "부재", "отпуск", "frånvaro",
+};
+
+template <std::size_t N>
+bool subject_has(std::string_view subject, const std::string_view (&cues)[N]) {
+  for (std::string_view cue : cues)
     if (icontains(subject, cue)) return true;
   return false;
 }
@@ -48,7 +57,11 @@ bool read_auto_reply(const message_view& view, report& out) {
       !top.header("X-Autoresponder").empty() || icontains(top.header("Precedence"), "auto_reply") ||
       !top.header("X-Vacation").empty();
   const bool auto_replied = auto_submitted.rfind("auto-replied", 0) == 0;
-  const bool subject_says = subject_says_auto_reply(view.subject);
+  const bool automatic = (!auto_submitted.empty() && auto_submitted != "no") ||
+                         !top.header("X-Auto-Response-Suppress").empty() ||
+                         trim(field_value(top.headers, "Return-Path")) == "<>";
+  const bool subject_says =
+      subject_has(view.subject, reply_cues) || (automatic && subject_has(view.subject, topic_cues));
   if (!autoresponder_header && !subject_says && !(auto_replied && !looks_like_bounce(view))) return false;
   const std::string& replier = view.from_address;  // the auto-replier is the mailbox we wrote to
   if (replier.empty()) return false;

@@ -118,6 +118,9 @@ bool read_dsn(const message_view& view, report& out) {
   // Reports of our own message first; a report inside a returned message (a bounce of a bounce) only when
   // there is no other.
   for (const bool nested : {false, true}) {
+    // a report inside a returned message counts only when the outer message is itself a bounce (a list
+    // digest can carry a post with a bounce attached)
+    if (nested && !looks_like_bounce(view)) break;
     for (std::size_t i = 0; i < parts.size() && !found; ++i) {
       const mime_part& p = parts[i];
       if (p.type != "message" || (p.subtype != "delivery-status" && p.subtype != "global-delivery-status")) continue;

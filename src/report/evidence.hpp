@@ -66,6 +66,10 @@ bool read_ses_json(const message_view& view, report& out);
 // True for a message that looks like a bounce (null sender, MAILER-DAEMON, a bounce subject, a report).
 bool looks_like_bounce(const message_view& view);
 
+// True for mail a list sent (List-Id, List-Unsubscribe, Precedence bulk or list) or a person's reply ("Re:"
+// with In-Reply-To or References): whatever it quotes, it is not itself a bounce or a complaint.
+bool is_list_mail_or_reply(const message_view& view);
+
 // Fills `original` from the returned message's headers.
 original_message read_original(const message_view& view);
 

@@ -143,6 +143,18 @@ bool message_view::inside_returned_message(std::size_t index) const {
   return false;
 }
 
+bool is_list_mail_or_reply(const message_view& view) {
+  const field_list& headers = view.top().headers;
+  const std::string_view precedence = trim(field_value(headers, "Precedence"));
+  const bool from_a_list = find_field(headers, "List-Id") || find_field(headers, "List-Unsubscribe") ||
+                           iequals(precedence, "bulk") || iequals(precedence, "list");
+  const std::string_view subject = trim(view.subject);
+  const bool a_reply = (find_field(headers, "In-Reply-To") || find_field(headers, "References")) &&
+                       (istarts_with(subject, "re:") || istarts_with(subject, "aw:") || istarts_with(subject, "sv:") ||
+                        istarts_with(subject, "antw:") || istarts_with(subject, "r:"));
+  return from_a_list || a_reply;
+}
+
 original_message read_original(const message_view& view) {
   original_message o;
   const field_list& h = view.returned_headers;

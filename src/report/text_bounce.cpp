@@ -313,13 +313,9 @@ bool says_failure(std::string_view line) {
 }  // namespace
 
 bool looks_like_bounce(const message_view& view) {
-  const std::string from = ascii_lower(view.from);
-  static constexpr std::string_view sender_cues[] = {"mailer-daemon", "postmaster", "post_master", "mail delivery", "mail-daemon",
-                                                     "mail administrator", "mail delivery subsystem", "maildelivery"};
-  for (std::string_view cue : sender_cues)
-    if (from.find(cue) != std::string::npos) return true;
-  // a read receipt (RFC 8098) is a report, but it says the message was delivered and read
-  if (view.content_type == "multipart/report") return view.report_type != "disposition-notification";
+  // A report: delivery status is a bounce; a read receipt (RFC 8098) or a TLS report (RFC 8460) is not.
+  if (view.content_type == "multipart/report")
+    return view.report_type != "disposition-notification" && view.report_type != "tlsrpt";
   const std::string return_path = std::string(trim(field_value(view.top().headers, "Return-Path")));
   if (return_path == "<>" && !icontains(view.top().header("Auto-Submitted"), "auto-replied")) return true;
   // a mailing-list manager's error notice to a poster (fml), sent from the list's -admin or owner- address
@@ -328,17 +324,25 @@ bool looks_like_bounce(const message_view& view) {
     if (local.rfind("owner-", 0) == 0 || (local.size() > 6 && local.compare(local.size() - 6, 6, "-admin") == 0))
       return true;
   }
+  // Mail systems' own names: their mail is a bounce even when it says "Re:" or carries Precedence: bulk
+  const std::string from = ascii_lower(view.from);
+  static constexpr std::string_view system_senders[] = {"mailer-daemon", "mail-daemon", "post_master", "mail delivery",
+                                                        "mail administrator", "maildelivery"};
+  for (std::string_view cue : system_senders)
+    if (from.find(cue) != std::string::npos) return true;
   // Mail a person answers or a list sends is not a bounce, whatever its subject or text says about delivery
-  // ("Re: Undelivered Mail Returned to Sender", a newsletter about parcels, a tracker quoting an SMTP error).
-  const auto& headers = view.top().headers;
-  const std::string_view precedence = trim(field_value(headers, "Precedence"));
-  const bool from_a_list = find_field(headers, "List-Id") || find_field(headers, "List-Unsubscribe") ||
-                           iequals(precedence, "bulk") || iequals(precedence, "list");
-  const std::string_view subject = trim(view.subject);
-  const bool a_reply = (find_field(headers, "In-Reply-To") || find_field(headers, "References")) &&
-                       (istarts_with(subject, "re:") || istarts_with(subject, "aw:") || istarts_with(subject, "sv:") ||
-                        istarts_with(subject, "antw:") || istarts_with(subject, "r:"));
-  if (from_a_list || a_reply) return false;
+  // ("Re: Undelivered Mail Returned to Sender", a postmaster answering a question, a newsletter about
+  // parcels, a tracker quoting an SMTP error).
+  if (is_list_mail_or_reply(view)) return false;
+  if (from.find("postmaster") != std::string::npos) return true;
+  // A bounce-like subject from anyone else needs a sign of a mail system: an SMTP reply or status code, the
+  // returned message, or an Auto-Submitted header ("Your order could not be delivered to the pickup point" is
+  // a shop's notice).
+  const std::string_view head = std::string_view(view.text).substr(0, 4096);
+  const bool machine_signs = !find_reply_code(head).empty() || !find_status_code(head).empty() ||
+                             !view.returned_headers.empty() || find_field(view.top().headers, "Auto-Submitted") ||
+                             find_field(view.top().headers, "X-Failed-Recipients");
+  if (!machine_signs) return false;
   static constexpr std::string_view subject_cues[] = {
       "undeliver",          "undelivered",        "delivery status notification", "returned mail",
       "failure notice",     "delivery failure",   "mail delivery failed",        "delivery failed",
@@ -361,7 +365,6 @@ bool looks_like_bounce(const message_view& view) {
       "your message cannot be delivered", "permanent fatal errors", "this is a permanent error",
   };
   static const literal_scanner body_scanner(std::vector<std::string>(std::begin(body_cues), std::end(body_cues)));
-  const std::string_view head = std::string_view(view.text).substr(0, 4096);
   return body_scanner.any(head) && (!find_reply_code(head).empty() || !find_status_code(head).empty());
 }
 
