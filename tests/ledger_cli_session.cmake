@@ -28,7 +28,9 @@ run(0 "messages: 0 recorded, [0-9]+ already in the ledger" ingest --db "${db}" -
 run(0 "state +suppressed.*mail <a3f1c2d4" status --db "${db}" --now 2024-03-05T11:00:00Z Bob@Example.org)
 run(0 "a3f1c2d4-77e1-4b0e-9d2a-1f0c5e8b6a11@example.com>  bob@example.org .* bounced-hard"
     status --db "${db}" --message "<a3f1c2d4-77e1-4b0e-9d2a-1f0c5e8b6a11@example.com>")
-run(0 "^address,state,since,until,reason\n(.*\n)*bob@example.org,suppressed," export --db "${db}" --suppressed)
+# (two checks: "(.*\n)*" in one CMake regex backtracks for minutes once the export has a few dozen lines)
+run(0 "^address,state,since,until,reason\n" export --db "${db}" --suppressed)
+run(0 "\nbob@example.org,suppressed," export --db "${db}" --suppressed)
 run(0 "\"address\":\"bob@example.org\"" export --db "${db}" --suppressed --format jsonl)
 run(0 "lost-in-space +1 .*address state" report --db "${db}" --now 2024-03-09T00:00:00Z)
 run(0 "\"bounced-hard\":1" report --db "${db}" --now 2024-03-09T00:00:00Z --format json)
