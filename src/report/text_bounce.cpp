@@ -1,94 +1,19 @@
 // Non-standard bounces: the plain-text reports of MTAs that send no message/delivery-status part, or whose
-// text says more than their DSN. One generic reader, steered by a table of the markers each MTA family
-// writes: where its error block starts, where the returned message starts.
+// text says more than their DSN. One generic reader: the error block ends where the returned message starts,
+// recipients are the addresses it names (or the headers that name them), and each recipient's block of
+// lines gives its diagnostic, codes, command and remote host. Which MTA wrote it: mta_format.cpp.
 #include "mime/decode.hpp"
 #include "report/evidence.hpp"
+#include "report/mta_format.hpp"
 #include "report/smtp_text.hpp"
 #include "rules/literal_scanner.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
-#include <array>
 
 namespace bouncekit::detail {
 
 namespace {
-
-struct format_marker {
-  std::string_view format;
-  std::string_view marker;  // case-insensitive fragment of the notification text or of a header ("header:")
-};
-
-// First match wins, so more specific markers come first.
-constexpr std::array<format_marker, 67> format_markers = {{
-    {"dragonfly", "DragonFly Mail Agent"},
-    {"postfix", "This is the mail system at host"},
-    {"postfix", "This is the Postfix program at host"},
-    {"exim", "This message was created automatically by mail delivery software"},
-    {"qmail", "This is the qmail-send program"},
-    {"qmail", "qmail-send program at"},
-    {"sendmail", "The following addresses had permanent fatal errors"},
-    {"sendmail", "The original message was received at"},
-    {"v5sendmail", "----- Unsent message follows -----"},
-    {"sendmail", "Transcript of session follows"},
-    {"gmail", "Delivery to the following recipient failed permanently"},
-    {"gmail", "Delivery to the following recipients failed permanently"},
-    {"gmail", "Message not delivered"},
-    {"gmail", "** Address not found **"},
-    {"gmail", "** Message not delivered **"},
-    {"gmail", "Delivery to the following recipient has been delayed"},
-    {"googlegroups", "Google Groups"},
-    {"yahoo", "Sorry, we were unable to deliver your message to the following address"},
-    {"yahoo", "Message from yahoo.com"},
-    {"aol", "header:X-AOL-IP"},
-    {"courier", "This is a delivery status notification from"},
-    {"courier", "Courier mail server"},
-    {"haraka", "Haraka Mailer program"},
-    {"office365", "Your message to"},
-    {"office365", "Delivery has failed to these recipients or groups"},
-    {"exchange2007", "Diagnostic information for administrators"},
-    {"exchange2003", "Your message did not reach some or all of the intended recipients"},
-    {"exchange2003", "did not reach the following recipient(s)"},
-    {"amazonses", "header:X-SES-Outgoing"},
-    {"amazonses", "amazonses.com"},
-    {"amazonworkmail", "header:X-Mailer: Amazon WorkMail"},
-    {"amazonworkmail", "awsapps.com"},
-    {"domino", "Your message was not delivered to the following"},
-    {"notes", "Lotus Notes"},
-    {"domino", "Domino"},
-    {"opensmtpd", "This is the MAILER-DAEMON, please DO NOT REPLY to this e-mail"},
-    {"opensmtpd", "An error has occurred while attempting to deliver a message"},
-    {"mailru", "mail.ru"},
-    {"yandex", "yandex"},
-    {"gmx", "header:Envelope-To"},
-    {"gmx", "GMX"},
-    {"einsundeins", "1&1"},
-    {"zoho", "zoho"},
-    {"mfilter", "mFILTER"},
-    {"mfilter", "*** Please check the recipient's mail address"},
-    {"imailserver", "header:X-Mailer: <SMTP32"},
-    {"imailserver", "IMail"},
-    {"trendmicro", "Trend Micro"},
-    {"mxlogic", "MXLogic"},
-    {"activehunter", "activehunter"},
-    {"mailfoundry", "MailFoundry"},
-    {"fml", "header:X-MLServer"},
-    {"fml", "fml"},
-    {"verizon", "verizon"},
-    {"ezweb", "ezweb.ne.jp"},
-    {"kddi", "kddi"},
-    {"biglobe", "biglobe"},
-    {"apachejames", "James"},
-    {"mailmarshal", "MailMarshal"},
-    {"messagingserver", "Sun Java System Messaging Server"},
-    {"messagingserver", "Oracle Communications Messaging"},
-    {"mimecast", "mimecast"},
-    {"barracuda", "Barracuda"},
-    {"mcafee", "McAfee"},
-    {"mcafee", "header:X-NAI-Header"},
-    {"trendmicro", "InterScan"},
-    {"exim", "header:X-Failed-Recipients"},  // Exim's, but Gmail, Google Groups and others add it too
-}};
 
 // Lines that start the returned message (or say it follows).
 constexpr std::string_view returned_markers[] = {
@@ -129,45 +54,6 @@ bool is_system_address(std::string_view address) {
          a.rfind("noreply@", 0) == 0 || a.rfind("no-reply@", 0) == 0 || a.rfind("root@", 0) == 0 ||
          a.rfind("abuse@", 0) == 0 || a.rfind("owner-", 0) == 0 || ends_with("-request") || ends_with("-ctl") ||
          ends_with("-owner");
-}
-
-// The format markers found in the text, by one scan: for each text marker, its index in format_markers.
-struct text_markers {
-  literal_scanner scanner;
-  std::vector<std::size_t> table_index;
-};
-
-const text_markers& format_text_markers() {
-  static const text_markers markers = [] {
-    std::vector<std::string> phrases;
-    std::vector<std::size_t> index;
-    for (std::size_t i = 0; i < format_markers.size(); ++i) {
-      if (format_markers[i].marker.substr(0, 7) == "header:") continue;
-      phrases.emplace_back(format_markers[i].marker);
-      index.push_back(i);
-    }
-    return text_markers{literal_scanner(phrases), std::move(index)};
-  }();
-  return markers;
-}
-
-bool header_marker_matches(const message_view& view, std::string_view spec) {
-  const std::size_t colon = spec.find(':');
-  const std::string_view name = spec.substr(0, colon);
-  if (colon == std::string_view::npos) return find_field(view.top().headers, name) != nullptr;
-  const std::string value = view.top().header(name);
-  return !value.empty() && icontains(value, trim(spec.substr(colon + 1)));
-}
-
-std::string detect_format(const message_view& view, std::string_view text) {
-  const text_markers& markers = format_text_markers();
-  // MTAs introduce themselves at the top of the report
-  const std::size_t found = markers.scanner.lowest(text.substr(0, 8192));
-  const std::size_t in_text = found == std::string_view::npos ? format_markers.size() : markers.table_index[found];
-  for (std::size_t i = 0; i < in_text; ++i)
-    if (format_markers[i].marker.substr(0, 7) == "header:" && header_marker_matches(view, format_markers[i].marker.substr(7)))
-      return std::string(format_markers[i].format);
-  return in_text < format_markers.size() ? std::string(format_markers[in_text].format) : "text";
 }
 
 // The part of the text before the returned message. `lower` is `text` ASCII-lower-cased (same offsets).
@@ -312,62 +198,6 @@ bool says_failure(std::string_view line) {
 
 }  // namespace
 
-bool looks_like_bounce(const message_view& view) {
-  // A report: delivery status is a bounce; a read receipt (RFC 8098) or a TLS report (RFC 8460) is not.
-  if (view.content_type == "multipart/report")
-    return view.report_type != "disposition-notification" && view.report_type != "tlsrpt";
-  const std::string return_path = std::string(trim(field_value(view.top().headers, "Return-Path")));
-  if (return_path == "<>" && !icontains(view.top().header("Auto-Submitted"), "auto-replied")) return true;
-  // a mailing-list manager's error notice to a poster (fml), sent from the list's -admin or owner- address
-  if (!view.top().header("X-MLServer").empty()) {
-    const std::string local = ascii_lower(view.from_address.substr(0, view.from_address.find('@')));
-    if (local.rfind("owner-", 0) == 0 || (local.size() > 6 && local.compare(local.size() - 6, 6, "-admin") == 0))
-      return true;
-  }
-  // Mail systems' own names: their mail is a bounce even when it says "Re:" or carries Precedence: bulk
-  const std::string from = ascii_lower(view.from);
-  static constexpr std::string_view system_senders[] = {"mailer-daemon", "mail-daemon", "post_master", "mail delivery",
-                                                        "mail administrator", "maildelivery"};
-  for (std::string_view cue : system_senders)
-    if (from.find(cue) != std::string::npos) return true;
-  // Mail a person answers or a list sends is not a bounce, whatever its subject or text says about delivery
-  // ("Re: Undelivered Mail Returned to Sender", a postmaster answering a question, a newsletter about
-  // parcels, a tracker quoting an SMTP error).
-  if (is_list_mail_or_reply(view)) return false;
-  if (from.find("postmaster") != std::string::npos) return true;
-  // A bounce-like subject from anyone else needs a sign of a mail system: an SMTP reply or status code, the
-  // returned message, or an Auto-Submitted header ("Your order could not be delivered to the pickup point" is
-  // a shop's notice).
-  const std::string_view head = std::string_view(view.text).substr(0, 4096);
-  const bool machine_signs = !find_reply_code(head).empty() || !find_status_code(head).empty() ||
-                             !view.returned_headers.empty() || find_field(view.top().headers, "Auto-Submitted") ||
-                             find_field(view.top().headers, "X-Failed-Recipients");
-  if (!machine_signs) return false;
-  static constexpr std::string_view subject_cues[] = {
-      "undeliver",          "undelivered",        "delivery status notification", "returned mail",
-      "failure notice",     "delivery failure",   "mail delivery failed",        "delivery failed",
-      "non-deliver",        "nondeliver",         "could not be delivered",      "delivery has failed",
-      "delivery problem",   "mail system error",  "delivery notification",       "returned to sender",
-      "unzustellbar",       "non remis",          "no entregado",                "não entregue",
-      "mail failure",       "delivery report",    "delayed mail",                "warning: could not send",
-      "message not delivered", "unable to deliver", "rejected:",                  "error sending message",
-      "postmaster notify", "undelivered mail",    "problem delivering",          "delivery error",
-      "不達",               "未送達",              "エラー",                       "退信",
-  };
-  for (std::string_view cue : subject_cues)
-    if (icontains(view.subject, cue)) return true;
-  // A report in the body: an MTA's phrase together with an SMTP reply or status code near the top.
-  static constexpr std::string_view body_cues[] = {
-      "error message below",        "could not be delivered to",   "delivery to the following recipient",
-      "the following addresses had", "wasn't able to deliver",     "was not able to deliver",
-      "could not deliver",          "delivery has failed",         "did not reach the following",
-      "message not delivered",      "invalid user address",        "recipient address rejected",
-      "your message cannot be delivered", "permanent fatal errors", "this is a permanent error",
-  };
-  static const literal_scanner body_scanner(std::vector<std::string>(std::begin(body_cues), std::end(body_cues)));
-  return body_scanner.any(head) && (!find_reply_code(head).empty() || !find_status_code(head).empty());
-}
-
 bool read_text_bounce(const message_view& view, report& out) {
   if (!looks_like_bounce(view)) return false;
   std::string unquoted, unquoted_lower;
@@ -481,7 +311,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   }
 
   out.type = message_type::bounce;
-  out.format = detect_format(view, text);
+  out.format = detect_mta_format(view, text);
   const bool delayed = says_delayed(view.subject, section);
   const std::string context = sanitize_utf8(collapse_whitespace(section.substr(0, 8000)));  // shared by all
   for (std::size_t k = 0; k < found.size(); ++k) {

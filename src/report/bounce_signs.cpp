@@ -1,0 +1,67 @@
+// Whether a message looks like a bounce at all: the sender, the report type, the null return path, the
+// subject and the text, weighed against the signs of a person's reply or a list's mail.
+#include "report/evidence.hpp"
+#include "rules/literal_scanner.hpp"
+#include "util/text.hpp"
+
+#include <iterator>
+
+namespace bouncekit::detail {
+
+bool looks_like_bounce(const message_view& view) {
+  // A report: delivery status is a bounce; a read receipt (RFC 8098) or a TLS report (RFC 8460) is not.
+  if (view.content_type == "multipart/report")
+    return view.report_type != "disposition-notification" && view.report_type != "tlsrpt";
+  const std::string return_path = std::string(trim(field_value(view.top().headers, "Return-Path")));
+  if (return_path == "<>" && !icontains(view.top().header("Auto-Submitted"), "auto-replied")) return true;
+  // a mailing-list manager's error notice to a poster (fml), sent from the list's -admin or owner- address
+  if (!view.top().header("X-MLServer").empty()) {
+    const std::string local = ascii_lower(view.from_address.substr(0, view.from_address.find('@')));
+    if (local.rfind("owner-", 0) == 0 || (local.size() > 6 && local.compare(local.size() - 6, 6, "-admin") == 0))
+      return true;
+  }
+  // Mail systems' own names: their mail is a bounce even when it says "Re:" or carries Precedence: bulk
+  const std::string from = ascii_lower(view.from);
+  static constexpr std::string_view system_senders[] = {"mailer-daemon", "mail-daemon", "post_master", "mail delivery",
+                                                        "mail administrator", "maildelivery"};
+  for (std::string_view cue : system_senders)
+    if (from.find(cue) != std::string::npos) return true;
+  // Mail a person answers or a list sends is not a bounce, whatever its subject or text says about delivery
+  // ("Re: Undelivered Mail Returned to Sender", a postmaster answering a question, a newsletter about
+  // parcels, a tracker quoting an SMTP error).
+  if (is_list_mail_or_reply(view)) return false;
+  if (from.find("postmaster") != std::string::npos) return true;
+  // A bounce-like subject from anyone else needs a sign of a mail system: an SMTP reply or status code, the
+  // returned message, or an Auto-Submitted header ("Your order could not be delivered to the pickup point" is
+  // a shop's notice).
+  const std::string_view head = std::string_view(view.text).substr(0, 4096);
+  const bool machine_signs = !find_reply_code(head).empty() || !find_status_code(head).empty() ||
+                             !view.returned_headers.empty() || find_field(view.top().headers, "Auto-Submitted") ||
+                             find_field(view.top().headers, "X-Failed-Recipients");
+  if (!machine_signs) return false;
+  static constexpr std::string_view subject_cues[] = {
+      "undeliver",          "undelivered",        "delivery status notification", "returned mail",
+      "failure notice",     "delivery failure",   "mail delivery failed",        "delivery failed",
+      "non-deliver",        "nondeliver",         "could not be delivered",      "delivery has failed",
+      "delivery problem",   "mail system error",  "delivery notification",       "returned to sender",
+      "unzustellbar",       "non remis",          "no entregado",                "não entregue",
+      "mail failure",       "delivery report",    "delayed mail",                "warning: could not send",
+      "message not delivered", "unable to deliver", "rejected:",                  "error sending message",
+      "postmaster notify", "undelivered mail",    "problem delivering",          "delivery error",
+      "不達",               "未送達",              "エラー",                       "退信",
+  };
+  for (std::string_view cue : subject_cues)
+    if (icontains(view.subject, cue)) return true;
+  // A report in the body: an MTA's phrase together with an SMTP reply or status code near the top.
+  static constexpr std::string_view body_cues[] = {
+      "error message below",        "could not be delivered to",   "delivery to the following recipient",
+      "the following addresses had", "wasn't able to deliver",     "was not able to deliver",
+      "could not deliver",          "delivery has failed",         "did not reach the following",
+      "message not delivered",      "invalid user address",        "recipient address rejected",
+      "your message cannot be delivered", "permanent fatal errors", "this is a permanent error",
+  };
+  static const literal_scanner body_scanner(std::vector<std::string>(std::begin(body_cues), std::end(body_cues)));
+  return body_scanner.any(head) && (!find_reply_code(head).empty() || !find_status_code(head).empty());
+}
+
+}  // namespace bouncekit::detail
