@@ -28,8 +28,7 @@ std::size_t line_end(std::string_view text, std::size_t at, std::size_t end) noe
 }
 
 // The start of the next delimiter line ("--" boundary, optionally "--", then only blanks) in [from, end),
-// or npos.
-// Sets `closing` for the close delimiter.
+// or npos. Sets `closing` for the close delimiter.
 std::size_t find_delimiter(std::string_view text, std::size_t from, std::size_t end, std::string_view dashed,
                            bool& closing) noexcept {
   const std::string_view slice = text.substr(0, end);
