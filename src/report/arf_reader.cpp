@@ -2,6 +2,7 @@
 // complained-about recipient from Original-Rcpt-To, else the returned message's To (all candidates).
 #include "mime/decode.hpp"
 #include "report/evidence.hpp"
+#include "report/smtp_text.hpp"
 #include "util/text.hpp"
 
 namespace bouncekit::detail {
@@ -81,9 +82,7 @@ bool read_arf(const message_view& view, report& out) {
     out.recipients.push_back(std::move(r));
   }
   // "dns; feedback.example.net": the host name, as in a DSN
-  std::string_view reporting = trim(field_value(*fields, "Reporting-MTA"));
-  if (const std::size_t semi = reporting.find(';'); semi != std::string_view::npos && semi < 16)
-    reporting = trim(reporting.substr(semi + 1));
+  const std::string reporting = strip_value_type(field_value(*fields, "Reporting-MTA"));
   if (!reporting.empty()) out.reporting_mta = ascii_lower(reporting);
   return true;
 }

@@ -16,14 +16,6 @@ std::optional<std::string> non_empty(std::string s) {
   return s;
 }
 
-std::string strip_type(std::string_view value) {
-  // "rfc822; bob@example.org", "dns; mx.example.org"
-  value = trim(value);
-  const std::size_t semi = value.find(';');
-  if (semi != std::string_view::npos && semi < 16) value = trim(value.substr(semi + 1));
-  return std::string(value);
-}
-
 bool is_recipient_block(const field_list& block) {
   return find_field(block, "Final-Recipient") || find_field(block, "Original-Recipient") ||
          find_field(block, "X-Actual-Recipient");
@@ -38,7 +30,7 @@ recipient_evidence read_recipient(const field_list& block) {
   r.address = normalise_address(final_recipient);
   if (!original.empty()) r.original_recipient = non_empty(normalise_address(original));
   // an empty or source-routed ("@relay:user@host") final address: the original one is what was sent
-  const std::string written = strip_type(final_recipient);
+  const std::string written = strip_value_type(final_recipient);
   const bool unusable = r.address.empty() || written.rfind("@", 0) == 0 || written.rfind("<@", 0) == 0;
   if (unusable && r.original_recipient) r.address = *r.original_recipient;
   r.action = ascii_lower(trim(field_value(block, "Action")));
@@ -55,7 +47,7 @@ recipient_evidence read_recipient(const field_list& block) {
   if (r.action.empty() && !status.empty()) r.action = status[0] == '2' ? "delivered" : "failed";
   r.reply_code = non_empty(find_reply_code(diagnostic));
   // "dns; mx.example.org (TCP|192.0.2.25|51822|192.0.2.10|25) (mx.example.org ESMTP ...)": the host name
-  std::string remote = strip_type(field_value(block, "Remote-MTA"));
+  std::string remote = strip_value_type(field_value(block, "Remote-MTA"));
   remote.resize(std::min(remote.size(), remote.find_first_of(" \t(")));
   while (!remote.empty() && remote.back() == '.') remote.pop_back();  // a fully qualified "mx.example.org."
   r.remote_mta = non_empty(ascii_lower(remote));
@@ -100,7 +92,7 @@ void read_blocks(std::string_view body, report& out) {
   for (field_list& written : read_field_blocks(body)) {
     for (const field_list& block : split_recipients(std::move(written))) {
       if (!out.reporting_mta) {
-        const std::string mta = ascii_lower(strip_type(field_value(block, "Reporting-MTA")));
+        const std::string mta = ascii_lower(strip_value_type(field_value(block, "Reporting-MTA")));
         if (!mta.empty()) out.reporting_mta = mta;
       }
       if (!is_recipient_block(block)) continue;

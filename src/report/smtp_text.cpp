@@ -55,6 +55,13 @@ std::string find_remote_host(std::string_view text) {
   return {};
 }
 
+std::string strip_value_type(std::string_view value) {
+  value = trim(value);
+  const std::size_t semi = value.find(';');
+  if (semi != std::string_view::npos && semi < 16) value = trim(value.substr(semi + 1));
+  return std::string(value);
+}
+
 std::string strip_diagnostic_type(std::string_view value) {
   value = trim(value);
   const std::size_t semi = value.find(';');

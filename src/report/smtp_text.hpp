@@ -14,6 +14,9 @@ std::string find_smtp_command(std::string_view text);
 // mx.example.org.:" or "Remote host said"; empty when none.
 std::string find_remote_host(std::string_view text);
 
+// The value of a typed report field without its type: "rfc822; bob@example.org", "dns; mx.example.org".
+std::string strip_value_type(std::string_view value);
+
 // Strips the "smtp;" / "X-Unix;" type of a Diagnostic-Code and unfolds it.
 std::string strip_diagnostic_type(std::string_view value);
 

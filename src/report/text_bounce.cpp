@@ -56,8 +56,8 @@ bool is_system_address(std::string_view address) {
          ends_with("-owner");
 }
 
-// The part of the text before the returned message. `lower` is `text` ASCII-lower-cased (same offsets).
-std::string_view error_section(std::string_view text, std::string_view lower) {
+// The part of the text before the returned message.
+std::string_view error_section(std::string_view text) {
   std::size_t start = 0;  // markers count from the third line on (the first lines introduce the report)
   // a forwarded bounce starts with the headers of the bounce itself: they are not the returned message
   std::size_t p = 0;
@@ -90,10 +90,10 @@ std::string_view error_section(std::string_view text, std::string_view lower) {
     return false;
   };
   std::size_t from = start > 0 ? start - 1 : 0;
-  literal_scanner::hit first = scanner.first(lower.substr(from));
+  literal_scanner::hit first = scanner.first(text.substr(from));  // the scanner folds case itself
   while (first.begin != std::string_view::npos && first.literal == prose_marker && words_before(from + first.begin)) {
     from += first.begin + 1;
-    first = scanner.first(lower.substr(from));
+    first = scanner.first(text.substr(from));
   }
   std::size_t end = first.begin == std::string_view::npos ? text.size() : from + first.begin;
   if (end < text.size() && text[end] == '\n') ++end;  // a header field starts after its newline
@@ -200,12 +200,10 @@ bool says_failure(std::string_view line) {
 
 bool read_text_bounce(const message_view& view, report& out) {
   if (!looks_like_bounce(view)) return false;
-  std::string unquoted, unquoted_lower;
+  std::string unquoted;
   const bool was_quoted = strip_quote_marks(view.text, unquoted);
-  if (was_quoted) unquoted_lower = ascii_lower(unquoted);
   const std::string_view text = was_quoted ? std::string_view(unquoted) : std::string_view(view.text);
-  const std::string_view lower = was_quoted ? std::string_view(unquoted_lower) : std::string_view(view.text_lower);
-  const std::string_view section = error_section(text, lower);
+  const std::string_view section = error_section(text);
   const std::vector<std::string_view> lines = split_lines(section);
 
   // Who is not the recipient: the bounce's own sender and addressee, the returned message's sender, and

@@ -43,8 +43,6 @@ class literal_scanner {
     }
   }
 
-  std::size_t size() const noexcept { return lengths_.size(); }
-
  private:
   static constexpr std::uint32_t none = 0xFFFFFFFFu;
   // delta_ holds the next state's row offset (state * classes_), with this bit set when it ends a literal
