@@ -199,3 +199,28 @@ TEST_CASE("precedence: a bare reply code with one meaning decides when text and 
   CHECK(verdict_for("failed", "5.7.509", "550 zzq frobnication").reason == "authfailure");
   CHECK(verdict_for("failed", "5.7.599", "550 zzq frobnication").reason == "securityerror");
 }
+
+TEST_CASE("a rule's own category beats the one its reason and status give") {
+  // the owner of an existing mailbox refuses the sender; the server still says 5.1.1
+  const auto v = verdict_for("failed", "5.1.1", "550 5.1.1 Mail to <bob@example.org> refused due to recipient preferences");
+  CHECK(v.rule == "policy-filter-recipient-preferences");
+  CHECK(v.reason == "filtered");
+  CHECK(v.status == "5.1.1");
+  CHECK(v.category == category::policy_related);
+  CHECK(v.bounce_class == bounce_class::soft);
+  // without the key, filtered with 5.1.1 is still the mailbox's failure
+  const auto plain = verdict_for("failed", "5.1.1", "550 5.1.1 Message filtered");
+  CHECK(plain.reason == "filtered");
+  CHECK(plain.category == category::bad_mailbox);
+  CHECK(plain.bounce_class == bounce_class::hard);
+
+  const auto rules = detail::rule_set::load(
+      {{"c.toml", "[[rule]]\nid = \"owner-says-no\"\nreason = \"filtered\"\ncategory = \"policy-related\"\n"
+                  "literals = [\"owner\"]\npatterns = ['owner says no']\nexamples = [\"550 owner says no\"]\n"}});
+  REQUIRE(rules->find("owner-says-no") != nullptr);
+  CHECK(rules->find("owner-says-no")->fixed_category == category::policy_related);
+  CHECK(rules->find("no-such-rule") == nullptr);
+  CHECK_THROWS_WITH(detail::rule_set::load({{"c.toml", "[[rule]]\nid = \"a\"\nreason = \"filtered\"\ncategory = \"nonsense\"\n"
+                                                       "literals = [\"x\"]\npatterns = ['x']\nexamples = [\"x\"]\n"}}),
+                    Catch::Contains("c.toml:1: rule 'a': unknown category 'nonsense'"));
+}

@@ -228,9 +228,16 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
         if (info.examples.empty()) throw rule_error(fmt::format("{}: no examples", where));
         info.not_examples = string_list(t["not_examples"], where, "not_examples");
         info.status_condition = t["status"].value_or(std::string());
+        if (const auto cat = t["category"]) {
+          const std::string name = cat.value_or(std::string());
+          info.fixed_category = category_named(name);
+          if (!info.fixed_category || *info.fixed_category == category::success)
+            throw rule_error(fmt::format("{}: unknown category '{}' (expected one of the 16 bounce categories)", where, name));
+        }
         for (const auto& [key, value] : t) {
-          static const std::set<std::string_view> known = {"id", "reason", "priority", "patterns", "pattern",
-                                                            "literals", "examples", "not_examples", "status", "note"};
+          static const std::set<std::string_view> known = {"id",       "reason",   "priority",     "patterns",
+                                                            "pattern",  "literals", "examples",     "not_examples",
+                                                            "status",   "note",     "category"};
           if (!known.count(std::string_view(key)))
             throw rule_error(fmt::format("{}: unknown key '{}'", where, std::string_view(key)));
         }
@@ -257,6 +264,7 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
           auto& list = set->literal_rules_[it->second];
           if (list.empty() || list.back() != index) list.push_back(index);
         }
+        set->index_of_.emplace(info.id, set->info_.size());
         set->info_.push_back(std::move(info));
         set->compiled_.push_back(std::move(c));
       }
@@ -336,6 +344,11 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
   }
   std::stable_sort(out.begin(), out.end(), [](const rule_match& a, const rule_match& b) { return a.priority > b.priority; });
   return out;
+}
+
+const rule_info* rule_set::find(std::string_view id) const noexcept {
+  const auto it = index_of_.find(id);
+  return it == index_of_.end() ? nullptr : &info_[it->second];
 }
 
 bool rule_set::pattern_matches(std::size_t index, std::string_view text) const {

@@ -129,6 +129,10 @@ recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, con
   }
   const std::string final_status = v.status.value_or(std::string());
   v.category = category_for(v.reason, final_status);
+  if (const rule_info* rule = v.category ? rules.find(v.rule) : nullptr; rule && rule->fixed_category) {
+    v.category = rule->fixed_category;  // the rule's words say more than the status (SPEC 3.1)
+    v.decided_by += fmt::format("; the category is the rule's own ({})", to_string(*v.category));
+  }
   v.bounce_class = class_for(v.reason, final_status, v.category, delayed, e.action == "failed");
   v.stage = stage_for(e.smtp_command.value_or(""), v.reason, !e.remote_mta && !e.smtp_command);
   if (v.bounce_class == bounce_class::success) v.stage = smtp_stage::after_acceptance;
