@@ -224,3 +224,35 @@ TEST_CASE("a rule's own category beats the one its reason and status give") {
                                                        "literals = [\"x\"]\npatterns = ['x']\nexamples = [\"x\"]\n"}}),
                     Catch::Contains("c.toml:1: rule 'a': unknown category 'nonsense'"));
 }
+
+TEST_CASE("a rule with hosts reads one provider's convention only when that provider reported the failure") {
+  static const classifier c;
+  const auto verdict_via = [&](const std::string& reporting, const std::string& remote, const std::string& diagnostic) {
+    std::string m = test::make_dsn("ruth@example.com", "failed", "5.0.0", diagnostic);
+    const std::string field = "Reporting-MTA: dns; mx.example.net\n";
+    m.replace(m.find(field), field.size(), "Reporting-MTA: dns; " + reporting + "\n");
+    if (!remote.empty()) m.insert(m.find("Action: failed"), "Remote-MTA: dns; " + remote + "\n");
+    const classification result = c.classify(m);
+    REQUIRE(result.recipients.size() == 1);
+    return result.recipients.front();
+  };
+  // Symantec Email Security.cloud (MessageLabs): 542 for an address its Address Registration list lacks
+  const auto reported = verdict_via("server-12.tower-400.messagelabs.com", "", "542 ruth@example.com Rejected");
+  CHECK(reported.rule == "mailbox-messagelabs-address-registration");
+  CHECK(reported.reason == "userunknown");
+  CHECK(reported.category == category::bad_mailbox);
+  CHECK(reported.bounce_class == bounce_class::hard);
+  const auto relayed = verdict_via("mx.example.net", "cluster7.eu.messagelabs.com.", "542 <ruth@example.com> Rejected");
+  CHECK(relayed.reason == "userunknown");
+  // from anyone else a bare 542 stays unexplained
+  const auto elsewhere = verdict_via("mx.example.net", "mx.example.com", "542 ruth@example.com Rejected");
+  CHECK(elsewhere.rule == "none");
+  CHECK(elsewhere.reason == "onhold");
+  CHECK(elsewhere.bounce_class == bounce_class::soft);
+  const auto lookalike = verdict_via("mx.notmessagelabs.com", "", "542 ruth@example.com Rejected");
+  CHECK(lookalike.reason == "onhold");
+
+  CHECK_THROWS_WITH(detail::rule_set::load({{"h.toml", "[[rule]]\nid = \"a\"\nreason = \"userunknown\"\nhosts = [\"bob@example\"]\n"
+                                                       "literals = [\"x\"]\npatterns = ['x']\nexamples = [\"x\"]\n"}}),
+                    Catch::Contains("h.toml:1: rule 'a': hosts must be domain names"));
+}

@@ -127,6 +127,7 @@ int rule_tools::run_list() const {
                                   {"examples", r.examples.size()},
                                   {"not_examples", r.not_examples.size()}};
       if (!r.status_condition.empty()) j["status"] = r.status_condition;
+      if (!r.hosts.empty()) j["hosts"] = r.hosts;
       fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
     }
     return 0;
@@ -139,6 +140,7 @@ int rule_tools::run_list() const {
     std::string literals;
     for (const auto& l : r.literals) literals += (literals.empty() ? "" : ", ") + l;
     if (!r.status_condition.empty()) literals += fmt::format("  [status ~ {}]", r.status_condition);
+    if (!r.hosts.empty()) literals += fmt::format("  [hosts: {}]", fmt::join(r.hosts, ", "));
     fmt::print("{:<{}}  {:<16}  {:<20}  {:>8}  {:<22}  {}\n", r.id, id_width, r.reason, category_name(r),
                r.priority, r.file, one_line(literals, 60));
   }

@@ -34,6 +34,9 @@ struct rule_info {
   // ("refused due to recipient preferences" sent with 5.1.1 names a mailbox that exists). Usually empty: the
   // category follows from the reason and the status.
   std::optional<bouncekit::category> fixed_category;
+  // Domains ("messagelabs.com") for a provider's own convention: the rule runs only when the reporting or
+  // remote MTA is one of them or a host under one. Empty: any host.
+  std::vector<std::string> hosts;
 };
 
 class rule_set {
@@ -47,7 +50,10 @@ class rule_set {
 
   // Every rule whose patterns match `text` (and whose status condition holds), best first: higher priority,
   // then earlier in load order. With use_prefilter=false every rule is tried (for benchmarks and tests).
+  // Rules with `hosts` run only when one of `hosts` (the reporting and remote MTAs) is under one of theirs.
   std::vector<rule_match> match(std::string_view text, std::string_view status, bool use_prefilter = true) const;
+  std::vector<rule_match> match(std::string_view text, std::string_view status, const std::vector<std::string>& hosts,
+                                bool use_prefilter = true) const;
 
   // Reason for a status code from the status table ("" when none): exact code, then x.Y.Z, then c.Y.x.
   std::string reason_for_status(std::string_view status) const;
