@@ -159,8 +159,10 @@ std::vector<field_list> read_field_blocks(std::string_view text, std::size_t max
 }
 
 const header_field* find_field(const field_list& fields, std::string_view name) noexcept {
+  if (name.empty()) return nullptr;
+  const char first = ascii_lower_char(name[0]);  // a header has dozens of fields: reject most by two checks
   for (const header_field& f : fields)
-    if (iequals(f.name, name)) return &f;
+    if (f.name.size() == name.size() && ascii_lower_char(f.name[0]) == first && iequals(f.name, name)) return &f;
   return nullptr;
 }
 
