@@ -199,3 +199,60 @@ TEST_CASE("precedence: a bare reply code with one meaning decides when text and 
   CHECK(verdict_for("failed", "5.7.509", "550 zzq frobnication").reason == "authfailure");
   CHECK(verdict_for("failed", "5.7.599", "550 zzq frobnication").reason == "securityerror");
 }
+
+TEST_CASE("a rule's own category beats the one its reason and status give") {
+  // the owner of an existing mailbox refuses the sender; the server still says 5.1.1
+  const auto v = verdict_for("failed", "5.1.1", "550 5.1.1 Mail to <bob@example.org> refused due to recipient preferences");
+  CHECK(v.rule == "policy-filter-recipient-preferences");
+  CHECK(v.reason == "filtered");
+  CHECK(v.status == "5.1.1");
+  CHECK(v.category == category::policy_related);
+  CHECK(v.bounce_class == bounce_class::soft);
+  // without the key, filtered with 5.1.1 is still the mailbox's failure
+  const auto plain = verdict_for("failed", "5.1.1", "550 5.1.1 Message filtered");
+  CHECK(plain.reason == "filtered");
+  CHECK(plain.category == category::bad_mailbox);
+  CHECK(plain.bounce_class == bounce_class::hard);
+
+  const auto rules = detail::rule_set::load(
+      {{"c.toml", "[[rule]]\nid = \"owner-says-no\"\nreason = \"filtered\"\ncategory = \"policy-related\"\n"
+                  "literals = [\"owner\"]\npatterns = ['owner says no']\nexamples = [\"550 owner says no\"]\n"}});
+  REQUIRE(rules->find("owner-says-no") != nullptr);
+  CHECK(rules->find("owner-says-no")->fixed_category == category::policy_related);
+  CHECK(rules->find("no-such-rule") == nullptr);
+  CHECK_THROWS_WITH(detail::rule_set::load({{"c.toml", "[[rule]]\nid = \"a\"\nreason = \"filtered\"\ncategory = \"nonsense\"\n"
+                                                       "literals = [\"x\"]\npatterns = ['x']\nexamples = [\"x\"]\n"}}),
+                    Catch::Contains("c.toml:1: rule 'a': unknown category 'nonsense'"));
+}
+
+TEST_CASE("a rule with hosts reads one provider's convention only when that provider reported the failure") {
+  static const classifier c;
+  const auto verdict_via = [&](const std::string& reporting, const std::string& remote, const std::string& diagnostic) {
+    std::string m = test::make_dsn("ruth@example.com", "failed", "5.0.0", diagnostic);
+    const std::string field = "Reporting-MTA: dns; mx.example.net\n";
+    m.replace(m.find(field), field.size(), "Reporting-MTA: dns; " + reporting + "\n");
+    if (!remote.empty()) m.insert(m.find("Action: failed"), "Remote-MTA: dns; " + remote + "\n");
+    const classification result = c.classify(m);
+    REQUIRE(result.recipients.size() == 1);
+    return result.recipients.front();
+  };
+  // Symantec Email Security.cloud (MessageLabs): 542 for an address its Address Registration list lacks
+  const auto reported = verdict_via("server-12.tower-400.messagelabs.com", "", "542 ruth@example.com Rejected");
+  CHECK(reported.rule == "mailbox-messagelabs-address-registration");
+  CHECK(reported.reason == "userunknown");
+  CHECK(reported.category == category::bad_mailbox);
+  CHECK(reported.bounce_class == bounce_class::hard);
+  const auto relayed = verdict_via("mx.example.net", "cluster7.eu.messagelabs.com.", "542 <ruth@example.com> Rejected");
+  CHECK(relayed.reason == "userunknown");
+  // from anyone else a bare 542 stays unexplained
+  const auto elsewhere = verdict_via("mx.example.net", "mx.example.com", "542 ruth@example.com Rejected");
+  CHECK(elsewhere.rule == "none");
+  CHECK(elsewhere.reason == "onhold");
+  CHECK(elsewhere.bounce_class == bounce_class::soft);
+  const auto lookalike = verdict_via("mx.notmessagelabs.com", "", "542 ruth@example.com Rejected");
+  CHECK(lookalike.reason == "onhold");
+
+  CHECK_THROWS_WITH(detail::rule_set::load({{"h.toml", "[[rule]]\nid = \"a\"\nreason = \"userunknown\"\nhosts = [\"bob@example\"]\n"
+                                                       "literals = [\"x\"]\npatterns = ['x']\nexamples = [\"x\"]\n"}}),
+                    Catch::Contains("h.toml:1: rule 'a': hosts must be domain names"));
+}

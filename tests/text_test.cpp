@@ -1,7 +1,11 @@
 #include "report/smtp_text.hpp"
 #include "util/text.hpp"
 
+#include <bouncekit/bouncekit.hpp>
+
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 
 using namespace bouncekit::detail;
 
@@ -58,4 +62,107 @@ TEST_CASE("reply codes written with a colon or in quotes are found; an IPv6 grou
   CHECK(find_reply_code("Unknown address error ('550', ['5.1.1 <liz@example.org>: ...'])") == "550");
   CHECK(find_reply_code("[2001:db8::220:6d:26bf]:25: socket error").empty());
   CHECK(find_reply_code("at 12:34:45 the host said 550 5.1.1") == "550");
+}
+
+namespace {
+
+const bouncekit::classifier& text_classifier() {
+  static const bouncekit::classifier c;
+  return c;
+}
+
+std::string sendmail_bounce(const std::string& to, const std::string& transcript) {
+  return "From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.net>\nTo: " + to +
+         "\nSubject: Returned mail: see transcript for details\n\n"
+         "   ----- Transcript of session follows -----\n" +
+         transcript +
+         "\n   ----- Unsent message follows -----\nFrom: " + to + "\nTo: someone@example.org\nSubject: hello\n\nhi\n";
+}
+
+const bouncekit::recipient_verdict& verdict_of(const bouncekit::classification& c, const std::string& address) {
+  const auto it = std::find_if(c.recipients.begin(), c.recipients.end(),
+                               [&](const bouncekit::recipient_verdict& v) { return v.address == address; });
+  REQUIRE(it != c.recipients.end());
+  return *it;
+}
+
+}  // namespace
+
+TEST_CASE("Sendmail transcript: a recipient's diagnostic stops at the next entry; a generic line takes the server's reply") {
+  const auto c = text_classifier().classify(sendmail_bounce(
+      "lee@example.net",
+      "While talking to mx.example.edu:\n"
+      ">>> DATA\n"
+      "<<< 550 We refuse this: you cannot mail yourself\n"
+      "421 mx.example.edu (smtp)... Deferred: Connection reset by peer during result wait with mx.example.edu\n"
+      "554 <ann@example.edu>... Remote protocol error: Connection reset by peer during result wait with mx.example.edu\n"
+      "550 example.or.jp (smtp)... 550 Host unknown\n"
+      "554 <bob@example.or.jp>... 550 Host unknown (Authoritative answer from name server)\n"));
+  REQUIRE(c.recipients.size() == 2);
+  const auto& ann = verdict_of(c, "ann@example.edu");
+  CHECK(ann.diagnostic == "550 We refuse this: you cannot mail yourself");
+  CHECK(ann.reply_code == "550");
+  CHECK(ann.smtp_command == "DATA");
+  CHECK(ann.remote_mta == "mx.example.edu");
+  CHECK(ann.reason == "policyviolation");
+  CHECK(ann.category == bouncekit::category::policy_related);
+  CHECK(ann.bounce_class == bouncekit::bounce_class::soft);
+  const auto& bob = verdict_of(c, "bob@example.or.jp");
+  CHECK(bob.diagnostic == "554 <bob@example.or.jp>... 550 Host unknown (Authoritative answer from name server)");
+  CHECK(bob.reason == "hostunknown");
+  CHECK(bob.bounce_class == bouncekit::bounce_class::hard);
+  CHECK_FALSE(bob.smtp_command);
+}
+
+TEST_CASE("Sendmail transcript: the server's reply to MAIL FROM decides a generic line and never names a recipient") {
+  // the envelope sender differs from the bounce's addressee: it is named only in the server's reply
+  const auto c = text_classifier().classify(sendmail_bounce(
+      "lee@example.net",
+      "While talking to mail.example.org:\n"
+      ">>> MAIL From:<bounces-7@lists.example.net>\n"
+      "<<< 501 <bounces-7@lists.example.net>... no access from mail server [192.0.2.71] which is an open relay\n"
+      "554 <carl@example.org>... Remote protocol error\n"));
+  REQUIRE(c.recipients.size() == 1);
+  const auto& carl = c.recipients[0];
+  CHECK(carl.address == "carl@example.org");
+  CHECK(carl.diagnostic == "501 <bounces-7@lists.example.net>... no access from mail server [192.0.2.71] which is an open relay");
+  CHECK(carl.reply_code == "501");
+  CHECK(carl.smtp_command == "MAIL");
+  CHECK(carl.reason == "blocked");
+  CHECK(carl.category == bouncekit::category::spam_related);
+  CHECK(carl.bounce_class == bouncekit::bounce_class::soft);
+}
+
+TEST_CASE("Sendmail transcript: a specific line of the recipient's own wins; the status is the server's") {
+  const auto c = text_classifier().classify(sendmail_bounce(
+      "lee@example.net",
+      "... while talking to mx.example.com.:\n"
+      ">>> RCPT To:<dana@example.com>\n"
+      "<<< 550 5.0.0 Nobody here by that name\n"
+      "550 5.1.1 <dana@example.com>... User unknown\n"
+      ">>> DATA\n"
+      "<<< 503 5.0.0 Need RCPT (recipient)\n"));
+  REQUIRE(c.recipients.size() == 1);
+  const auto& dana = c.recipients[0];
+  CHECK(dana.diagnostic == "550 5.1.1 <dana@example.com>... User unknown");
+  CHECK(dana.status == "5.0.0");
+  CHECK(dana.reply_code == "550");
+  CHECK(dana.smtp_command == "RCPT");
+  CHECK(dana.reason == "userunknown");
+  CHECK(dana.bounce_class == bouncekit::bounce_class::hard);
+}
+
+TEST_CASE("a multi-line server reply is joined up to the next transcript entry") {
+  const auto c = text_classifier().classify(sendmail_bounce(
+      "lee@example.net",
+      "... while talking to mx.example.com.:\n"
+      ">>> DATA\n"
+      "<<< 552-5.7.0 This message was refused because its attachment\n"
+      "<<< 552 5.7.0 type is not accepted here (for <eve@example.com>)\n"
+      "554 5.0.0 Service unavailable\n"));
+  REQUIRE(c.recipients.size() == 1);
+  CHECK(c.recipients[0].address == "eve@example.com");
+  CHECK(c.recipients[0].diagnostic ==
+        "552-5.7.0 This message was refused because its attachment type is not accepted here (for <eve@example.com>)");
+  CHECK(c.recipients[0].status == "5.7.0");
 }

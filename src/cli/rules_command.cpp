@@ -39,8 +39,8 @@ std::string one_line(std::string_view s, std::size_t max) {
   return out;
 }
 
-std::string category_name(std::string_view reason) {
-  const auto cat = detail::category_for(reason, "");
+std::string category_name(const detail::rule_info& rule) {
+  const auto cat = rule.fixed_category ? rule.fixed_category : detail::category_for(rule.reason, "");
   return cat ? std::string(to_string(*cat)) : std::string("-");
 }
 
@@ -119,7 +119,7 @@ int rule_tools::run_list() const {
     for (const auto& r : rules->rules()) {
       nlohmann::ordered_json j = {{"id", r.id},
                                   {"reason", r.reason},
-                                  {"category", category_name(r.reason)},
+                                  {"category", category_name(r)},
                                   {"priority", r.priority},
                                   {"file", r.file},
                                   {"literals", r.literals},
@@ -127,6 +127,7 @@ int rule_tools::run_list() const {
                                   {"examples", r.examples.size()},
                                   {"not_examples", r.not_examples.size()}};
       if (!r.status_condition.empty()) j["status"] = r.status_condition;
+      if (!r.hosts.empty()) j["hosts"] = r.hosts;
       fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
     }
     return 0;
@@ -139,7 +140,8 @@ int rule_tools::run_list() const {
     std::string literals;
     for (const auto& l : r.literals) literals += (literals.empty() ? "" : ", ") + l;
     if (!r.status_condition.empty()) literals += fmt::format("  [status ~ {}]", r.status_condition);
-    fmt::print("{:<{}}  {:<16}  {:<20}  {:>8}  {:<22}  {}\n", r.id, id_width, r.reason, category_name(r.reason),
+    if (!r.hosts.empty()) literals += fmt::format("  [hosts: {}]", fmt::join(r.hosts, ", "));
+    fmt::print("{:<{}}  {:<16}  {:<20}  {:>8}  {:<22}  {}\n", r.id, id_width, r.reason, category_name(r),
                r.priority, r.file, one_line(literals, 60));
   }
   fmt::print("{} rules\n", rules->rules().size());
@@ -249,7 +251,8 @@ std::unique_ptr<rule_tools> add_rule_tools(CLI::App& app) {
       ->capture_default_str();
   t.list_->footer(
       "Rules are listed in load order (files sorted by name). When two rules match, the higher priority wins,\n"
-      "then the one listed first. The category shown is the one the reason gives without a status code.\n"
+      "then the one listed first. The category shown is the rule's own when it sets one (category = \"...\"),\n"
+      "else the one the reason gives without a status code.\n"
       "Example: bouncekit rules list --format jsonl | jq -r 'select(.reason==\"userunknown\") | .id'");
 
   t.explain_ =

@@ -10,6 +10,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace bouncekit::detail {
 
@@ -196,6 +197,167 @@ bool says_failure(std::string_view line) {
   return !status.empty() && status[0] != '2';
 }
 
+// A line of a Sendmail transcript that reports one address or one host: "554 <bob@example.org>... Remote
+// protocol error", "550 5.1.1 <bob@example.org>... User unknown", "<bob@example.org>... Deferred: 450 ...",
+// "bob@example.org... Deferred", "550 example.org (smtp)... 550 Host unknown" (the host's own line).
+struct transcript_entry {
+  std::string_view target;  // "<bob@example.org>", "bob@example.org", "example.org (smtp)"
+  std::string_view text;    // what follows the "..."
+};
+
+std::optional<transcript_entry> read_transcript_entry(std::string_view line) {
+  line = trim(line);
+  if (line.substr(0, 3) == "<<<" || line.substr(0, 3) == ">>>") return std::nullopt;
+  std::string_view rest = line;
+  if (rest.size() > 4 && is_digit(rest[0]) && is_digit(rest[1]) && is_digit(rest[2]) && rest[3] == ' ')
+    rest = trim(rest.substr(4));
+  const std::size_t space = rest.find(' ');
+  const std::string status = find_status_code(rest.substr(0, space));
+  if (!status.empty() && rest.rfind(status, 0) == 0 && space != std::string_view::npos) rest = trim(rest.substr(space));
+  std::size_t end = 0;
+  if (!rest.empty() && rest.front() == '<') {
+    end = rest.find('>');
+    if (end == std::string_view::npos || rest.substr(0, end).find(' ') != std::string_view::npos) return std::nullopt;
+    ++end;
+  } else {
+    while (end < rest.size() && !is_space(rest[end]) && rest.compare(end, 3, "...") != 0) ++end;
+    if (end == 0) return std::nullopt;
+    // a host's line names its mailer: "example.org (smtp)..."
+    if (rest.compare(end, 2, " (") == 0) {
+      const std::size_t close = rest.find(')', end);
+      if (close == std::string_view::npos || rest.substr(end + 2, close - end - 2).find(' ') != std::string_view::npos)
+        return std::nullopt;
+      end = close + 1;
+    }
+  }
+  if (rest.compare(end, 3, "...") != 0) return std::nullopt;
+  // an address or a host with its mailer, not a word trailing off ("Retrying...")
+  const std::string_view target = rest.substr(0, end);
+  if (target.front() != '<' && target.back() != ')' && target.find('@') == std::string_view::npos) return std::nullopt;
+  return transcript_entry{target, trim(rest.substr(end + 3))};
+}
+
+// True for a line that starts a new entry of a Sendmail transcript: a server reply or command, a new
+// session, a section rule, or another address's or host's line. A diagnostic never runs on into one.
+bool starts_transcript_entry(std::string_view line) {
+  line = trim(line);
+  return line.substr(0, 3) == "<<<" || line.substr(0, 3) == ">>>" || line.substr(0, 5) == "-----" ||
+         istarts_with(line, "while talking to ") || istarts_with(line, "... while talking to ") ||
+         read_transcript_entry(line).has_value();
+}
+
+// True when an address's own transcript line says only that the session failed, not why: the server's
+// reply before it is then the cause ("554 <bob@example.org>... Remote protocol error" after "<<< 550 ...").
+bool says_only_session_failed(std::string_view text) {
+  text = trim(text);
+  if (istarts_with(text, "deferred")) {
+    text = trim(text.substr(8));
+    if (!text.empty() && text.front() == ':') text = trim(text.substr(1));
+  }
+  if (!find_reply_code(text.substr(0, 4)).empty() && text.size() <= 4) return true;  // "Deferred: 421"
+  if (text.empty()) return true;
+  static const literal_scanner generic{"remote protocol error", "protocol error", "connection reset",
+                                       "connection closed",     "lost connection", "service unavailable",
+                                       "i/o error",             "input/output error"};
+  const literal_scanner::hit hit = generic.first(text);
+  return hit.begin == 0 && find_reply_code(text).empty() && find_status_code(text).empty();
+}
+
+// The last failing server reply ("<<< 550 ...", joined over "<<< 550-" continuation lines) in
+// lines[begin, end), and the command it answered (the last ">>>" line before it); empty when none.
+struct server_reply {
+  std::string text;
+  std::string command_line;
+  bool says_why = false;  // it has words, not only a code ("<<< 421")
+};
+
+bool is_server_line(std::string_view line) { return trim(line).substr(0, 3) == "<<<"; }
+
+// "<<< 552-5.7.0 first": a server reply line that more lines of the same reply follow.
+bool continues_server_reply(std::string_view line) {
+  const std::string_view reply = trim(trim(line).substr(3));
+  return is_server_line(line) && reply.size() > 4 && is_digit(reply[0]) && is_digit(reply[1]) && is_digit(reply[2]) &&
+         reply[3] == '-';
+}
+
+// The whole server reply that lines[at] (a "<<<" line) is part of, joined, without the "<<<" marks; `first`
+// is set to its first line.
+std::string server_reply_around(const std::vector<std::string_view>& lines, std::size_t at, std::size_t begin,
+                                std::size_t& first) {
+  first = at;
+  while (first > begin && continues_server_reply(lines[first - 1])) --first;
+  std::size_t last = at;
+  while (continues_server_reply(lines[last]) && last + 1 < lines.size() && is_server_line(lines[last + 1])) ++last;
+  std::vector<std::string_view> reply;
+  for (std::size_t j = first; j <= last; ++j) reply.push_back(trim(trim(lines[j]).substr(3)));
+  return join_reply_lines(reply);
+}
+
+server_reply last_server_reply(const std::vector<std::string_view>& lines, std::size_t begin, std::size_t end) {
+  server_reply out;
+  std::size_t last = end;
+  for (std::size_t j = end; j-- > begin;)
+    if (is_server_line(lines[j])) {
+      last = j;
+      break;
+    }
+  if (last == end) return out;
+  std::size_t first = last;
+  out.text = server_reply_around(lines, last, begin, first);
+  const std::string code = find_reply_code(out.text.substr(0, std::min<std::size_t>(out.text.size(), 4)));
+  if (code.empty() || code[0] == '2' || code[0] == '3') {
+    out.text.clear();
+    return out;
+  }
+  out.says_why = std::any_of(out.text.begin(), out.text.end(), [](char c) { return is_alpha(c); });
+  for (std::size_t j = first; j-- > begin;)
+    if (trim(lines[j]).substr(0, 3) == ">>>") {
+      out.command_line = std::string(trim(lines[j]));
+      break;
+    }
+  return out;
+}
+
+// Where an address's own transcript line is: the first line from `from` on (within `limit` lines) whose
+// entry names it; npos when the text is no transcript.
+std::size_t own_transcript_line(const std::vector<std::string_view>& lines, std::size_t from, std::size_t limit,
+                                const std::string& address) {
+  for (std::size_t j = from; j < lines.size() && j < from + limit; ++j) {
+    if (lines[j].find('@') == std::string_view::npos) continue;
+    if (const auto entry = read_transcript_entry(lines[j]); entry && iequals(normalise_address(entry->target), address))
+      return j;
+  }
+  return no_line;
+}
+
+// Where the transcript lines that belong to the address entry at `own` start: just after the previous
+// address's entry, at the last "While talking to" line between them, or at a blank line or section rule.
+std::size_t transcript_window_begin(const std::vector<std::string_view>& lines, std::size_t own) {
+  for (std::size_t j = own; j-- > 0 && own - j <= 200;) {
+    const std::string_view l = trim(lines[j]);
+    if (l.empty() || l.substr(0, 5) == "-----") return j + 1;
+    if (istarts_with(l, "while talking to ") || istarts_with(l, "... while talking to ")) return j;
+    if (l.find('@') != std::string_view::npos)
+      if (const auto entry = read_transcript_entry(l); entry && entry->target.find('@') != std::string_view::npos)
+        return j + 1;
+  }
+  return own > 200 ? own - 200 : 0;
+}
+
+// "host x said: 550 ..." -> "550 ..."; a status quoted at the end ("... (#4.4.3)") keeps its line
+// ("<bob@example.org> (550 Unknown user)" -> "550 Unknown user"); a quoted code ("('550', [...])") stays.
+void start_at_reply_code(std::string& diagnostic, const std::string& code) {
+  const std::size_t code_at = code.empty() ? std::string::npos : diagnostic.find(code);
+  if (code_at != std::string::npos && code_at > 0 && code_at < 120 && diagnostic[code_at - 1] != '\'' &&
+      diagnostic[code_at - 1] != '"') {
+    const bool in_parens = diagnostic[code_at - 1] == '(';
+    diagnostic = diagnostic.substr(code_at);
+    if (in_parens && !diagnostic.empty() && diagnostic.back() == ')' &&
+        std::count(diagnostic.begin(), diagnostic.end(), ')') > std::count(diagnostic.begin(), diagnostic.end(), '('))
+      diagnostic.pop_back();
+  }
+}
+
 }  // namespace
 
 bool read_text_bounce(const message_view& view, report& out) {
@@ -247,9 +409,13 @@ bool read_text_bounce(const message_view& view, report& out) {
   std::vector<located_address> found;
   for (int pass = 0; pass < 2 && found.empty(); ++pass) {
     strict = pass == 0;
+    std::vector<std::string> transcript_sender;  // a transcript's ">>> MAIL From:<...>": the server's reply to it names the sender
     for (std::size_t i = 0; i < lines.size(); ++i) {
       const std::string_view line = trim(lines[i]);
       if (line.find('@') == std::string_view::npos) continue;  // names no address
+      if (line.substr(0, 3) == ">>>") transcript_sender.clear();
+      if (line.substr(0, 3) == ">>>" && ifind(line, "mail from") != std::string_view::npos)
+        transcript_sender = find_addresses(line);
       if (ifind(line, "mail from") != std::string_view::npos || istarts_with(line, "from:") ||
           istarts_with(line, "received:") || istarts_with(line, "envelope-from") || names_no_recipient(line))
         continue;
@@ -258,6 +424,7 @@ bool read_text_bounce(const message_view& view, report& out) {
       if (strict && istarts_with(line, "to:")) continue;
       for (auto& a : find_addresses(line)) {
         if (is_excluded(a, line)) continue;
+        if (line.substr(0, 3) == "<<<" && listed(transcript_sender, a)) continue;
         const auto known = std::find_if(found.begin(), found.end(),
                                         [&](const located_address& f) { return iequals(f.address, a); });
         if (known == found.end()) {
@@ -312,6 +479,13 @@ bool read_text_bounce(const message_view& view, report& out) {
   out.format = detect_mta_format(view, text);
   const bool delayed = says_delayed(view.subject, section);
   const std::string context = sanitize_utf8(collapse_whitespace(section.substr(0, 8000)));  // shared by all
+  // a Sendmail session transcript: the server's replies and Sendmail's own line per address
+  const bool is_transcript =
+      icontains(section, "transcript of session") || std::any_of(lines.begin(), lines.end(), [](std::string_view l) {
+        l = trim(l);
+        return l.substr(0, 3) == "<<<" || l.substr(0, 3) == ">>>" || istarts_with(l, "while talking to ") ||
+               istarts_with(l, "... while talking to ");
+      });
   for (std::size_t k = 0; k < found.size(); ++k) {
     recipient_evidence r;
     r.address = found[k].address;
@@ -326,10 +500,42 @@ bool read_text_bounce(const message_view& view, report& out) {
     // 20 lines, or up to the server's refusal when a transcript names the recipient long before it
     const std::size_t failing = found[k].failing_line;
     end = std::min(end, std::max(begin + 20, failing != no_line && failing < begin + 200 ? failing + 5 : 0));
+    // In a Sendmail transcript the recipient's own line ("554 <bob@example.org>... Remote protocol error")
+    // ends its entry, and the server's reply since the previous recipient's line belongs to it.
+    const std::size_t own = is_transcript && found[k].line < lines.size()
+                                ? own_transcript_line(lines, found[k].line, 200, found[k].address)
+                                : no_line;
+    std::string diagnostic;
+    std::string block_text;
+    std::string server_status;
+    if (own != no_line) {
+      // the entry is its line and Sendmail's words after it ("Message could not be delivered for 5 days")
+      begin = transcript_window_begin(lines, own);
+      end = own + 1;
+      while (end < lines.size() && end < own + 20 && !trim(lines[end]).empty() && !starts_transcript_entry(lines[end]))
+        ++end;
+      block_text = join_reply_lines(std::vector<std::string_view>(lines.begin() + static_cast<std::ptrdiff_t>(begin),
+                                                                  lines.begin() + static_cast<std::ptrdiff_t>(end)));
+      const server_reply reply = last_server_reply(lines, begin, own);
+      if (reply.says_why && says_only_session_failed(read_transcript_entry(lines[own])->text)) {
+        diagnostic = reply.text;
+        const std::string command = find_smtp_command(reply.command_line);
+        if (!command.empty()) r.smtp_command = command;
+      } else {
+        diagnostic = join_reply_lines(std::vector<std::string_view>(lines.begin() + static_cast<std::ptrdiff_t>(own),
+                                                                    lines.begin() + static_cast<std::ptrdiff_t>(end)));
+        start_at_reply_code(diagnostic, find_reply_code(diagnostic));
+        // Sendmail's line restates the server's reply in its own words and code (a 550 to RCPT becomes
+        // "5.1.1 ... User unknown"): the status is the one the server gave, when it gave one
+        if (!reply.text.empty()) server_status = find_last_status_code(reply.text, true);
+      }
+    } else {
+      block_text = join_reply_lines(std::vector<std::string_view>(lines.begin() + static_cast<std::ptrdiff_t>(begin),
+                                                                  lines.begin() + static_cast<std::ptrdiff_t>(end)));
+    }
     std::vector<std::string_view> block(lines.begin() + static_cast<std::ptrdiff_t>(begin),
                                         lines.begin() + static_cast<std::ptrdiff_t>(end));
     // a recipient's block is a few lines; a huge one (junk, or an attack) is cut so the phrase scans stay cheap
-    std::string block_text = join_reply_lines(block);
     if (block_text.size() > 16384) block_text.resize(16384);
     // the diagnostic starts at the first line carrying an SMTP reply or status code, if any; in a transcript,
     // at the first failing one (the 220 greeting and 250 replies before it went well)
@@ -338,7 +544,7 @@ bool read_text_bounce(const message_view& view, report& out) {
       return (!code.empty() && l.find(code) < 48) || !find_status_code(l).empty();
     };
     std::size_t first_code_line = block.size();
-    for (std::size_t j = 0; j < block.size(); ++j) {
+    for (std::size_t j = 0; j < block.size() && diagnostic.empty(); ++j) {
       std::string code;
       const std::string_view l = trim(block[j]);
       if (!code_line(l, code)) continue;
@@ -349,32 +555,28 @@ bool read_text_bounce(const message_view& view, report& out) {
         break;
       }
     }
-    std::string diagnostic;
-    for (std::size_t j = first_code_line; j < block.size(); ++j) {
+    for (std::size_t j = first_code_line; j < block.size() && diagnostic.empty(); ++j) {
       const std::string_view l = trim(block[j]);
       std::string code;
       if (code_line(l, code)) {
+        if (is_transcript && is_server_line(l)) {  // a server's reply in a transcript: all of it, nothing else
+          std::size_t first = 0;
+          diagnostic = server_reply_around(lines, begin + j, 0, first);
+          break;
+        }
         std::vector<std::string_view> rest(block.begin() + static_cast<std::ptrdiff_t>(j), block.end());
-        // stop at a blank line after the reply
+        // stop at a blank line after the reply, or where a transcript's next entry starts
         std::size_t stop = rest.size();
-        for (std::size_t q = 1; q < rest.size(); ++q)
-          if (trim(rest[q]).empty()) {
+        for (std::size_t q = 1; q < rest.size(); ++q) {
+          const std::string_view line = trim(rest[q]);
+          if (line.empty() || starts_transcript_entry(line)) {
             stop = q;
             break;
           }
+        }
         rest.resize(stop);
         diagnostic = join_reply_lines(rest);
-        // "host x said: 550 ..." -> "550 ..."; a status quoted at the end ("... (#4.4.3)") keeps its line
-        // ("<bob@example.org> (550 Unknown user)" -> "550 Unknown user"); a quoted code ("('550', [...])") stays
-        const std::size_t code_at = code.empty() ? std::string::npos : diagnostic.find(code);
-        if (code_at != std::string::npos && code_at > 0 && code_at < 120 && diagnostic[code_at - 1] != '\'' &&
-            diagnostic[code_at - 1] != '"') {
-          const bool in_parens = diagnostic[code_at - 1] == '(';
-          diagnostic = diagnostic.substr(code_at);
-          if (in_parens && !diagnostic.empty() && diagnostic.back() == ')' &&
-              std::count(diagnostic.begin(), diagnostic.end(), ')') > std::count(diagnostic.begin(), diagnostic.end(), '('))
-            diagnostic.pop_back();
-        }
+        start_at_reply_code(diagnostic, code);
         break;
       }
     }
@@ -394,7 +596,7 @@ bool read_text_bounce(const message_view& view, report& out) {
     if (diagnostic.size() > 2000) diagnostic.resize(2000);
     r.diagnostic = sanitize_utf8(diagnostic);
     // a transcript quotes the 2xx replies that went well before the one that failed: take the last failure
-    const std::string status = find_last_status_code(diagnostic, true);
+    const std::string status = server_status.empty() ? find_last_status_code(diagnostic, true) : server_status;
     if (!status.empty()) r.status = status;
     std::string reply;
     if (!status.empty()) {  // the reply code written just before that status ("451 4.3.0")
@@ -403,8 +605,10 @@ bool read_text_bounce(const message_view& view, report& out) {
     }
     if (reply.empty()) reply = find_reply_code(diagnostic);
     if (!reply.empty()) r.reply_code = reply;
-    const std::string command = find_smtp_command(block_text);
-    if (!command.empty()) r.smtp_command = command;
+    if (!r.smtp_command) {
+      const std::string command = find_smtp_command(block_text);
+      if (!command.empty()) r.smtp_command = command;
+    }
     const std::string host = find_remote_host(block_text);
     if (!host.empty()) r.remote_mta = host;
     r.extra_text = sanitize_utf8(block_text);

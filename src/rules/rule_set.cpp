@@ -228,9 +228,23 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
         if (info.examples.empty()) throw rule_error(fmt::format("{}: no examples", where));
         info.not_examples = string_list(t["not_examples"], where, "not_examples");
         info.status_condition = t["status"].value_or(std::string());
+        if (const auto cat = t["category"]) {
+          const std::string name = cat.value_or(std::string());
+          info.fixed_category = category_named(name);
+          if (!info.fixed_category || *info.fixed_category == category::success)
+            throw rule_error(fmt::format("{}: unknown category '{}' (expected one of the 16 bounce categories)", where, name));
+        }
+        info.hosts = string_list(t["hosts"], where, "hosts");
+        for (auto& h : info.hosts) {
+          h = ascii_lower(trim(h));
+          while (!h.empty() && h.front() == '.') h.erase(0, 1);
+          if (h.find('.') == std::string::npos || h.find_first_of(" \t@/") != std::string::npos)
+            throw rule_error(fmt::format("{}: hosts must be domain names (\"example.com\"), not '{}'", where, h));
+        }
         for (const auto& [key, value] : t) {
-          static const std::set<std::string_view> known = {"id", "reason", "priority", "patterns", "pattern",
-                                                            "literals", "examples", "not_examples", "status", "note"};
+          static const std::set<std::string_view> known = {"id",       "reason",   "priority",     "patterns",
+                                                            "pattern",  "literals", "examples",     "not_examples",
+                                                            "status",   "note",     "category",     "hosts"};
           if (!known.count(std::string_view(key)))
             throw rule_error(fmt::format("{}: unknown key '{}'", where, std::string_view(key)));
         }
@@ -257,6 +271,7 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
           auto& list = set->literal_rules_[it->second];
           if (list.empty() || list.back() != index) list.push_back(index);
         }
+        set->index_of_.emplace(info.id, set->info_.size());
         set->info_.push_back(std::move(info));
         set->compiled_.push_back(std::move(c));
       }
@@ -304,7 +319,25 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
   return set;
 }
 
-std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_view status, bool use_prefilter) const {
+namespace {
+
+// True when `host` is `domain` or a host under it ("server-7.tower-3.messagelabs.com" under "messagelabs.com").
+bool host_under(std::string_view host, std::string_view domain) {
+  while (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  if (host.size() < domain.size()) return false;
+  const std::string_view tail = host.substr(host.size() - domain.size());
+  return iequals(tail, domain) && (host.size() == domain.size() || host[host.size() - domain.size() - 1] == '.');
+}
+
+}  // namespace
+
+std::vector<rule_match> rule_set::match(std::string_view text, std::string_view status, bool use_prefilter) const {
+  static const std::vector<std::string> no_hosts;
+  return match(text, status, no_hosts, use_prefilter);
+}
+
+std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_view status,
+                                        const std::vector<std::string>& hosts, bool use_prefilter) const {
   std::vector<rule_match> out;
   if (raw_text.empty() || info_.empty()) return out;
   std::string repaired;
@@ -325,6 +358,11 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
   for (std::uint32_t r : candidates) {
     const compiled& c = *compiled_[r];
     if (c.status_condition && (status.empty() || !run(c.status_condition.get(), status))) continue;
+    const std::vector<std::string>& domains = info_[r].hosts;
+    const auto reported_by = [&](const std::string& h) {
+      return std::any_of(domains.begin(), domains.end(), [&](const std::string& d) { return host_under(h, d); });
+    };
+    if (!domains.empty() && std::none_of(hosts.begin(), hosts.end(), reported_by)) continue;
     for (const auto& p : c.patterns) {
       if (auto span = run(p, text)) {
         const rule_info& info = info_[r];
@@ -336,6 +374,11 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
   }
   std::stable_sort(out.begin(), out.end(), [](const rule_match& a, const rule_match& b) { return a.priority > b.priority; });
   return out;
+}
+
+const rule_info* rule_set::find(std::string_view id) const noexcept {
+  const auto it = index_of_.find(id);
+  return it == index_of_.end() ? nullptr : &info_[it->second];
 }
 
 bool rule_set::pattern_matches(std::size_t index, std::string_view text) const {

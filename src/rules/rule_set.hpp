@@ -6,6 +6,7 @@
 
 #include <bouncekit/result.hpp>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,13 @@ struct rule_info {
   std::vector<std::string> examples;
   std::vector<std::string> not_examples;
   std::string status_condition;
+  // The category this rule's verdicts take whatever the status says: for words that contradict a status
+  // ("refused due to recipient preferences" sent with 5.1.1 names a mailbox that exists). Usually empty: the
+  // category follows from the reason and the status.
+  std::optional<bouncekit::category> fixed_category;
+  // Domains ("messagelabs.com") for a provider's own convention: the rule runs only when the reporting or
+  // remote MTA is one of them or a host under one. Empty: any host.
+  std::vector<std::string> hosts;
 };
 
 class rule_set {
@@ -42,7 +50,10 @@ class rule_set {
 
   // Every rule whose patterns match `text` (and whose status condition holds), best first: higher priority,
   // then earlier in load order. With use_prefilter=false every rule is tried (for benchmarks and tests).
+  // Rules with `hosts` run only when one of `hosts` (the reporting and remote MTAs) is under one of theirs.
   std::vector<rule_match> match(std::string_view text, std::string_view status, bool use_prefilter = true) const;
+  std::vector<rule_match> match(std::string_view text, std::string_view status, const std::vector<std::string>& hosts,
+                                bool use_prefilter = true) const;
 
   // Reason for a status code from the status table ("" when none): exact code, then x.Y.Z, then c.Y.x.
   std::string reason_for_status(std::string_view status) const;
@@ -54,6 +65,8 @@ class rule_set {
   std::string action_for(std::optional<category> cat, bounce_class cls) const;
 
   const std::vector<rule_info>& rules() const noexcept { return info_; }
+  // The rule with id `id`, or nullptr.
+  const rule_info* find(std::string_view id) const noexcept;
   // True when `text` matches rule `index` ignoring the prefilter and conditions (for rule examples).
   bool pattern_matches(std::size_t index, std::string_view text) const;
   // True when `text` contains one of rule `index`'s literals (after ASCII lower-casing).
@@ -63,6 +76,7 @@ class rule_set {
   rule_set() = default;
   struct compiled;
   std::vector<rule_info> info_;
+  std::map<std::string, std::size_t, std::less<>> index_of_;  // rule id -> index in info_
   std::vector<std::unique_ptr<compiled>> compiled_;
   std::vector<std::vector<std::uint32_t>> literal_rules_;  // literal id -> rule indices
   literal_scanner scanner_;

@@ -55,6 +55,12 @@ bool is_known_reason(std::string_view reason) noexcept {
   return false;
 }
 
+std::optional<category> category_named(std::string_view name) noexcept {
+  for (int i = 0; i <= static_cast<int>(success); ++i)
+    if (to_string(static_cast<category>(i)) == name) return static_cast<category>(i);
+  return std::nullopt;
+}
+
 std::optional<category> category_for_status(std::string_view status) noexcept {
   char cls = 0;
   int subject = 0, detail = 0;

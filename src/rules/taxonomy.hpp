@@ -11,6 +11,9 @@ namespace bouncekit::detail {
 
 bool is_known_reason(std::string_view reason) noexcept;
 
+// The category spelled `name` ("policy-related"), or nothing.
+std::optional<category> category_named(std::string_view name) noexcept;
+
 // Category from the status code alone (the PowerMTA-style table), or nothing.
 std::optional<category> category_for_status(std::string_view status) noexcept;
 

@@ -77,10 +77,14 @@ recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, con
     v.decided_by = "the report says the message was delivered";
   } else {
     // Text rules over the server's words; the block of text around the recipient when they say nothing.
-    if (e.diagnostic) v.matches = rules.match(*e.diagnostic, status);
+    // the hosts that reported the failure, for rules that read one provider's own convention
+    std::vector<std::string> hosts;
+    if (rep.reporting_mta) hosts.push_back(*rep.reporting_mta);
+    if (e.remote_mta) hosts.push_back(*e.remote_mta);
+    if (e.diagnostic) v.matches = rules.match(*e.diagnostic, status, hosts);
     if (v.matches.empty() && !e.extra_text.empty() && e.extra_text != e.diagnostic.value_or(""))
-      v.matches = rules.match(e.extra_text, status);
-    if (v.matches.empty() && !e.context_text.empty()) v.matches = rules.match(e.context_text, status);
+      v.matches = rules.match(e.extra_text, status, hosts);
+    if (v.matches.empty() && !e.context_text.empty()) v.matches = rules.match(e.context_text, status, hosts);
     const std::string by_status = rules.reason_for_status(status);
     if (!v.matches.empty() &&
         !(v.matches.front().priority < weak_rule_priority && !by_status.empty() && !is_generic_status(status))) {
@@ -129,6 +133,10 @@ recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, con
   }
   const std::string final_status = v.status.value_or(std::string());
   v.category = category_for(v.reason, final_status);
+  if (const rule_info* rule = v.category ? rules.find(v.rule) : nullptr; rule && rule->fixed_category) {
+    v.category = rule->fixed_category;  // the rule's words say more than the status (SPEC 3.1)
+    v.decided_by += fmt::format("; the category is the rule's own ({})", to_string(*v.category));
+  }
   v.bounce_class = class_for(v.reason, final_status, v.category, delayed, e.action == "failed");
   v.stage = stage_for(e.smtp_command.value_or(""), v.reason, !e.remote_mta && !e.smtp_command);
   if (v.bounce_class == bounce_class::success) v.stage = smtp_stage::after_acceptance;
