@@ -111,7 +111,7 @@ field_list read_field_block(std::string_view text, std::size_t& pos, bool stop_a
     // the continuation lines, if any
     std::size_t end = first.next;
     std::size_t folded_bytes = 0;
-    while (end < text.size()) {
+    while (end < text.size() && (text[end] == ' ' || text[end] == '\t')) {  // most fields have none
       const line_span more = line_at(text, end);
       if (!is_continuation(more.line)) break;
       folded_bytes += more.line.size() + 1;
