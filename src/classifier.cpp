@@ -70,7 +70,7 @@ void enrich_from_text(report& dsn, const report& text) {
     if (!r.remote_mta && t.remote_mta) r.remote_mta = t.remote_mta;
     if ((!r.status || is_generic_status(*r.status)) && t.status) r.status = t.status;
     if (!t.extra_text.empty()) r.extra_text += (r.extra_text.empty() ? "" : " ") + t.extra_text;
-    if (r.context_text.empty()) r.context_text = t.context_text;
+    if (!r.context) r.context = t.context;
   }
 }
 

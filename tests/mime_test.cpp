@@ -67,7 +67,8 @@ TEST_CASE("a multipart/report becomes a flat list of decoded parts") {
 TEST_CASE("LF, CRLF and CR line endings give the same parts") {
   const parsed_message lf = parse_message(report, bouncekit::limits{});
   for (const std::string eol : {"\r\n", "\r"}) {
-    const parsed_message other = parse_message(with_line_endings(report, eol), bouncekit::limits{});
+    const std::string raw = with_line_endings(report, eol);  // the parsed message points into it
+    const parsed_message other = parse_message(raw, bouncekit::limits{});
     REQUIRE(other.parts.size() == lf.parts.size());
     for (std::size_t i = 0; i < lf.parts.size(); ++i) {
       CHECK(other.parts[i].type == lf.parts[i].type);
@@ -87,7 +88,8 @@ TEST_CASE("a multipart without a boundary is read as one text part") {
 TEST_CASE("limits: size and nesting give an error naming the limit") {
   bouncekit::limits small;
   small.max_message_bytes = 64;
-  const parsed_message big = parse_message(std::string(200, 'a'), small);
+  const std::string raw(200, 'a');
+  const parsed_message big = parse_message(raw, small);
   REQUIRE(big.error);
   CHECK(big.error->find("max_message_bytes") != std::string::npos);
 
@@ -120,8 +122,8 @@ TEST_CASE("Content-Type parameters, quoted and RFC 2231") {
 
 TEST_CASE("an mbox envelope line before the headers is skipped") {
   const parsed_message plain = parse_message(report, bouncekit::limits{});
-  const parsed_message enveloped =
-      parse_message(std::string("From MAILER-DAEMON Thu Apr 29 23:34:45 2015\n") + report, bouncekit::limits{});
+  const std::string raw = std::string("From MAILER-DAEMON Thu Apr 29 23:34:45 2015\n") + report;
+  const parsed_message enveloped = parse_message(raw, bouncekit::limits{});
   REQUIRE(enveloped.parts.size() == plain.parts.size());
   CHECK(enveloped.parts[0].is("multipart", "report"));
   CHECK(field_value(enveloped.parts[0].headers, "Subject") == "Undelivered Mail Returned to Sender");

@@ -1,6 +1,8 @@
 #include "engine.hpp"
+#include "rules/pattern_literals.hpp"
 #include "rules/rule_set.hpp"
 #include "test_messages.hpp"
+#include "util/text.hpp"
 
 #include <bouncekit/bouncekit.hpp>
 
@@ -8,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 using namespace bouncekit;
 
@@ -42,6 +45,46 @@ TEST_CASE("the prefilter never changes which rules match an example") {
       for (std::size_t k = 0; k < with.size(); ++k) CHECK(with[k].rule == without[k].rule);
     }
   }
+}
+
+TEST_CASE("the prefilter never changes which rules match a corpus message") {
+  // the rules' literals pick the rules, the patterns' own strings (rules/pattern_literals) their patterns:
+  // neither may drop a match that running every pattern finds
+  const auto rules = detail::rule_set::load(detail::builtin_rule_sources());
+  std::size_t texts = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::filesystem::path(BOUNCEKIT_SOURCE_DIR) / "corpus")) {
+    if (entry.path().extension() != ".eml") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    // the rules read one-line texts (diagnostics are unfolded and joined), as the literals assume
+    const std::string text = detail::collapse_whitespace(
+        std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+    const auto with = rules->match(text, "5.1.1", true);
+    const auto without = rules->match(text, "5.1.1", false);
+    INFO(entry.path().string());
+    REQUIRE(with.size() == without.size());
+    for (std::size_t k = 0; k < with.size(); ++k) CHECK(with[k].rule == without[k].rule);
+    ++texts;
+  }
+  CHECK(texts >= 100);
+}
+
+TEST_CASE("what a pattern's matches must contain") {
+  using detail::required_literals;
+  using sets = std::vector<std::vector<std::string>>;
+  CHECK(required_literals(R"(\buser\s+unknown\b)") == sets{{"user"}, {"unknown"}});
+  CHECK(required_literals(R"(\bmailbox\s+(?:is\s+)?(?:full|over\s+quota)\b)") == sets{{"mailbox"}, {"full", "quota"}});
+  CHECK(required_literals(R"(\be-?mail\s+rejected)") == sets{{"e-mail", "email"}, {"rejected"}});
+  CHECK(required_literals(R"(^(?!.*\btemporar)(?:Sender|From)\s+denied)") == sets{{"sender", "from"}, {"denied"}});
+  CHECK(required_literals("Mailbox FULL") == sets{{"mailbox full"}});
+  // a top-level alternation needs one of its branches' strings
+  CHECK(required_literals(R"(no\s+such\s+user|unknown\s+recipient)") == sets{{"such", "recipient"}});
+  // nothing that cheap to check: wildcards, classes, optional parts, short strings, unknown syntax
+  CHECK(required_literals(R"(\d{3}\s+\S+)").empty());
+  CHECK(required_literals(R"((?:quota)?\s+[a-z]+)").empty());
+  CHECK(required_literals(R"(\bno\b)").empty());
+  CHECK(required_literals(R"((?x) user \s unknown)").empty());
+  CHECK(required_literals(R"((a)\1bcdef)").empty());
+  CHECK(required_literals("ポリシー違反").empty());
 }
 
 namespace {

@@ -2,6 +2,8 @@
 
 #include "util/text.hpp"
 
+#include <algorithm>
+
 namespace bouncekit::detail {
 
 bool looks_like_field(std::string_view line) noexcept {
@@ -22,13 +24,63 @@ bool looks_like_field(std::string_view line) noexcept {
   return true;
 }
 
+char* field_list::allocate(std::size_t size) {
+  // a chunk shared with a copy of the list is full for both: neither may write into the other's room
+  if (chunks_.empty() || chunk_size_ - chunk_used_ < size || chunks_.back().use_count() != 1) {
+    chunk_size_ = std::max<std::size_t>(size, 2048);
+    chunks_.push_back(std::make_shared_for_overwrite<char[]>(chunk_size_));
+    chunk_used_ = 0;
+  }
+  char* out = chunks_.back().get() + chunk_used_;
+  chunk_used_ += size;
+  return out;
+}
+
+void field_list::push_back_copy(std::string_view name, std::string_view value) {
+  char* p = allocate(name.size() + value.size());
+  std::copy(name.begin(), name.end(), p);
+  std::copy(value.begin(), value.end(), p + name.size());
+  fields_.push_back({std::string_view(p, name.size()), std::string_view(p + name.size(), value.size())});
+}
+
+void field_list::share_storage(const field_list& other) {
+  if (other.chunks_.empty()) return;
+  chunks_.insert(chunks_.begin(), other.chunks_.begin(), other.chunks_.end());
+}
+
 namespace {
 
-void append_value(std::string& value, std::string_view piece, std::size_t max_bytes) {
+// The end of the line that starts at `pos` and the start of the next one.
+struct line_span {
+  std::string_view line;  // without its line break (and a CR before it)
+  std::size_t next;
+};
+
+line_span line_at(std::string_view text, std::size_t pos) noexcept {
+  const std::size_t nl = text.find('\n', pos);
+  const std::size_t line_end = nl == std::string_view::npos ? text.size() : nl;
+  std::string_view line = text.substr(pos, line_end - pos);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return {line, nl == std::string_view::npos ? text.size() : nl + 1};
+}
+
+// An indented line that is not blank (a blank one ends the block).
+bool is_continuation(std::string_view line) noexcept {
+  return !line.empty() && (line[0] == ' ' || line[0] == '\t') && !trim(line).empty();
+}
+
+// `value` + " " + `piece` (trimmed), cut at `max_bytes`, in the list's storage.
+std::string_view joined(field_list& fields, std::string_view value, std::string_view piece, std::size_t max_bytes) {
   piece = trim(piece);
-  if (piece.empty() || value.size() >= max_bytes) return;
-  if (!value.empty()) value += ' ';
-  value.append(piece.substr(0, max_bytes - value.size()));
+  if (piece.empty() || value.size() >= max_bytes) return value;
+  const std::size_t room = std::min(value.size() + 1 + piece.size(), max_bytes);
+  char* const out = fields.allocate(room);
+  std::size_t used = std::min(value.size(), room);
+  std::copy(value.begin(), value.begin() + static_cast<std::ptrdiff_t>(used), out);
+  if (used != 0 && used < room) out[used++] = ' ';
+  const std::size_t n = std::min(piece.size(), room - used);
+  std::copy(piece.begin(), piece.begin() + static_cast<std::ptrdiff_t>(n), out + used);
+  return std::string_view(out, used + n);
 }
 
 }  // namespace
@@ -36,32 +88,60 @@ void append_value(std::string& value, std::string_view piece, std::size_t max_by
 field_list read_field_block(std::string_view text, std::size_t& pos, bool stop_at_junk, std::size_t max_value_bytes) {
   field_list fields;
   while (pos < text.size()) {
-    std::size_t nl = text.find('\n', pos);
-    const std::size_t line_end = nl == std::string_view::npos ? text.size() : nl;
-    std::string_view line = text.substr(pos, line_end - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    const std::size_t next = nl == std::string_view::npos ? text.size() : nl + 1;
+    const line_span first = line_at(text, pos);
+    const std::string_view line = first.line;
     if (trim(line).empty()) {
-      pos = next;
+      pos = first.next;
       if (!fields.empty() || stop_at_junk) break;  // a report block may start with blank lines
       continue;
     }
-    if ((line[0] == ' ' || line[0] == '\t')) {
-      if (!fields.empty()) append_value(fields.back().value, line, max_value_bytes);
-      pos = next;
+    if (is_continuation(line)) {  // after a stray line that was skipped: it still continues the last field
+      if (!fields.empty()) fields.last().value = joined(fields, fields.back().value, line, max_value_bytes);
+      pos = first.next;
       continue;
     }
-    if (looks_like_field(line)) {
-      const std::size_t colon = line.find(':');
-      header_field f;
-      f.name = std::string(trim(line.substr(0, colon)));
-      append_value(f.value, line.substr(colon + 1), max_value_bytes);
-      fields.push_back(std::move(f));
-      pos = next;
+    if (!looks_like_field(line)) {
+      if (stop_at_junk) break;
+      pos = first.next;
       continue;
     }
-    if (stop_at_junk) break;
-    pos = next;
+    const std::size_t colon = line.find(':');
+    const std::string_view name = trim(line.substr(0, colon));
+    const std::string_view head = trim(line.substr(colon + 1));
+    // the continuation lines, if any
+    std::size_t end = first.next;
+    std::size_t folded_bytes = 0;
+    while (end < text.size() && (text[end] == ' ' || text[end] == '\t')) {  // most fields have none
+      const line_span more = line_at(text, end);
+      if (!is_continuation(more.line)) break;
+      folded_bytes += more.line.size() + 1;
+      end = more.next;
+    }
+    std::string_view value = head;
+    if (folded_bytes != 0) {
+      // unfold: the trimmed pieces joined by single spaces, into the list's storage
+      const std::size_t room = std::min(head.size() + folded_bytes, max_value_bytes);
+      char* const out = fields.allocate(room);
+      std::size_t used = 0;
+      auto append = [&](std::string_view piece) {
+        piece = trim(piece);
+        if (piece.empty() || used >= room) return;
+        if (used != 0) out[used++] = ' ';
+        const std::size_t n = std::min(piece.size(), room - used);
+        std::copy(piece.begin(), piece.begin() + static_cast<std::ptrdiff_t>(n), out + used);
+        used += n;
+      };
+      append(head);
+      for (std::size_t p = first.next; p < end;) {
+        const line_span more = line_at(text, p);
+        append(more.line);
+        p = more.next;
+      }
+      value = std::string_view(out, used);
+    }
+    if (value.size() > max_value_bytes) value = value.substr(0, max_value_bytes);
+    fields.push_back({name, value});
+    pos = end;
   }
   return fields;
 }
@@ -79,8 +159,10 @@ std::vector<field_list> read_field_blocks(std::string_view text, std::size_t max
 }
 
 const header_field* find_field(const field_list& fields, std::string_view name) noexcept {
+  if (name.empty()) return nullptr;
+  const char first = ascii_lower_char(name[0]);  // a header has dozens of fields: reject most by two checks
   for (const header_field& f : fields)
-    if (iequals(f.name, name)) return &f;
+    if (f.name.size() == name.size() && ascii_lower_char(f.name[0]) == first && iequals(f.name, name)) return &f;
   return nullptr;
 }
 

@@ -4,18 +4,46 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace bouncekit::detail {
 
+// A field's name and value are views: into the text the block was read from (which must outlive the
+// list), or, for a folded value, into storage the list shares with its copies.
 struct header_field {
-  std::string name;   // as written
-  std::string value;  // unfolded, trimmed
+  std::string_view name;   // as written
+  std::string_view value;  // unfolded, trimmed
 };
 
-using field_list = std::vector<header_field>;
+class field_list {
+ public:
+  using const_iterator = std::vector<header_field>::const_iterator;
+  const_iterator begin() const noexcept { return fields_.begin(); }
+  const_iterator end() const noexcept { return fields_.end(); }
+  std::size_t size() const noexcept { return fields_.size(); }
+  bool empty() const noexcept { return fields_.empty(); }
+  const header_field& operator[](std::size_t i) const noexcept { return fields_[i]; }
+  const header_field& back() const noexcept { return fields_.back(); }
+
+  // Adds a field whose views point into text that outlives the list (or into this list's storage).
+  void push_back(const header_field& f) { fields_.push_back(f); }
+  // Adds a field, copying its name and value into the list's storage.
+  void push_back_copy(std::string_view name, std::string_view value);
+  // Room for `size` bytes in the list's storage, kept as long as the list or a copy of it lives.
+  char* allocate(std::size_t size);
+  // Lets this list's fields point into `other`'s storage too (for lists cut from another list).
+  void share_storage(const field_list& other);
+  // The last field's value, for read_field_block() to extend.
+  header_field& last() noexcept { return fields_.back(); }
+
+ private:
+  std::vector<header_field> fields_;
+  std::vector<std::shared_ptr<char[]>> chunks_;  // unfolded values; chunks never move
+  std::size_t chunk_used_ = 0, chunk_size_ = 0;
+};
 
 // Reads one block starting at `pos` (LF line endings) and advances `pos` past it and past the blank line
 // that ends it. A line that is neither a field nor a continuation ends the block when `stop_at_junk` is set

@@ -9,6 +9,7 @@
 #include <bouncekit/classifier.hpp>
 #include <bouncekit/result.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,7 +33,10 @@ struct mime_part {
 };
 
 struct parsed_message {
-  std::string normalised;            // the raw message with LF line endings
+  // The raw message with LF line endings: a view of the raw message itself when it had nothing to change
+  // (then the raw message must outlive this), else of `rewritten`. Header fields and parts point into it.
+  std::string_view normalised;
+  std::unique_ptr<const std::string> rewritten;  // kept behind a pointer, so views stay valid when this moves
   std::vector<mime_part> parts;      // depth-first; parts[0] is the message itself
   std::vector<parse_warning> warnings;
   std::optional<std::string> error;  // a limit was hit or the structure could not be read
@@ -41,7 +45,7 @@ struct parsed_message {
 // Which structural parser parse_message() uses: the built-in splitter, or mimetic as a reference.
 enum class mime_backend { builtin, mimetic };
 
-// Never throws for bad input.
+// Never throws for bad input. The result may point into `raw`: keep it alive as long as the result.
 parsed_message parse_message(std::string_view raw, const limits& limits, mime_backend backend = mime_backend::builtin);
 
 // Content-Type value -> type, subtype and parameters (RFC 2045 + RFC 2231 continuations and charsets).

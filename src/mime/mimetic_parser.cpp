@@ -19,12 +19,10 @@ namespace {
 field_list fields_of(const mimetic::Header& header, const limits& limits) {
   field_list fields;
   for (const mimetic::Field& f : header) {
-    header_field h;
-    h.name.assign(f.name().begin(), f.name().end());
+    const std::string name(f.name().begin(), f.name().end());
     std::string value = f.value();
     if (value.size() > limits.max_header_line_bytes) value.resize(limits.max_header_line_bytes);
-    h.value = collapse_whitespace(value);
-    fields.push_back(std::move(h));
+    fields.push_back_copy(name, collapse_whitespace(value));
   }
   return fields;
 }
@@ -81,7 +79,7 @@ void flatten(mimetic::MimeEntity& root, parsed_message& out, const limits& limit
 
 bool split_parts_with_mimetic(parsed_message& out, const limits& limits) {
   try {
-    const std::string& text = out.normalised;
+    const std::string_view text = out.normalised;
     auto entity = std::make_unique<mimetic::MimeEntity>(text.begin(), text.end());
     flatten(*entity, out, limits);
     return true;

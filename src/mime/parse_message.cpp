@@ -83,23 +83,25 @@ void single_part(parsed_message& out, const limits& limits) {
 }
 
 // Some mailers break a Content-Type line before "boundary=" without indenting the continuation; the
-// parameter would be lost, and the whole multipart with it. Indent such lines.
-void repair_unindented_parameters(std::string& text) {
-  if (text.find(";\n") == std::string::npos) return;
+// parameter would be lost, and the whole multipart with it. Indent such lines: true, with the repaired text
+// in `repaired`, when there were any.
+bool repair_unindented_parameters(std::string_view text, std::string& repaired) {
+  if (text.find(";\n") == std::string_view::npos) return false;
   std::string out;
-  out.reserve(text.size() + 16);
   std::size_t from = 0;
-  for (std::size_t pos = text.find(";\n"); pos != std::string::npos; pos = text.find(";\n", pos + 2)) {
-    const std::string_view next = std::string_view(text).substr(pos + 2);
+  for (std::size_t pos = text.find(";\n"); pos != std::string_view::npos; pos = text.find(";\n", pos + 2)) {
+    const std::string_view next = text.substr(pos + 2);
     if (istarts_with(next, "boundary=") || istarts_with(next, "charset=")) {
-      out.append(text, from, pos + 2 - from);
+      if (from == 0) out.reserve(text.size() + 16);
+      out.append(text.substr(from, pos + 2 - from));
       out += '\t';
       from = pos + 2;
     }
   }
-  if (from == 0) return;
-  out.append(text, from, std::string::npos);
-  text = std::move(out);
+  if (from == 0) return false;
+  out.append(text.substr(from));
+  repaired = std::move(out);
+  return true;
 }
 
 }  // namespace
@@ -157,8 +159,24 @@ parsed_message parse_message(std::string_view raw, const limits& limits, mime_ba
     const std::size_t nl = raw.find('\n');
     if (!looks_like_field(raw.substr(0, nl))) raw.remove_prefix(nl == std::string_view::npos ? raw.size() : nl + 1);
   }
-  out.normalised = normalise_line_endings(raw);
-  repair_unindented_parameters(out.normalised);
+  // copied only when something changes: CR line endings, or a broken Content-Type line to repair
+  std::string rewritten;
+  bool owned = false;
+  if (raw.find('\r') != std::string_view::npos) {
+    rewritten = normalise_line_endings(raw);
+    owned = true;
+  }
+  std::string repaired;
+  if (repair_unindented_parameters(owned ? std::string_view(rewritten) : raw, repaired)) {
+    rewritten = std::move(repaired);
+    owned = true;
+  }
+  if (owned) {
+    out.rewritten = std::make_unique<const std::string>(std::move(rewritten));
+    out.normalised = *out.rewritten;
+  } else {
+    out.normalised = raw;
+  }
   const prescan s = scan(out.normalised);
   const std::size_t container_limit = limits.max_mime_depth * 8;
   if (s.containers > container_limit) {

@@ -67,9 +67,9 @@ recipient_evidence read_recipient(const field_list& block) {
 // block. A recipient field that repeats within a block starts the next recipient's block, and so does an
 // Original-Recipient that follows a recipient's Final-Recipient and its Action or Status. (Other orders stay
 // one block: some MTAs write Action or Status before Final-Recipient.)
-std::vector<field_list> split_recipients(field_list block) {
+std::vector<field_list> split_recipients(const field_list& block) {
   std::vector<field_list> out(1);
-  for (header_field& f : block) {
+  for (const header_field& f : block) {
     const field_list& current = out.back();
     bool next = false;
     if (iequals(f.name, "Final-Recipient") || iequals(f.name, "Original-Recipient")) {
@@ -83,14 +83,15 @@ std::vector<field_list> split_recipients(field_list block) {
       }
     }
     if (next) out.emplace_back();
-    out.back().push_back(std::move(f));
+    out.back().push_back(f);
   }
+  for (field_list& part : out) part.share_storage(block);  // folded values live in the block's storage
   return out;
 }
 
 void read_blocks(std::string_view body, report& out) {
   for (field_list& written : read_field_blocks(body)) {
-    for (const field_list& block : split_recipients(std::move(written))) {
+    for (const field_list& block : split_recipients(written)) {
       if (!out.reporting_mta) {
         const std::string mta = ascii_lower(strip_value_type(field_value(block, "Reporting-MTA")));
         if (!mta.empty()) out.reporting_mta = mta;

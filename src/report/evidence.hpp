@@ -6,11 +6,24 @@
 
 #include <bouncekit/result.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace bouncekit::detail {
+
+// The whole error section of a text bounce, the rules' last resort. Shared by the recipients of one bounce;
+// made into one line only when a rule set asks for it (most verdicts are decided before).
+class error_context {
+ public:
+  explicit error_context(std::string_view section) : section_(section) {}
+  const std::string& one_line() const;
+
+ private:
+  std::string section_;
+  mutable std::optional<std::string> one_line_;
+};
 
 struct recipient_evidence {
   std::string address;
@@ -23,7 +36,7 @@ struct recipient_evidence {
   std::optional<std::string> smtp_command;
   std::optional<std::string> feedback_type;
   std::string extra_text;    // more of the MTA's words about this recipient, for the rules when the diagnostic is thin
-  std::string context_text;  // the whole error section of a text bounce: the last resort for the rules
+  std::shared_ptr<const error_context> context;  // the error section of a text bounce, or none
 };
 
 struct report {

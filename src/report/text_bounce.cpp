@@ -360,6 +360,11 @@ void start_at_reply_code(std::string& diagnostic, const std::string& code) {
 
 }  // namespace
 
+const std::string& error_context::one_line() const {
+  if (!one_line_) one_line_ = sanitize_utf8(collapse_whitespace(section_));
+  return *one_line_;
+}
+
 bool read_text_bounce(const message_view& view, report& out) {
   if (!looks_like_bounce(view)) return false;
   std::string unquoted;
@@ -478,7 +483,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   out.type = message_type::bounce;
   out.format = detect_mta_format(view, text);
   const bool delayed = says_delayed(view.subject, section);
-  const std::string context = sanitize_utf8(collapse_whitespace(section.substr(0, 8000)));  // shared by all
+  const auto context = std::make_shared<const error_context>(section.substr(0, 8000));  // shared by all
   // a Sendmail session transcript: the server's replies and Sendmail's own line per address
   const bool is_transcript =
       icontains(section, "transcript of session") || std::any_of(lines.begin(), lines.end(), [](std::string_view l) {
@@ -612,7 +617,7 @@ bool read_text_bounce(const message_view& view, report& out) {
     const std::string host = find_remote_host(block_text);
     if (!host.empty()) r.remote_mta = host;
     r.extra_text = sanitize_utf8(block_text);
-    r.context_text = context;
+    r.context = context;
     out.recipients.push_back(std::move(r));
   }
   return true;

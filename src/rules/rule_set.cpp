@@ -1,6 +1,9 @@
 #include "rules/rule_set.hpp"
 
+#include "rules/pattern_literals.hpp"
+
 #include "mime/decode.hpp"
+#include "rules/pattern_literals.hpp"
 #include "rules/taxonomy.hpp"
 #include "util/text.hpp"
 
@@ -161,6 +164,8 @@ namespace {
 struct guarded_code {
   code_ptr main;
   std::vector<code_ptr> guards;  // the pattern does not match a text in which any of these occurs
+  // what every match contains: for each group, one of its literals (ids in the rule set's scanner)
+  std::vector<std::vector<std::uint32_t>> gate;
 };
 
 std::optional<std::pair<std::size_t, std::size_t>> run(const guarded_code& p, std::string_view text) {
@@ -258,6 +263,17 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
           } else {
             cp.main = compile(p, where);
           }
+          for (const auto& group : required_literals(p)) {
+            cp.gate.emplace_back();
+            for (const std::string& l : group) {
+              auto [it, inserted] = literal_ids.emplace(l, static_cast<std::uint32_t>(literals.size()));
+              if (inserted) {
+                literals.push_back(l);
+                set->literal_rules_.emplace_back();  // a pattern's own literal: it names no rule
+              }
+              cp.gate.back().push_back(it->second);
+            }
+          }
           c->patterns.push_back(std::move(cp));
         }
         if (!info.status_condition.empty()) c->status_condition = compile(info.status_condition, where + " status");
@@ -343,12 +359,32 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
   std::string repaired;
   if (!is_valid_utf8(raw_text)) repaired = sanitize_utf8(raw_text);
   const std::string_view text = repaired.empty() ? raw_text : std::string_view(repaired);
+  // One scan says which literals occur: the rules' (which rules can match) and the patterns' own (which of a
+  // candidate rule's patterns can). The per-thread tables are cleared again before returning.
+  thread_local std::vector<unsigned char> rule_seen, literal_seen;
+  thread_local std::vector<std::uint32_t> literals_found;
   std::vector<std::uint32_t> candidates;
   if (use_prefilter) {
-    std::vector<bool> seen(info_.size(), false);
+    if (rule_seen.size() < info_.size()) rule_seen.resize(info_.size());
+    if (literal_seen.size() < literal_rules_.size()) literal_seen.resize(literal_rules_.size());
+    literals_found.clear();
+  }
+  struct clear_on_exit {  // even when an allocation below throws, the next call starts clean
+    bool active;
+    const std::vector<std::uint32_t>& rules;
+    ~clear_on_exit() {
+      if (!active) return;
+      for (std::uint32_t l : literals_found) literal_seen[l] = 0;
+      for (std::uint32_t r : rules) rule_seen[r] = 0;
+    }
+  } clear{use_prefilter, candidates};
+  if (use_prefilter) {
     scanner_.scan(text, [&](std::uint32_t literal) {  // the scanner folds ASCII case itself
+      if (literal_seen[literal]) return;
+      literal_seen[literal] = 1;
+      literals_found.push_back(literal);
       for (std::uint32_t r : literal_rules_[literal])
-        if (!seen[r]) seen[r] = true, candidates.push_back(r);
+        if (!rule_seen[r]) rule_seen[r] = 1, candidates.push_back(r);
     });
     std::sort(candidates.begin(), candidates.end());
   } else {
@@ -364,6 +400,11 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
     };
     if (!domains.empty() && std::none_of(hosts.begin(), hosts.end(), reported_by)) continue;
     for (const auto& p : c.patterns) {
+      const auto present = [&](const std::vector<std::uint32_t>& group) {
+        return std::any_of(group.begin(), group.end(), [&](std::uint32_t l) { return literal_seen[l] != 0; });
+      };
+      if (use_prefilter && !std::all_of(p.gate.begin(), p.gate.end(), present))
+        continue;  // a string this pattern needs is not in the text
       if (auto span = run(p, text)) {
         const rule_info& info = info_[r];
         out.push_back({info.id, info.reason, info.priority, std::string(text.substr(span->first, span->second - span->first)),

@@ -84,7 +84,8 @@ recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, con
     if (e.diagnostic) v.matches = rules.match(*e.diagnostic, status, hosts);
     if (v.matches.empty() && !e.extra_text.empty() && e.extra_text != e.diagnostic.value_or(""))
       v.matches = rules.match(e.extra_text, status, hosts);
-    if (v.matches.empty() && !e.context_text.empty()) v.matches = rules.match(e.context_text, status, hosts);
+    if (v.matches.empty() && e.context && !e.context->one_line().empty())
+      v.matches = rules.match(e.context->one_line(), status, hosts);
     const std::string by_status = rules.reason_for_status(status);
     if (!v.matches.empty() &&
         !(v.matches.front().priority < weak_rule_priority && !by_status.empty() && !is_generic_status(status))) {

@@ -70,18 +70,22 @@ std::vector<std::string_view> split_lines(std::string_view text) {
 }
 
 std::string collapse_whitespace(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && is_space(s[i])) ++i;
-    std::size_t j = i;
-    while (j < s.size() && !is_space(s[j])) ++j;
-    if (j == i) break;
-    if (!out.empty()) out += ' ';
-    out.append(s.substr(i, j - i));
-    i = j;
+  std::string out(s.size(), '\0');
+  char* const begin = out.data();
+  char* o = begin;
+  bool gap = false;  // whitespace seen since the last word
+  for (const char c : s) {
+    if (is_space(c)) {
+      gap = o != begin;
+      continue;
+    }
+    if (gap) {
+      *o++ = ' ';
+      gap = false;
+    }
+    *o++ = c;
   }
+  out.resize(static_cast<std::size_t>(o - begin));
   return out;
 }
 

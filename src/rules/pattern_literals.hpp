@@ -1,0 +1,19 @@
+// What every match of a rule pattern must contain, worked out from the pattern itself: sets of strings of
+// which at least one each occurs (ASCII case-insensitively) in any text the pattern matches. The rule prefilter
+// uses it to skip a rule's patterns whose strings are absent, so a rule that names "recipient" among its
+// literals does not run all its patterns on every text that says "recipient" (the FilteredRE2 idea, one
+// level down).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bouncekit::detail {
+
+// Sets of lower-case strings, each string at least `min_length` bytes: every match of the pattern contains
+// a string of each set. Empty when the pattern promises nothing of the kind (a construct this reader does not
+// follow, or only optional parts, classes and wildcards where the strings would be).
+std::vector<std::vector<std::string>> required_literals(std::string_view pattern, std::size_t min_length = 3);
+
+}  // namespace bouncekit::detail
