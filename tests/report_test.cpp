@@ -117,6 +117,31 @@ TEST_CASE("ordinary mail is not-bounce with no recipients and an empty bounce is
   CHECK(empty_bounce.recipients.empty());
 }
 
+TEST_CASE("a mail system's name as the sender needs a machine sign or an MTA's phrase to make a bounce") {
+  // a person answering from postmaster@, with a plain or a "Re:" subject and no In-Reply-To
+  for (const char* subject : {"Re: your mail to tom", "About the mail you sent us on Monday"}) {
+    const classification answer = shared_classifier().classify(
+        std::string("From: Postmaster <postmaster@example.net>\nTo: sue@example.com\nSubject: ") + subject +
+        "\n\nHello Sue,\n\nyour mail to tom@example.net arrived and tom.k@example.net is his other address.\n"
+        "Earlier you got a 'Returned mail' notice for a typo.\n\nRegards, the mail team\n");
+    CHECK(answer.type == message_type::not_bounce);
+    CHECK(answer.recipients.empty());
+  }
+  // the same sender with an SMTP status code, or with an MTA's statement of failure, is a bounce
+  const classification with_code = shared_classifier().classify(
+      "From: postmaster@example.net\nTo: sue@example.com\nSubject: Notice\n\n"
+      "tom@example.net: 550 5.1.1 mailbox unavailable\n");
+  CHECK(with_code.type == message_type::bounce);
+  const classification with_phrase = shared_classifier().classify(
+      "From: postmaster@example.net\nTo: sue@example.com\nSubject: Notice\n\n"
+      "Your message was not delivered to:\n\n  tom@example.net\n\nbecause:\n\n  User tom not listed\n");
+  CHECK(with_phrase.type == message_type::bounce);
+  const classification daemon = shared_classifier().classify(
+      "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\nTo: sue@example.com\nSubject: Re: Notice\n\n"
+      "I'm sorry, your message could not be delivered to <tom@example.net>. The account is disabled.\n");
+  CHECK(daemon.type == message_type::bounce);
+}
+
 TEST_CASE("bad input gives a record, never an exception") {
   for (const std::string& junk : {std::string(), std::string("x"), std::string("\0\0\0", 3),
                                   std::string("Content-Type: multipart/mixed\n\n--\n--\n"),
