@@ -198,3 +198,40 @@ TEST_CASE("recipient blocks without blank lines between them are still one recip
     CHECK(one.recipients[0].address == "bob@example.org");
   }
 }
+
+TEST_CASE("a multi-line reply keeps only its first line's prefix, in a DSN and in an MTA's text") {
+  // Postfix folds the reply into Diagnostic-Code wherever its line ends: the prefixes land mid-phrase
+  const classification dsn = shared_classifier().classify(test::make_dsn(
+      "ann@example.org", "failed", "5.7.0",
+      "554-5.7.0 Your host has opened too many 554-5.7.0\n"
+      "    connections to this server at once; close some and try 554 5.7.0 again later."));
+  REQUIRE(dsn.recipients.size() == 1);
+  CHECK(dsn.recipients[0].diagnostic ==
+        "554-5.7.0 Your host has opened too many connections to this server at once; close some and try again later.");
+  CHECK(dsn.recipients[0].status == "5.7.0");
+  CHECK(dsn.recipients[0].reply_code == "554");
+  CHECK(dsn.recipients[0].reason == "toomanyconn");
+  // Exim's older layout: the reply starts after the host, each later line with its prefix
+  const std::string exim =
+      "From: Mail Delivery System <Mailer-Daemon@mx.example.com>\nTo: news@example.com\n"
+      "Subject: Mail delivery failed: returning message to sender\nX-Failed-Recipients: ole@example.net\n\n"
+      "This message was created automatically by mail delivery software.\n\n"
+      "A message that you sent could not be delivered to one or more of its\n"
+      "recipients. This is a permanent error. The following address(es) failed:\n\n"
+      "  ole@example.net\n"
+      "    SMTP error from remote mail server after pipelined end of data:\n"
+      "    host mx.example.net [192.0.2.80]: 550-5.7.1 This server does not\n"
+      "    550-5.7.1 relay for outside networks; use your provider's\n"
+      "    550 5.7.1 outgoing server.\n\n"
+      "------ This is a copy of the message, including all the headers. ------\n\n"
+      "From: news@example.com\nTo: ole@example.net\nSubject: News\n\nhello\n";
+  const classification text = shared_classifier().classify(exim);
+  REQUIRE(text.recipients.size() == 1);
+  CHECK(text.format == "exim");
+  CHECK(text.recipients[0].diagnostic ==
+        "550-5.7.1 This server does not relay for outside networks; use your provider's outgoing server.");
+  CHECK(text.recipients[0].status == "5.7.1");
+  CHECK(text.recipients[0].smtp_command == "DATA");
+  CHECK(text.recipients[0].reason == "norelaying");
+  CHECK(text.recipients[0].remote_mta == "mx.example.net");
+}

@@ -166,3 +166,33 @@ TEST_CASE("a multi-line server reply is joined up to the next transcript entry")
         "552-5.7.0 This message was refused because its attachment type is not accepted here (for <eve@example.com>)");
   CHECK(c.recipients[0].status == "5.7.0");
 }
+
+TEST_CASE("a multi-line reply joined into one line keeps only its first continuation prefix") {
+  // every later line's prefix, and the last line's "NNN X.Y.Z"
+  CHECK(strip_continuation_prefixes(
+            "550-5.7.1 The sender's domain has no 550-5.7.1 valid reputation 550 5.7.1 yet. x1 - mx") ==
+        "550-5.7.1 The sender's domain has no valid reputation yet. x1 - mx");
+  // a reply after a lead, re-wrapped mid-line
+  CHECK(strip_continuation_prefixes(
+            "host mx.example.org[192.0.2.1] said: 452-4.2.2 The mailbox is 452 4.2.2 over quota. "
+            "(in reply to RCPT TO command)") ==
+        "host mx.example.org[192.0.2.1] said: 452-4.2.2 The mailbox is over quota. (in reply to RCPT TO command)");
+  // prefixes with no enhanced code; a reply quoted inside (with its own code) stays
+  CHECK(strip_continuation_prefixes("550-Callout check failed for <p@example.net> 550-Answer: 550 5.1.1 no such user "
+                                    "550 Sender check failed") ==
+        "550-Callout check failed for <p@example.net> Answer: 550 5.1.1 no such user Sender check failed");
+  // a single-line reply, and a different code quoted later, stay as written
+  CHECK(strip_continuation_prefixes("550 5.1.1 <a@example.org>: unknown 550 5.1.1 again") ==
+        "550 5.1.1 <a@example.org>: unknown 550 5.1.1 again");
+  CHECK(strip_continuation_prefixes("451-4.3.0 Try later, 451-4.3.0 said the relay: 550 5.7.1 denied") ==
+        "451-4.3.0 Try later, said the relay: 550 5.7.1 denied");
+  CHECK(strip_continuation_prefixes("550-5.7.1 first line 550-5.7.26 other code 550 5.7.1 end") ==
+        "550-5.7.1 first line 550-5.7.26 other code end");
+  // the run ends at its last line: a later reply with the same code is another reply
+  CHECK(strip_continuation_prefixes("550-5.7.1 one 550 5.7.1 two <b@example.org>: 550 5.7.1 three") ==
+        "550-5.7.1 one two <b@example.org>: 550 5.7.1 three");
+  // no reply code at all, dates and ranges
+  CHECK(strip_continuation_prefixes("queued 2024-05-02 for 450-minute retries") ==
+        "queued 2024-05-02 for 450-minute retries");
+  CHECK(strip_continuation_prefixes("") == "");
+}

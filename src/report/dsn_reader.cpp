@@ -35,7 +35,9 @@ recipient_evidence read_recipient(const field_list& block) {
   if (unusable && r.original_recipient) r.address = *r.original_recipient;
   r.action = ascii_lower(trim(field_value(block, "Action")));
   if (const auto space = r.action.find_first_of(" ("); space != std::string::npos) r.action.resize(space);
-  const std::string diagnostic = strip_diagnostic_type(field_value(block, "Diagnostic-Code"));
+  // a multi-line reply folded into the field keeps only its first line's prefix
+  const std::string diagnostic =
+      strip_continuation_prefixes(strip_diagnostic_type(field_value(block, "Diagnostic-Code")));
   r.diagnostic = non_empty(sanitize_utf8(diagnostic));
   // The code in the server's own words is more specific than the Status field (which reporting MTAs often
   // fill with a generic or a different code); when the words quote several, the last is the innermost.
@@ -57,8 +59,9 @@ recipient_evidence read_recipient(const field_list& block) {
   const std::string_view raw_diagnostic = trim(field_value(block, "Diagnostic-Code"));
   const std::string_view status_field = field_value(block, "Status");
   const std::size_t comment = status_field.find('(');
-  r.extra_text = collapse_whitespace(std::string(raw_diagnostic) +
-                                     (comment == std::string_view::npos ? "" : " " + std::string(status_field.substr(comment))));
+  r.extra_text = strip_continuation_prefixes(collapse_whitespace(
+      std::string(raw_diagnostic) +
+      (comment == std::string_view::npos ? "" : " " + std::string(status_field.substr(comment)))));
   r.smtp_command = non_empty(find_smtp_command(diagnostic));
   return r;
 }

@@ -20,4 +20,12 @@ std::string strip_value_type(std::string_view value);
 // Strips the "smtp;" / "X-Unix;" type of a Diagnostic-Code and unfolds it.
 std::string strip_diagnostic_type(std::string_view value);
 
+// A multi-line SMTP reply joined into one line keeps each line's prefix inside its text ("550-5.7.1 first
+// 550-5.7.1 second 550 5.7.1 last"). For each reply that starts with a continuation prefix ("NNN-X.Y.Z " or
+// "NNN-"), this removes the later continuation prefixes that repeat it and the final line's "NNN X.Y.Z " (or
+// "NNN ") that ends it, keeping the first prefix: "550-5.7.1 first second last". A different code, a code
+// quoted inside the text ("Response: 550 5.1.1 ..." in a reply without enhanced codes) and a single-line
+// reply ("550 5.1.1 ...") stay as written. Expects whitespace already collapsed to single spaces.
+std::string strip_continuation_prefixes(std::string_view text);
+
 }  // namespace bouncekit::detail

@@ -141,7 +141,9 @@ std::string join_reply_lines(const std::vector<std::string_view>& lines) {
     if (!out.empty()) out += ' ';
     out.append(line);
   }
-  return collapse_whitespace(out);
+  // the prefixes of a reply that does not start a line ("host x [192.0.2.1]: 550-5.7.1 first"), or that an
+  // MTA re-wrapped ("said: 450-4.2.1 The\n user ... rate 450 4.2.1\n that prevents")
+  return strip_continuation_prefixes(collapse_whitespace(out));
 }
 
 // A bounce forwarded by a person arrives quoted ("> " before every line): read it as the MTA wrote it.
@@ -361,7 +363,7 @@ void start_at_reply_code(std::string& diagnostic, const std::string& code) {
 }  // namespace
 
 const std::string& error_context::one_line() const {
-  if (!one_line_) one_line_ = sanitize_utf8(collapse_whitespace(section_));
+  if (!one_line_) one_line_ = sanitize_utf8(strip_continuation_prefixes(collapse_whitespace(section_)));
   return *one_line_;
 }
 
