@@ -235,3 +235,76 @@ TEST_CASE("a multi-line reply keeps only its first line's prefix, in a DSN and i
   CHECK(text.recipients[0].reason == "norelaying");
   CHECK(text.recipients[0].remote_mta == "mx.example.net");
 }
+
+namespace {
+std::string text_bounce(const std::string& from, const std::string& subject, const std::string& body) {
+  return "From: " + from + "\nTo: sender@example.com\nSubject: " + subject + "\n\n" + body +
+         "\n--- Below this line is a copy of the message.\n\nFrom: sender@example.com\nTo: someone@example.org\n"
+         "Subject: hello\n\nhi\n";
+}
+}  // namespace
+
+TEST_CASE("an address in a server's reply belongs to the recipient before it, not a new recipient") {
+  // qmail: "Remote host said:" names where the mailbox went
+  const classification qmail = shared_classifier().classify(text_bounce(
+      "MAILER-DAEMON@mail.example.com", "failure notice",
+      "Hi. This is the qmail-send program at mail.example.com.\n"
+      "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+      "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+      "<uma@example.org>:\n192.0.2.25 does not like recipient.\n"
+      "Remote host said: 551 5.1.6 User not local; please try <uma@example.net>\n"
+      "Giving up on 192.0.2.25.\n\n"
+      "<vic@example.org>:\n192.0.2.25 does not like recipient.\n"
+      "Remote host said: 550 5.1.1 Unknown local part\nGiving up on 192.0.2.25.\n"));
+  CHECK(qmail.format == "qmail");
+  REQUIRE(qmail.recipients.size() == 2);
+  CHECK(qmail.recipients[0].address == "uma@example.org");
+  CHECK(qmail.recipients[0].diagnostic == "551 5.1.6 User not local; please try <uma@example.net> Giving up on 192.0.2.25.");
+  CHECK(qmail.recipients[0].status == "5.1.6");
+  CHECK(qmail.recipients[0].reply_code == "551");
+  CHECK(qmail.recipients[0].reason == "hasmoved");
+  CHECK(qmail.recipients[0].bounce_class == bounce_class::hard);
+  CHECK(qmail.recipients[1].address == "vic@example.org");
+  CHECK(qmail.recipients[1].status == "5.1.1");
+  // Postfix wraps "said: 550" before the reply's text, which names another mailbox
+  const classification postfix = shared_classifier().classify(text_bounce(
+      "MAILER-DAEMON@relay.example.com (Mail Delivery System)", "Undelivered Mail Returned to Sender",
+      "This is the mail system at host relay.example.com.\n\n"
+      "I'm sorry to have to inform you that your message could not\n"
+      "be delivered to one or more recipients. It's attached below.\n\n"
+      "<wes@example.org>: host mx.example.org[192.0.2.40] said: 550\n"
+      "    5.1.1 <wes@example.org>: this address is closed, please write to\n"
+      "    <office@example.org> (in reply to RCPT TO command)\n\n"
+      "<xia@example.net>: host mx.example.net[192.0.2.41] said: 552 5.2.2\n"
+      "    <xia@example.net>: Mailbox full (in reply to RCPT TO command)\n"));
+  REQUIRE(postfix.recipients.size() == 2);
+  const recipient_verdict& wes = postfix.recipients[0];
+  CHECK(wes.address == "wes@example.org");
+  CHECK(wes.diagnostic ==
+        "550 5.1.1 <wes@example.org>: this address is closed, please write to <office@example.org> (in reply to RCPT TO "
+        "command)");
+  CHECK(wes.reply_code == "550");
+  CHECK(wes.status == "5.1.1");
+  CHECK(wes.smtp_command == "RCPT");
+  CHECK(wes.reason == "userunknown");  // not the other recipient's "Mailbox full"
+  CHECK(postfix.recipients[1].address == "xia@example.net");
+  CHECK(postfix.recipients[1].reason == "mailboxfull");
+  // Exim with no blank line between entries: each entry's address is its own recipient
+  const classification exim = shared_classifier().classify(text_bounce(
+      "Mail Delivery System <Mailer-Daemon@mx.example.com>", "Mail delivery failed: returning message to sender",
+      "This message was created automatically by mail delivery software.\n\n"
+      "A message that you sent could not be delivered to one or more of its\n"
+      "recipients. This is a permanent error. The following address(es) failed:\n\n"
+      "  yan@example.org\n"
+      "    SMTP error from remote mail server after RCPT TO:<yan@example.org>:\n"
+      "    host mx.example.org [192.0.2.50]: 550 5.1.1 <yan@example.org>: no such user\n"
+      "  zoe@example.org\n"
+      "    SMTP error from remote mail server after RCPT TO:<zoe@example.org>:\n"
+      "    host mx.example.org [192.0.2.50]: 552 5.2.2 <zoe@example.org>: over quota\n"));
+  REQUIRE(exim.recipients.size() == 2);
+  CHECK(exim.recipients[0].address == "yan@example.org");
+  CHECK(exim.recipients[0].status == "5.1.1");
+  CHECK(exim.recipients[1].address == "zoe@example.org");
+  CHECK(exim.recipients[1].status == "5.2.2");
+  CHECK(exim.recipients[1].diagnostic == "552 5.2.2 <zoe@example.org>: over quota");
+}
