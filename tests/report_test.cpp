@@ -308,3 +308,52 @@ TEST_CASE("an address in a server's reply belongs to the recipient before it, no
   CHECK(exim.recipients[1].status == "5.2.2");
   CHECK(exim.recipients[1].diagnostic == "552 5.2.2 <zoe@example.org>: over quota");
 }
+
+TEST_CASE("a final failure keeps its permanent status over a quoted temporary reply") {
+  const classification expired = shared_classifier().classify(test::make_dsn(
+      "pia@example.org", "failed", "5.4.300",
+      "550 5.4.300 Message expired -> 451 4.4.0 Target host answered: \"421 4.4.2 mx.example.org busy\""));
+  REQUIRE(expired.recipients.size() == 1);
+  CHECK(expired.recipients[0].status == "5.4.300");
+  CHECK(expired.recipients[0].reply_code == "550");
+  CHECK(expired.recipients[0].reason == "expired");
+  CHECK(expired.recipients[0].category == category::message_expired);
+  CHECK(expired.recipients[0].bounce_class == bounce_class::soft);
+  // the Status field's 5.x.x, when the words have only the temporary reply
+  const classification field = shared_classifier().classify(
+      test::make_dsn("pia@example.org", "failed", "5.4.7", "421 4.4.2 mx.example.org: connection dropped"));
+  REQUIRE(field.recipients.size() == 1);
+  CHECK(field.recipients[0].status == "5.4.7");
+  // a delay warning's temporary code stays
+  const classification delayed = shared_classifier().classify(test::make_dsn(
+      "pia@example.org", "delayed", "4.4.7", "554 5.4.7 still trying <421 4.4.2 connection dropped>"));
+  REQUIRE(delayed.recipients.size() == 1);
+  CHECK(delayed.recipients[0].status == "4.4.2");
+  CHECK(delayed.recipients[0].bounce_class == bounce_class::delayed);
+}
+
+TEST_CASE("a sender verification's quoted answer does not give the status") {
+  const classification c = shared_classifier().classify(text_bounce(
+      "Mail Delivery System <Mailer-Daemon@mx.example.com>", "Mail delivery failed: returning message to sender",
+      "This message was created automatically by mail delivery software.\n\n"
+      "A message that you sent could not be delivered to one or more of its\n"
+      "recipients. This is a permanent error. The following address(es) failed:\n\n"
+      "  quin@example.org\n"
+      "    host mx.example.org [192.0.2.60]\n"
+      "    SMTP error from remote mail server after RCPT TO:<quin@example.org>:\n"
+      "    550-Verification failed for <sender@example.com>\n"
+      "    550-Called:   192.0.2.61\n"
+      "    550-Sent:     RCPT TO:<sender@example.com>\n"
+      "    550-Response: 550 5.1.1 <sender@example.com>: mailbox unknown\n"
+      "    550 Sender verify failed\n"));
+  REQUIRE(c.recipients.size() == 1);
+  CHECK(c.recipients[0].address == "quin@example.org");
+  CHECK(c.recipients[0].diagnostic ==
+        "550-Verification failed for <sender@example.com> Called: 192.0.2.61 Sent: RCPT TO:<sender@example.com> "
+        "Response: 550 5.1.1 <sender@example.com>: mailbox unknown Sender verify failed");
+  CHECK(c.recipients[0].reply_code == "550");
+  CHECK(c.recipients[0].reason == "rejected");
+  CHECK(c.recipients[0].status == "5.7.1");  // inferred from the reason, not the sender's 5.1.1
+  CHECK(c.recipients[0].category == category::policy_related);
+  CHECK(c.recipients[0].bounce_class == bounce_class::soft);
+}

@@ -196,3 +196,25 @@ TEST_CASE("a multi-line reply joined into one line keeps only its first continua
         "queued 2024-05-02 for 450-minute retries");
   CHECK(strip_continuation_prefixes("") == "");
 }
+
+TEST_CASE("a failure's status: the innermost code, but not a quoted temporary one or a sender check's answer") {
+  // the last code is the innermost
+  CHECK(failure_status("550 5.7.1 relay said: 550 5.1.1 unknown", "5.0.0", true) == "5.1.1");
+  CHECK(failure_status("no code here", "5.2.2", true) == "5.2.2");
+  // a final failure: an earlier temporary reply quoted after the 5.x.x code, or after a 5.x.x Status field
+  CHECK(failure_status("550 5.4.300 Message expired -> 451 4.4.0 target said \"421 4.4.2 timeout\"", "5.4.300",
+                       true) == "5.4.300");
+  CHECK(failure_status("Last reply: 421 4.4.2 connection dropped", "5.4.7", true) == "5.4.7");
+  // ... but a generic 5.0.0 field says less than the words, and a delay is still temporary
+  CHECK(failure_status("Last reply: 421 4.4.2 connection dropped", "5.0.0", true) == "4.4.2");
+  CHECK(failure_status("554 5.4.7 expired <421 4.4.2 timed out>", "4.4.7", false) == "4.4.2");
+  CHECK(failure_status("421 4.4.2 connection dropped", "4.4.7", true) == "4.4.2");
+  // a sender verification quotes the answer about the sender: only the words before it count
+  CHECK(failure_status("550-Verification failed for <s@example.com> Called: 192.0.2.1 Sent: RCPT TO:<s@example.com> "
+                       "Response: 550 5.1.1 <s@example.com>: no such user Sender verify failed",
+                       "", true)
+            .empty());
+  CHECK(failure_status("450 4.1.7 <s@example.com>: Sender address rejected: unverified address: host "
+                       "mx.example.com[192.0.2.2] said: 550 5.1.1 <s@example.com>: User unknown",
+                       "", false) == "4.1.7");
+}

@@ -42,8 +42,7 @@ recipient_evidence read_recipient(const field_list& block) {
   // The code in the server's own words is more specific than the Status field (which reporting MTAs often
   // fill with a generic or a different code); when the words quote several, the last is the innermost.
   const bool failure = r.action == "failed" || r.action == "delayed";
-  std::string status = find_last_status_code(diagnostic, failure);
-  if (status.empty()) status = find_status_code(field_value(block, "Status"));
+  const std::string status = failure_status(diagnostic, field_value(block, "Status"), r.action == "failed", failure);
   r.status = non_empty(status);
   // Action is required (RFC 3464 2.3.3), but some MTAs leave it out: the status class says what happened
   if (r.action.empty() && !status.empty()) r.action = status[0] == '2' ? "delivered" : "failed";

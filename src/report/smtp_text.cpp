@@ -99,6 +99,27 @@ std::size_t status_code_length(std::string_view text, std::size_t at) {
 
 }  // namespace
 
+std::string failure_status(std::string_view diagnostic, std::string_view status_field, bool final_failure,
+                           bool failures_only) {
+  // a sender verification's quoted answer: the words end where it starts
+  static const literal_scanner sender_verification{"sender verify failed", "sender verify defer",
+                                                   "sender address rejected: unverified address"};
+  if (const literal_scanner::hit hit = sender_verification.first(diagnostic); hit.begin != std::string_view::npos) {
+    const std::size_t quoted = hit.literal == 2 ? ifind(diagnostic, "unverified address:", hit.begin)
+                                                : ifind(diagnostic, "response:");
+    if (quoted != std::string_view::npos) diagnostic = diagnostic.substr(0, quoted);
+  }
+  std::string status = find_last_status_code(diagnostic, failures_only);
+  const std::string field = find_status_code(status_field);
+  if (status.empty()) return field;
+  if (final_failure && status[0] == '4') {
+    std::string permanent = find_last_status_code_of_class(diagnostic, '5');
+    if (permanent.empty() && !field.empty() && field[0] == '5' && !is_generic_status(field)) permanent = field;
+    if (!permanent.empty()) return permanent;
+  }
+  return status;
+}
+
 std::string strip_continuation_prefixes(std::string_view text) {
   std::string out;
   std::size_t copied = 0;  // text[0, copied) is in `out`

@@ -656,7 +656,7 @@ bool read_text_bounce(const message_view& view, report& out) {
     if (diagnostic.size() > 2000) diagnostic.resize(2000);
     r.diagnostic = sanitize_utf8(diagnostic);
     // a transcript quotes the 2xx replies that went well before the one that failed: take the last failure
-    const std::string status = server_status.empty() ? find_last_status_code(diagnostic, true) : server_status;
+    const std::string status = server_status.empty() ? failure_status(diagnostic, {}, !delayed) : server_status;
     if (!status.empty()) r.status = status;
     std::string reply;
     if (!status.empty()) {  // the reply code written just before that status ("451 4.3.0")

@@ -223,6 +223,17 @@ std::string find_last_status_code(std::string_view s, bool failures_only) {
   return last;
 }
 
+std::string find_last_status_code_of_class(std::string_view s, char status_class) {
+  std::string last;
+  for (std::size_t from = 0; from < s.size();) {
+    std::string code = find_status_code(s.substr(from));
+    if (code.empty()) break;
+    from = s.find(code, from) + code.size();
+    if (code[0] == status_class) last = std::move(code);
+  }
+  return last;
+}
+
 std::string find_reply_code(std::string_view s) {
   for (std::size_t i = 0; i + 3 <= s.size(); ++i) {
     const char c = s[i];

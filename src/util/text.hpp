@@ -51,6 +51,9 @@ inline bool is_generic_status(std::string_view status) noexcept {
 // With failures_only, 2.x.x codes are skipped.
 std::string find_last_status_code(std::string_view s, bool failures_only = false);
 
+// The last enhanced status code of class `status_class` ('2', '4' or '5') in `s`, or empty.
+std::string find_last_status_code_of_class(std::string_view s, char status_class);
+
 // A three-digit SMTP reply code at the start of `s` or after a "said:"/"<<<"-style lead, or empty.
 std::string find_reply_code(std::string_view s);
 
