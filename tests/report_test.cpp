@@ -357,3 +357,24 @@ TEST_CASE("a sender verification's quoted answer does not give the status") {
   CHECK(c.recipients[0].category == category::policy_related);
   CHECK(c.recipients[0].bounce_class == bounce_class::soft);
 }
+
+TEST_CASE("a DSN whose recipient has a doubled @ is still a bounce about that recipient") {
+  const std::string m =
+      "From: MAILER-DAEMON@mx.example.net\nTo: a@example.com\nSubject: Undelivered Mail Returned to Sender\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
+      "--b\nContent-Type: text/plain\n\nsorry\n"
+      "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"
+      "Final-Recipient: rfc822; Rob@@Example.org\nOriginal-Recipient: rfc822;Rob@@Example.org\nAction: failed\n"
+      "Status: 5.1.3\nDiagnostic-Code: smtp; 553 5.1.3 Bad recipient address syntax\n--b--\n";
+  const classification c = shared_classifier().classify(m);
+  CHECK(c.type == message_type::bounce);
+  CHECK(c.format == "rfc3464");
+  REQUIRE(c.recipients.size() == 1);
+  CHECK(c.recipients[0].address == "Rob@@example.org");
+  CHECK(c.recipients[0].original_recipient == "Rob@@example.org");
+  CHECK(c.recipients[0].status == "5.1.3");
+  CHECK(c.recipients[0].reply_code == "553");
+  CHECK(c.recipients[0].diagnostic == "553 5.1.3 Bad recipient address syntax");
+  CHECK(c.recipients[0].category == category::bad_mailbox);
+  CHECK(c.recipients[0].bounce_class == bounce_class::hard);
+}

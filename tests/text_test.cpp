@@ -218,3 +218,15 @@ TEST_CASE("a failure's status: the innermost code, but not a quoted temporary on
                        "mx.example.com[192.0.2.2] said: 550 5.1.1 <s@example.com>: User unknown",
                        "", false) == "4.1.7");
 }
+
+TEST_CASE("a report's address with a doubled @ is kept as written; other junk is not an address") {
+  CHECK(normalise_address("rfc822; eli@@example.org").empty());
+  CHECK(malformed_report_address("rfc822; eli@@Example.ORG") == "eli@@example.org");
+  CHECK(malformed_report_address("rfc822; <ann.lee@@@example.net>") == "ann.lee@@@example.net");
+  CHECK(malformed_report_address("rfc822; a@").empty());
+  CHECK(malformed_report_address("rfc822; @@example.org").empty());
+  CHECK(malformed_report_address("rfc822; eli@@localhost").empty());
+  CHECK(malformed_report_address("rfc822; eli@x@example.org").empty());
+  CHECK(malformed_report_address("rfc822; eli @@example.org").empty());
+  CHECK(malformed_report_address("rfc822; eli@example.org").empty());  // one '@' is normalise_address's
+}

@@ -28,7 +28,12 @@ recipient_evidence read_recipient(const field_list& block) {
   const std::string_view original = field_value(block, "Original-Recipient");
   // RFC 3464 address fields are never RFC 2047-encoded: keep what the MTA wrote
   r.address = normalise_address(final_recipient);
-  if (!original.empty()) r.original_recipient = non_empty(normalise_address(original));
+  if (r.address.empty()) r.address = malformed_report_address(final_recipient);  // "eli@@example.org"
+  if (!original.empty()) {
+    std::string address = normalise_address(original);
+    if (address.empty()) address = malformed_report_address(original);
+    r.original_recipient = non_empty(std::move(address));
+  }
   // an empty or source-routed ("@relay:user@host") final address: the original one is what was sent
   const std::string written = strip_value_type(final_recipient);
   const bool unusable = r.address.empty() || written.rfind("@", 0) == 0 || written.rfind("<@", 0) == 0;

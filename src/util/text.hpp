@@ -33,6 +33,11 @@ std::string collapse_whitespace(std::string_view s);
 // domain. Empty when it does not look like an address.
 std::string normalise_address(std::string_view s);
 
+// A report's address field that normalise_address rejects because the '@' is doubled ("rfc822;
+// eli@@example.org", a typo the sending MTA passed on): as written, "@"s kept, domain lower-cased, so the
+// report still names the recipient it was about. Empty for anything else ("a@", "@example.org", words).
+std::string malformed_report_address(std::string_view s);
+
 // The first thing that looks like local@domain in `s`, normalised; empty when none.
 std::string find_address(std::string_view s);
 
