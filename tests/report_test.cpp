@@ -142,6 +142,45 @@ TEST_CASE("a mail system's name as the sender needs a machine sign or an MTA's p
   CHECK(daemon.type == message_type::bounce);
 }
 
+TEST_CASE("the format names who wrote a text bounce by its own words, not by words anyone may write") {
+  const auto format_of = [](const std::string& m) { return shared_classifier().classify(m).format; };
+  const std::string ndr_body =
+      "Delivery has failed to these recipients or groups:\n\nnoor@example.org\nThe address couldn't be found.\n\n"
+      "Diagnostic information for administrators:\n\nGenerating server: ";
+  const std::string ndr_tail =
+      "\n\nnoor@example.org\nRemote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; not found'\n";
+  // Exchange Server's layout, generated on premises or by Exchange Online
+  CHECK(format_of("From: postmaster@corp.example.com\nTo: ravi@example.com\nSubject: Undeliverable: plan\n\n" +
+                  ndr_body + "exch02.corp.example.com" + ndr_tail) == "exchange2007");
+  CHECK(format_of("From: postmaster@corp.example.com\nTo: ravi@example.com\nSubject: Undeliverable: plan\n\n" +
+                  ndr_body + "DB8PR02MB5512.eurprd02.prod.outlook.com" + ndr_tail) == "office365");
+  // "Your message to" is anyone's phrase
+  const std::string other_mta =
+      "From: MAILER-DAEMON@mx.example.net\nTo: ravi@example.com\nSubject: Delivery failure\n\n"
+      "Your message to noor@example.org could not be delivered.\n550 5.1.1 <noor@example.org>: no such user\n";
+  CHECK(format_of(other_mta) == "text");
+  // Gmail's own headlines, Symantec Email Security.cloud (MessageLabs)
+  CHECK(format_of("From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: pia@example.com\n"
+                  "Subject: Delivery Status Notification (Delay)\n\n** Delivery incomplete **\n\n"
+                  "There was a temporary problem delivering your message to omar@example.net. Gmail will retry for 40 "
+                  "more hours.\n\nThe response was:\n421 4.7.0 Try again later, closing connection.\n") == "gmail");
+  CHECK(format_of("From: Mail Delivery System <MAILER-DAEMON@bemta.example.net>\nTo: pia@example.com\n"
+                  "Subject: Mail Delivery Failure\n\n"
+                  "This is the mail delivery agent at Symantec Email Security.cloud.\n\n"
+                  "I was unable to deliver your message to the following addresses:\n\nomar@example.net\n\n"
+                  "Reason: 550 5.1.1 no such user\n") == "messagelabs");
+  // Exim adds Envelope-To to whatever it delivers: it does not make a bounce GMX's; GMX's sender name does
+  const std::string exim_body =
+      "Subject: Mail delivery failed: returning message to sender\n\n"
+      "This message was created automatically by mail delivery software.\n\n"
+      "A message that you sent could not be delivered to one or more of its recipients. This is a permanent error.\n"
+      "The following address(es) failed:\n\n  omar@example.net\n    host mx.example.net [203.0.113.9]\n"
+      "    SMTP error from remote mail server after RCPT TO:<omar@example.net>:\n    550 5.1.1 User unknown\n";
+  CHECK(format_of("From: Mail Delivery System <Mailer-Daemon@mx.example.com>\nTo: pia@example.com\n"
+                  "Envelope-To: pia@example.com\n" + exim_body) == "exim");
+  CHECK(format_of("From: MAILER-DAEMON@mout.gmx.example\nTo: pia@example.com\n" + exim_body) == "gmx");
+}
+
 TEST_CASE("bad input gives a record, never an exception") {
   for (const std::string& junk : {std::string(), std::string("x"), std::string("\0\0\0", 3),
                                   std::string("Content-Type: multipart/mixed\n\n--\n--\n"),
