@@ -299,3 +299,37 @@ TEST_CASE("a rule with hosts reads one provider's convention only when that prov
                                                        "literals = [\"x\"]\npatterns = ['x']\nexamples = [\"x\"]\n"}}),
                     Catch::Contains("h.toml:1: rule 'a': hosts must be domain names"));
 }
+
+TEST_CASE("precedence: a failed check of our sender wins over the answer it quotes about the sender's mailbox") {
+  const auto postfix = verdict_for("failed", "5.1.7",
+                                   "550 5.1.7 <alice@example.com>: Sender address rejected: unverified address: host "
+                                   "mx.example.com[192.0.2.1] said: 550 5.1.1 <alice@example.com>: Recipient address "
+                                   "rejected: User unknown in virtual mailbox table");
+  CHECK(postfix.reason == "rejected");
+  CHECK(postfix.category == category::policy_related);
+  CHECK(postfix.bounce_class == bounce_class::soft);
+  const auto full = verdict_for("failed", "4.1.7",
+                                "450 4.1.7 <alice@example.com>: Sender address rejected: undeliverable address: host "
+                                "mx.example.com[192.0.2.1] said: 552 5.2.2 <alice@example.com>: Mailbox full");
+  CHECK(full.reason == "rejected");
+  // the recipient's own verification failing is still about the recipient
+  const auto rcpt = verdict_for("failed", "5.1.1",
+                                "550 5.1.1 <bob@example.org>: Recipient address rejected: undeliverable address: "
+                                "host mx.example.org[192.0.2.10] said: 550 5.1.1 <bob@example.org>: User unknown");
+  CHECK(rcpt.reason == "userunknown");
+  CHECK(rcpt.bounce_class == bounce_class::hard);
+}
+
+TEST_CASE("precedence: an explicit expiry wins over the temporary answer it quotes, not over a named cause") {
+  const auto grey = verdict_for(
+      "failed", "5.4.7", "554 5.4.7 Delivery time expired; last error: 451 4.7.1 Greylisted, please try again later");
+  CHECK(grey.reason == "expired");
+  CHECK(grey.category == category::message_expired);
+  const auto ms = verdict_for("failed", "4.4.7",
+                              "550 4.4.7 QUEUE.Expired; message expired. Last error: 451 4.7.500 Access denied, please "
+                              "try again later. (AS77681702)");
+  CHECK(ms.reason == "expired");
+  // greylisting alone is still a block, and a named cause (DNS failure) still beats the expiry
+  CHECK(verdict_for("failed", "4.7.1", "451 4.7.1 Greylisted, please try again later").reason == "blocked");
+  CHECK(verdict_for("failed", "5.4.312", "550 5.4.312 Message expired, DNS query failed").reason == "networkerror");
+}
