@@ -27,7 +27,7 @@ bool looks_like_field(std::string_view line) noexcept {
 char* field_list::allocate(std::size_t size) {
   // a chunk shared with a copy of the list is full for both: neither may write into the other's room
   if (chunks_.empty() || chunk_size_ - chunk_used_ < size || chunks_.back().use_count() != 1) {
-    chunk_size_ = std::max<std::size_t>(size, 2048);
+    chunk_size_ = std::max<std::size_t>(size, 1000);  // small enough for malloc's per-thread cache
     chunks_.push_back(std::make_shared_for_overwrite<char[]>(chunk_size_));
     chunk_used_ = 0;
   }
