@@ -166,3 +166,67 @@ TEST_CASE("a multi-line server reply is joined up to the next transcript entry")
         "552-5.7.0 This message was refused because its attachment type is not accepted here (for <eve@example.com>)");
   CHECK(c.recipients[0].status == "5.7.0");
 }
+
+TEST_CASE("a multi-line reply joined into one line keeps only its first continuation prefix") {
+  // every later line's prefix, and the last line's "NNN X.Y.Z"
+  CHECK(strip_continuation_prefixes(
+            "550-5.7.1 The sender's domain has no 550-5.7.1 valid reputation 550 5.7.1 yet. x1 - mx") ==
+        "550-5.7.1 The sender's domain has no valid reputation yet. x1 - mx");
+  // a reply after a lead, re-wrapped mid-line
+  CHECK(strip_continuation_prefixes(
+            "host mx.example.org[192.0.2.1] said: 452-4.2.2 The mailbox is 452 4.2.2 over quota. "
+            "(in reply to RCPT TO command)") ==
+        "host mx.example.org[192.0.2.1] said: 452-4.2.2 The mailbox is over quota. (in reply to RCPT TO command)");
+  // prefixes with no enhanced code; a reply quoted inside (with its own code) stays
+  CHECK(strip_continuation_prefixes("550-Callout check failed for <p@example.net> 550-Answer: 550 5.1.1 no such user "
+                                    "550 Sender check failed") ==
+        "550-Callout check failed for <p@example.net> Answer: 550 5.1.1 no such user Sender check failed");
+  // a single-line reply, and a different code quoted later, stay as written
+  CHECK(strip_continuation_prefixes("550 5.1.1 <a@example.org>: unknown 550 5.1.1 again") ==
+        "550 5.1.1 <a@example.org>: unknown 550 5.1.1 again");
+  CHECK(strip_continuation_prefixes("451-4.3.0 Try later, 451-4.3.0 said the relay: 550 5.7.1 denied") ==
+        "451-4.3.0 Try later, said the relay: 550 5.7.1 denied");
+  CHECK(strip_continuation_prefixes("550-5.7.1 first line 550-5.7.26 other code 550 5.7.1 end") ==
+        "550-5.7.1 first line 550-5.7.26 other code end");
+  // the run ends at its last line: a later reply with the same code is another reply
+  CHECK(strip_continuation_prefixes("550-5.7.1 one 550 5.7.1 two <b@example.org>: 550 5.7.1 three") ==
+        "550-5.7.1 one two <b@example.org>: 550 5.7.1 three");
+  // no reply code at all, dates and ranges
+  CHECK(strip_continuation_prefixes("queued 2024-05-02 for 450-minute retries") ==
+        "queued 2024-05-02 for 450-minute retries");
+  CHECK(strip_continuation_prefixes("") == "");
+}
+
+TEST_CASE("a failure's status: the innermost code, but not a quoted temporary one or a sender check's answer") {
+  // the last code is the innermost
+  CHECK(failure_status("550 5.7.1 relay said: 550 5.1.1 unknown", "5.0.0", true) == "5.1.1");
+  CHECK(failure_status("no code here", "5.2.2", true) == "5.2.2");
+  // a final failure: an earlier temporary reply quoted after the 5.x.x code, or after a 5.x.x Status field
+  CHECK(failure_status("550 5.4.300 Message expired -> 451 4.4.0 target said \"421 4.4.2 timeout\"", "5.4.300",
+                       true) == "5.4.300");
+  CHECK(failure_status("Last reply: 421 4.4.2 connection dropped", "5.4.7", true) == "5.4.7");
+  // ... but a generic 5.0.0 field says less than the words, and a delay is still temporary
+  CHECK(failure_status("Last reply: 421 4.4.2 connection dropped", "5.0.0", true) == "4.4.2");
+  CHECK(failure_status("554 5.4.7 expired <421 4.4.2 timed out>", "4.4.7", false) == "4.4.2");
+  CHECK(failure_status("421 4.4.2 connection dropped", "4.4.7", true) == "4.4.2");
+  // a sender verification quotes the answer about the sender: only the words before it count
+  CHECK(failure_status("550-Verification failed for <s@example.com> Called: 192.0.2.1 Sent: RCPT TO:<s@example.com> "
+                       "Response: 550 5.1.1 <s@example.com>: no such user Sender verify failed",
+                       "", true)
+            .empty());
+  CHECK(failure_status("450 4.1.7 <s@example.com>: Sender address rejected: unverified address: host "
+                       "mx.example.com[192.0.2.2] said: 550 5.1.1 <s@example.com>: User unknown",
+                       "", false) == "4.1.7");
+}
+
+TEST_CASE("a report's address with a doubled @ is kept as written; other junk is not an address") {
+  CHECK(normalise_address("rfc822; eli@@example.org").empty());
+  CHECK(malformed_report_address("rfc822; eli@@Example.ORG") == "eli@@example.org");
+  CHECK(malformed_report_address("rfc822; <ann.lee@@@example.net>") == "ann.lee@@@example.net");
+  CHECK(malformed_report_address("rfc822; a@").empty());
+  CHECK(malformed_report_address("rfc822; @@example.org").empty());
+  CHECK(malformed_report_address("rfc822; eli@@localhost").empty());
+  CHECK(malformed_report_address("rfc822; eli@x@example.org").empty());
+  CHECK(malformed_report_address("rfc822; eli @@example.org").empty());
+  CHECK(malformed_report_address("rfc822; eli@example.org").empty());  // one '@' is normalise_address's
+}

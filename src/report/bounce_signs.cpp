@@ -8,6 +8,56 @@
 
 namespace bouncekit::detail {
 
+namespace {
+
+// Subjects of bounces, in the languages MTAs write them in.
+constexpr std::string_view subject_cues[] = {
+    "undeliver",          "undelivered",        "delivery status notification", "returned mail",
+    "failure notice",     "delivery failure",   "mail delivery failed",        "delivery failed",
+    "non-deliver",        "nondeliver",         "could not be delivered",      "delivery has failed",
+    "delivery problem",   "mail system error",  "delivery notification",       "returned to sender",
+    "unzustellbar",       "non remis",          "no entregado",                "não entregue",
+    "mail failure",       "delivery report",    "delayed mail",                "warning: could not send",
+    "message not delivered", "unable to deliver", "rejected:",                  "error sending message",
+    "postmaster notify", "undelivered mail",    "problem delivering",          "delivery error",
+    "不達",               "未送達",              "エラー",                       "退信",
+};
+
+// An MTA's phrases near the top of a bounce.
+constexpr std::string_view body_cues[] = {
+    "error message below",        "could not be delivered to",   "delivery to the following recipient",
+    "the following addresses had", "wasn't able to deliver",     "was not able to deliver",
+    "could not deliver",          "delivery has failed",         "did not reach the following",
+    "message not delivered",      "invalid user address",        "recipient address rejected",
+    "your message cannot be delivered", "permanent fatal errors", "this is a permanent error",
+};
+const literal_scanner& body_scanner() {
+  static const literal_scanner scanner(std::vector<std::string>(std::begin(body_cues), std::end(body_cues)));
+  return scanner;
+}
+
+// Statements that a message failed, as MTAs word them: enough, with a mail system's name as the sender, to
+// call a message a bounce that has no SMTP code or returned message (some MTAs write neither).
+const literal_scanner& failure_scanner() {
+  static const literal_scanner scanner{
+      "undeliverable",         "not be delivered",         "couldn't be delivered", "can't be delivered",
+      "was not delivered",     "wasn't delivered",         "has not been delivered", "delivery failed",
+      "delivery failure",      "failed permanently",       "permanent error",        "unable to deliver",
+      "couldn't deliver",      "delivery has been delayed", "unzustellbar",          "nicht zugestellt",
+      "no se pudo entregar",   "pu être remis",            "pu être distribué",      "non distribuable",
+  };
+  return scanner;
+}
+
+// A bounce's subject, or an MTA's statement that the message failed, near the top of the text.
+bool says_it_failed(const message_view& view, std::string_view head) {
+  for (std::string_view cue : subject_cues)
+    if (icontains(view.subject, cue)) return true;
+  return body_scanner().any(head) || failure_scanner().any(head);
+}
+
+}  // namespace
+
 bool looks_like_bounce(const message_view& view) {
   // A report: delivery status is a bounce; a read receipt (RFC 8098) or a TLS report (RFC 8460) is not.
   if (view.content_type == "multipart/report")
@@ -20,48 +70,35 @@ bool looks_like_bounce(const message_view& view) {
     if (local.rfind("owner-", 0) == 0 || (local.size() > 6 && local.compare(local.size() - 6, 6, "-admin") == 0))
       return true;
   }
-  // Mail systems' own names: their mail is a bounce even when it says "Re:" or carries Precedence: bulk
+  // The signs a mail system leaves and a person writing by hand does not: an SMTP reply or status code near
+  // the top, the returned message or its headers, an Auto-Submitted or X-Failed-Recipients header.
+  const std::string_view head = std::string_view(view.text).substr(0, 4096);
+  auto machine_signs = [&] {
+    return !view.returned_headers.empty() || find_field(view.top().headers, "Auto-Submitted") ||
+           find_field(view.top().headers, "X-Failed-Recipients") || !find_reply_code(head).empty() ||
+           !find_status_code(head).empty();
+  };
+  // Mail systems' own names: their mail is a bounce even when it says "Re:" or carries Precedence: bulk, but
+  // only with a sign of a mail system or an MTA's phrase: the name alone is no bounce (a person answers from
+  // postmaster@, "Re: mail to dan": "your message was delivered fine").
   const std::string from = ascii_lower(view.from);
   static constexpr std::string_view system_senders[] = {"mailer-daemon", "mail-daemon", "post_master", "mail delivery",
                                                         "mail administrator", "maildelivery"};
   for (std::string_view cue : system_senders)
-    if (from.find(cue) != std::string::npos) return true;
+    if (from.find(cue) != std::string::npos) return machine_signs() || says_it_failed(view, head);
   // Mail a person answers or a list sends is not a bounce, whatever its subject or text says about delivery
   // ("Re: Undelivered Mail Returned to Sender", a postmaster answering a question, a newsletter about
   // parcels, a tracker quoting an SMTP error).
   if (is_list_mail_or_reply(view)) return false;
-  if (from.find("postmaster") != std::string::npos) return true;
+  if (from.find("postmaster") != std::string::npos) return machine_signs() || says_it_failed(view, head);
   // A bounce-like subject from anyone else needs a sign of a mail system: an SMTP reply or status code, the
   // returned message, or an Auto-Submitted header ("Your order could not be delivered to the pickup point" is
   // a shop's notice).
-  const std::string_view head = std::string_view(view.text).substr(0, 4096);
-  const bool machine_signs = !find_reply_code(head).empty() || !find_status_code(head).empty() ||
-                             !view.returned_headers.empty() || find_field(view.top().headers, "Auto-Submitted") ||
-                             find_field(view.top().headers, "X-Failed-Recipients");
-  if (!machine_signs) return false;
-  static constexpr std::string_view subject_cues[] = {
-      "undeliver",          "undelivered",        "delivery status notification", "returned mail",
-      "failure notice",     "delivery failure",   "mail delivery failed",        "delivery failed",
-      "non-deliver",        "nondeliver",         "could not be delivered",      "delivery has failed",
-      "delivery problem",   "mail system error",  "delivery notification",       "returned to sender",
-      "unzustellbar",       "non remis",          "no entregado",                "não entregue",
-      "mail failure",       "delivery report",    "delayed mail",                "warning: could not send",
-      "message not delivered", "unable to deliver", "rejected:",                  "error sending message",
-      "postmaster notify", "undelivered mail",    "problem delivering",          "delivery error",
-      "不達",               "未送達",              "エラー",                       "退信",
-  };
+  if (!machine_signs()) return false;
   for (std::string_view cue : subject_cues)
     if (icontains(view.subject, cue)) return true;
   // A report in the body: an MTA's phrase together with an SMTP reply or status code near the top.
-  static constexpr std::string_view body_cues[] = {
-      "error message below",        "could not be delivered to",   "delivery to the following recipient",
-      "the following addresses had", "wasn't able to deliver",     "was not able to deliver",
-      "could not deliver",          "delivery has failed",         "did not reach the following",
-      "message not delivered",      "invalid user address",        "recipient address rejected",
-      "your message cannot be delivered", "permanent fatal errors", "this is a permanent error",
-  };
-  static const literal_scanner body_scanner(std::vector<std::string>(std::begin(body_cues), std::end(body_cues)));
-  return body_scanner.any(head) && (!find_reply_code(head).empty() || !find_status_code(head).empty());
+  return body_scanner().any(head) && (!find_reply_code(head).empty() || !find_status_code(head).empty());
 }
 
 }  // namespace bouncekit::detail

@@ -28,20 +28,26 @@ recipient_evidence read_recipient(const field_list& block) {
   const std::string_view original = field_value(block, "Original-Recipient");
   // RFC 3464 address fields are never RFC 2047-encoded: keep what the MTA wrote
   r.address = normalise_address(final_recipient);
-  if (!original.empty()) r.original_recipient = non_empty(normalise_address(original));
+  if (r.address.empty()) r.address = malformed_report_address(final_recipient);  // "eli@@example.org"
+  if (!original.empty()) {
+    std::string address = normalise_address(original);
+    if (address.empty()) address = malformed_report_address(original);
+    r.original_recipient = non_empty(std::move(address));
+  }
   // an empty or source-routed ("@relay:user@host") final address: the original one is what was sent
   const std::string written = strip_value_type(final_recipient);
   const bool unusable = r.address.empty() || written.rfind("@", 0) == 0 || written.rfind("<@", 0) == 0;
   if (unusable && r.original_recipient) r.address = *r.original_recipient;
   r.action = ascii_lower(trim(field_value(block, "Action")));
   if (const auto space = r.action.find_first_of(" ("); space != std::string::npos) r.action.resize(space);
-  const std::string diagnostic = strip_diagnostic_type(field_value(block, "Diagnostic-Code"));
+  // a multi-line reply folded into the field keeps only its first line's prefix
+  const std::string diagnostic =
+      strip_continuation_prefixes(strip_diagnostic_type(field_value(block, "Diagnostic-Code")));
   r.diagnostic = non_empty(sanitize_utf8(diagnostic));
   // The code in the server's own words is more specific than the Status field (which reporting MTAs often
   // fill with a generic or a different code); when the words quote several, the last is the innermost.
   const bool failure = r.action == "failed" || r.action == "delayed";
-  std::string status = find_last_status_code(diagnostic, failure);
-  if (status.empty()) status = find_status_code(field_value(block, "Status"));
+  const std::string status = failure_status(diagnostic, field_value(block, "Status"), r.action == "failed", failure);
   r.status = non_empty(status);
   // Action is required (RFC 3464 2.3.3), but some MTAs leave it out: the status class says what happened
   if (r.action.empty() && !status.empty()) r.action = status[0] == '2' ? "delivered" : "failed";
@@ -57,8 +63,9 @@ recipient_evidence read_recipient(const field_list& block) {
   const std::string_view raw_diagnostic = trim(field_value(block, "Diagnostic-Code"));
   const std::string_view status_field = field_value(block, "Status");
   const std::size_t comment = status_field.find('(');
-  r.extra_text = collapse_whitespace(std::string(raw_diagnostic) +
-                                     (comment == std::string_view::npos ? "" : " " + std::string(status_field.substr(comment))));
+  r.extra_text = strip_continuation_prefixes(collapse_whitespace(
+      std::string(raw_diagnostic) +
+      (comment == std::string_view::npos ? "" : " " + std::string(status_field.substr(comment)))));
   r.smtp_command = non_empty(find_smtp_command(diagnostic));
   return r;
 }

@@ -3,6 +3,7 @@
 #include "rules/literal_scanner.hpp"
 #include "util/text.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace bouncekit::detail {
@@ -12,7 +13,7 @@ std::string find_smtp_command(std::string_view text) {
     std::string_view phrase;
     std::string_view command;
   };
-  static constexpr std::array<cue, 33> cues = {{
+  static constexpr std::array<cue, 37> cues = {{
       {"in reply to rcpt to", "RCPT"},  {"after rcpt to", "RCPT"},        {"in reply to rcpt", "RCPT"},
       {">>> rcpt to", "RCPT"},          {"rcpt to:<", "RCPT"},            {"rcpt to command", "RCPT"},
       {"in reply to mail from", "MAIL"}, {"after mail from", "MAIL"},     {">>> mail from", "MAIL"},
@@ -24,6 +25,9 @@ std::string find_smtp_command(std::string_view text) {
       {"while connecting", "CONN"},     {"during the smtp greeting", "CONN"}, {"after initial connection", "CONN"},
       {"connection refused", "CONN"},   {"smtp greeting", "CONN"},        {"in reply to starttls", "EHLO"},
       {"did not like our rcpt", "RCPT"}, {"did not like our mail", "MAIL"}, {"did not like our data", "DATA"},
+      // Exim: "SMTP error from remote mail server after pipelined end of data:"
+      {"after pipelined rcpt to", "RCPT"}, {"after pipelined mail from", "MAIL"},
+      {"after pipelined end of data", "DATA"}, {"after pipelined data", "DATA"},
   }};
   // the leftmost cue decides
   static const literal_scanner scanner = [] {
@@ -70,6 +74,93 @@ std::string strip_diagnostic_type(std::string_view value) {
     if (type.find(' ') == std::string_view::npos) value = value.substr(semi + 1);
   }
   return collapse_whitespace(value);
+}
+
+namespace {
+
+bool is_reply_code_at(std::string_view text, std::size_t at) {
+  return at + 3 <= text.size() && (text[at] == '2' || text[at] == '4' || text[at] == '5') && is_digit(text[at + 1]) &&
+         is_digit(text[at + 2]) && text[at + 1] <= '5';
+}
+
+// True when a reply's prefix may start at `at`: the start of the text, or after a space or the punctuation
+// that leads a quoted reply ("said:550-", "'550-", "(550-").
+bool prefix_may_start(std::string_view text, std::size_t at) {
+  if (at == 0) return true;
+  const char c = text[at - 1];
+  return c == ' ' || c == ':' || c == '\'' || c == '"' || c == '(' || c == '[' || c == '>';
+}
+
+// The length of the enhanced status code at `at` ("5.7.1"), or 0.
+std::size_t status_code_length(std::string_view text, std::size_t at) {
+  const std::string code = find_status_code(text.substr(at, std::min<std::size_t>(text.size() - at, 12)));
+  return !code.empty() && text.compare(at, code.size(), code) == 0 ? code.size() : 0;
+}
+
+}  // namespace
+
+std::string failure_status(std::string_view diagnostic, std::string_view status_field, bool final_failure,
+                           bool failures_only) {
+  // a sender verification's quoted answer: the words end where it starts
+  static const literal_scanner sender_verification{"sender verify failed", "sender verify defer",
+                                                   "sender address rejected: unverified address"};
+  if (const literal_scanner::hit hit = sender_verification.first(diagnostic); hit.begin != std::string_view::npos) {
+    const std::size_t quoted = hit.literal == 2 ? ifind(diagnostic, "unverified address:", hit.begin)
+                                                : ifind(diagnostic, "response:");
+    if (quoted != std::string_view::npos) diagnostic = diagnostic.substr(0, quoted);
+  }
+  std::string status = find_last_status_code(diagnostic, failures_only);
+  const std::string field = find_status_code(status_field);
+  if (status.empty()) return field;
+  if (final_failure && status[0] == '4') {
+    std::string permanent = find_last_status_code_of_class(diagnostic, '5');
+    if (permanent.empty() && !field.empty() && field[0] == '5' && !is_generic_status(field)) permanent = field;
+    if (!permanent.empty()) return permanent;
+  }
+  return status;
+}
+
+std::string strip_continuation_prefixes(std::string_view text) {
+  std::string out;
+  std::size_t copied = 0;  // text[0, copied) is in `out`
+  std::size_t at = 0;
+  while (at < text.size()) {
+    // the next reply that starts with a continuation prefix: "NNN-" (and its enhanced code, if any)
+    const std::size_t dash = text.find('-', at);
+    if (dash == std::string_view::npos) break;
+    if (dash < at + 3 || !is_reply_code_at(text, dash - 3) || !prefix_may_start(text, dash - 3) ||
+        (dash + 1 < text.size() && text[dash + 1] == '-')) {
+      at = dash + 1;
+      continue;
+    }
+    const std::string_view reply_code = text.substr(dash - 3, 3);
+    const std::size_t status_length = status_code_length(text, dash + 1);
+    const std::string_view status = text.substr(dash + 1, status_length);
+    at = dash + 1 + status_length;
+    // its later lines: each starts after a space with the same code, '-' while more lines follow
+    for (std::size_t p = text.find(reply_code, at); p != std::string_view::npos; p = text.find(reply_code, p + 1)) {
+      if (text[p - 1] != ' ' || p + 4 > text.size() || (text[p + 3] != '-' && text[p + 3] != ' ')) continue;
+      const bool last_line = text[p + 3] == ' ';
+      std::size_t next = p + 4;  // after "NNN-" / "NNN "
+      if (status_length > 0) {
+        if (text.compare(next, status_length, status) != 0 || status_code_length(text, next) != status_length) continue;
+        next += status_length;
+        if (next < text.size() && text[next] != ' ') continue;
+      } else if (status_code_length(text, next) > 0 || (next < text.size() && is_digit(text[next]))) {
+        continue;  // a reply quoted inside this one ("Response: 550 5.1.1 ..."), not this one's next line
+      }
+      while (next < text.size() && text[next] == ' ') ++next;
+      out.append(text.substr(copied, p - copied));  // keeps the space before the prefix
+      copied = next;
+      at = next;
+      if (last_line) break;
+    }
+    if (at < dash + 1) at = dash + 1;
+  }
+  if (copied == 0) return std::string(text);
+  out.append(text.substr(copied));
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 
 }  // namespace bouncekit::detail

@@ -141,7 +141,9 @@ std::string join_reply_lines(const std::vector<std::string_view>& lines) {
     if (!out.empty()) out += ' ';
     out.append(line);
   }
-  return collapse_whitespace(out);
+  // the prefixes of a reply that does not start a line ("host x [192.0.2.1]: 550-5.7.1 first"), or that an
+  // MTA re-wrapped ("said: 450-4.2.1 The\n user ... rate 450 4.2.1\n that prevents")
+  return strip_continuation_prefixes(collapse_whitespace(out));
 }
 
 // A bounce forwarded by a person arrives quoted ("> " before every line): read it as the MTA wrote it.
@@ -344,6 +346,50 @@ std::size_t transcript_window_begin(const std::vector<std::string_view>& lines, 
   return own > 200 ? own - 200 : 0;
 }
 
+// Where a remote server's reply starts, per line: 0 for a line that continues a reply, the offset just after
+// the lead ("host x said:", "Remote host said:", "SMTP error from remote mail server ...", "Remote server
+// returned") on the line that starts one, npos elsewhere. A reply runs until a blank line, or a line that
+// starts with an address and is indented no deeper than the reply's first line (the next recipient's entry).
+// Addresses in a reply are the server's words about the recipient before it ("please try <new@example.net>"),
+// not recipients.
+std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& lines) {
+  static constexpr std::string_view lead_phrases[] = {"said:", "smtp error from remote mail server",
+                                                      "remote server returned", "the response was:",
+                                                      "the error that the other server returned was:"};
+  static const literal_scanner leads = [] {
+    return literal_scanner(std::vector<std::string>(std::begin(lead_phrases), std::end(lead_phrases)));
+  }();
+  std::vector<std::size_t> out(lines.size(), std::string_view::npos);
+  bool in_reply = false;
+  std::size_t reply_indent = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string_view raw = lines[i];
+    const std::string_view line = trim(raw);
+    if (line.empty()) {
+      in_reply = false;
+      continue;
+    }
+    const std::size_t indent = static_cast<std::size_t>(line.data() - raw.data());
+    if (in_reply && indent <= reply_indent) {
+      std::string_view head = line;
+      while (!head.empty() && (head.front() == '<' || head.front() == '"')) head.remove_prefix(1);
+      const std::string first = find_address(head);
+      if (!first.empty() && istarts_with(head, first)) in_reply = false;
+    }
+    if (in_reply) {
+      out[i] = 0;
+      continue;
+    }
+    const literal_scanner::hit lead = leads.first(raw);
+    if (lead.begin == std::string_view::npos) continue;
+    in_reply = true;
+    reply_indent = indent;
+    const std::size_t lead_end = lead.begin + lead_phrases[lead.literal].size();
+    out[i] = lead_end >= indent ? lead_end - indent : 0;
+  }
+  return out;
+}
+
 // "host x said: 550 ..." -> "550 ..."; a status quoted at the end ("... (#4.4.3)") keeps its line
 // ("<bob@example.org> (550 Unknown user)" -> "550 Unknown user"); a quoted code ("('550', [...])") stays.
 void start_at_reply_code(std::string& diagnostic, const std::string& code) {
@@ -361,7 +407,7 @@ void start_at_reply_code(std::string& diagnostic, const std::string& code) {
 }  // namespace
 
 const std::string& error_context::one_line() const {
-  if (!one_line_) one_line_ = sanitize_utf8(collapse_whitespace(section_));
+  if (!one_line_) one_line_ = sanitize_utf8(strip_continuation_prefixes(collapse_whitespace(section_)));
   return *one_line_;
 }
 
@@ -411,6 +457,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   for (std::string_view name : {"X-Failed-Recipients", "X-Original-To-Failed"})
     for (auto& a : find_addresses(view.top().header(name))) declared.push_back(a);
 
+  const std::vector<std::size_t> reply_starts = reply_text_starts(lines);
   std::vector<located_address> found;
   for (int pass = 0; pass < 2 && found.empty(); ++pass) {
     strict = pass == 0;
@@ -433,6 +480,11 @@ bool read_text_bounce(const message_view& view, report& out) {
         const auto known = std::find_if(found.begin(), found.end(),
                                         [&](const located_address& f) { return iequals(f.address, a); });
         if (known == found.end()) {
+          // named in a server's reply after a recipient's entry: part of that recipient's diagnostic
+          if (!found.empty() && reply_starts[i] != no_line) {
+            const std::size_t at = ifind(line, a);
+            if (at != std::string_view::npos && at >= reply_starts[i]) continue;
+          }
           found.push_back({a, i, says_failure(line) ? i : no_line});
         } else if (known->failing_line == no_line && says_failure(line)) {
           known->failing_line = i;  // named again where the server refused it (a transcript quotes headers first)
@@ -544,9 +596,12 @@ bool read_text_bounce(const message_view& view, report& out) {
     if (block_text.size() > 16384) block_text.resize(16384);
     // the diagnostic starts at the first line carrying an SMTP reply or status code, if any; in a transcript,
     // at the first failing one (the 220 greeting and 250 replies before it went well)
+    // (a reply code far into the line counts when "said:" leads it: Postfix wraps "host x said: 550\n 5.1.1 ...")
     const auto code_line = [](std::string_view l, std::string& code) {
       code = find_reply_code(l);
-      return (!code.empty() && l.find(code) < 48) || !find_status_code(l).empty();
+      if (code.empty()) return !find_status_code(l).empty();
+      const std::size_t at = l.find(code);
+      return at < 48 || !find_status_code(l).empty() || trim(l.substr(0, at)).ends_with("said:");
     };
     std::size_t first_code_line = block.size();
     for (std::size_t j = 0; j < block.size() && diagnostic.empty(); ++j) {
@@ -601,7 +656,7 @@ bool read_text_bounce(const message_view& view, report& out) {
     if (diagnostic.size() > 2000) diagnostic.resize(2000);
     r.diagnostic = sanitize_utf8(diagnostic);
     // a transcript quotes the 2xx replies that went well before the one that failed: take the last failure
-    const std::string status = server_status.empty() ? find_last_status_code(diagnostic, true) : server_status;
+    const std::string status = server_status.empty() ? failure_status(diagnostic, {}, !delayed) : server_status;
     if (!status.empty()) r.status = status;
     std::string reply;
     if (!status.empty()) {  // the reply code written just before that status ("451 4.3.0")
@@ -617,7 +672,9 @@ bool read_text_bounce(const message_view& view, report& out) {
     const std::string host = find_remote_host(block_text);
     if (!host.empty()) r.remote_mta = host;
     r.extra_text = sanitize_utf8(block_text);
-    r.context = context;
+    // the whole section is the last resort of a recipient the server said nothing specific about; when it
+    // names several recipients and this one has its own code, the section's words may be another's
+    if (found.size() == 1 || (!r.status && !r.reply_code)) r.context = context;
     out.recipients.push_back(std::move(r));
   }
   return true;

@@ -153,6 +153,24 @@ std::string normalise_address(std::string_view s) {
   return find_address(s);
 }
 
+std::string malformed_report_address(std::string_view s) {
+  s = trim(s);
+  if (istarts_with(s, "rfc822;")) s = trim(s.substr(7));
+  if (s.size() >= 2 && s.front() == '<' && s.back() == '>') s = trim(s.substr(1, s.size() - 2));
+  const std::size_t first = s.find('@');
+  const std::size_t last = s.rfind('@');
+  if (first == std::string_view::npos || first == last || first == 0 || last + 1 >= s.size()) return {};
+  for (std::size_t i = first; i <= last; ++i)
+    if (s[i] != '@') return {};  // only a run of '@' between the local part and the domain
+  const std::string_view local = s.substr(0, first);
+  const std::string_view domain = s.substr(last + 1);
+  if (!std::all_of(local.begin(), local.end(), is_local_char) ||
+      !std::all_of(domain.begin(), domain.end(), is_domain_char) || domain.find('.') == std::string_view::npos ||
+      domain.front() == '.' || domain.back() == '.')
+    return {};
+  return std::string(s.substr(0, last + 1)) + ascii_lower(domain);
+}
+
 std::string find_address(std::string_view s) {
   for (std::size_t at = s.find('@'); at != std::string_view::npos; at = s.find('@', at + 1)) {
     std::string a = address_at(s, at, nullptr);
@@ -203,6 +221,17 @@ std::string find_last_status_code(std::string_view s, bool failures_only) {
     from = at + code.size();
     if (failures_only && code[0] == '2') continue;  // a "250 2.1.5 Ok" earlier in a transcript
     last = std::move(code);
+  }
+  return last;
+}
+
+std::string find_last_status_code_of_class(std::string_view s, char status_class) {
+  std::string last;
+  for (std::size_t from = 0; from < s.size();) {
+    std::string code = find_status_code(s.substr(from));
+    if (code.empty()) break;
+    from = s.find(code, from) + code.size();
+    if (code[0] == status_class) last = std::move(code);
   }
   return last;
 }

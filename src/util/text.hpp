@@ -47,6 +47,11 @@ std::string collapse_whitespace(std::string_view s);
 // domain. Empty when it does not look like an address.
 std::string normalise_address(std::string_view s);
 
+// A report's address field that normalise_address rejects because the '@' is doubled ("rfc822;
+// eli@@example.org", a typo the sending MTA passed on): as written, "@"s kept, domain lower-cased, so the
+// report still names the recipient it was about. Empty for anything else ("a@", "@example.org", words).
+std::string malformed_report_address(std::string_view s);
+
 // The first thing that looks like local@domain in `s`, normalised; empty when none.
 std::string find_address(std::string_view s);
 
@@ -64,6 +69,9 @@ inline bool is_generic_status(std::string_view status) noexcept {
 // The last enhanced status code in `s` (servers quote the inner, more specific one last), or empty.
 // With failures_only, 2.x.x codes are skipped.
 std::string find_last_status_code(std::string_view s, bool failures_only = false);
+
+// The last enhanced status code of class `status_class` ('2', '4' or '5') in `s`, or empty.
+std::string find_last_status_code_of_class(std::string_view s, char status_class);
 
 // A three-digit SMTP reply code at the start of `s` or after a "said:"/"<<<"-style lead, or empty.
 std::string find_reply_code(std::string_view s);
