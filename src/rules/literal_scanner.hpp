@@ -32,6 +32,17 @@ class literal_scanner {
   // The smallest id of the literals occurring in `text`, or npos (for lists where the first entry wins).
   std::size_t lowest(std::string_view text) const;
 
+  // Calls found(id, begin) for every occurrence of a literal in `text`, `begin` being its offset (an
+  // occurrence may be reported more than once, in any order).
+  template <typename F>
+  void scan_at(std::string_view text, F&& found) const {
+    const auto* const start = reinterpret_cast<const unsigned char*>(text.data());
+    auto each = [&](std::uint32_t literal, const unsigned char* end) {
+      found(literal, static_cast<std::size_t>(end - start) - lengths_[literal]);
+    };
+    hits(text, each);
+  }
+
   // Calls found(id) for every literal occurring in `text` (an id may be reported more than once, in any
   // order).
   template <typename F>
