@@ -37,6 +37,9 @@ content_type parse_content_type(std::string_view value) {
     std::string value;
   };
   std::vector<piece> pieces;
+  // Without RFC 2231 names ("name*", "name*0") every parameter is kept as it comes: no pieces to sort and
+  // join (a repeated name still has its values joined, as the pieces would).
+  const bool simple = value.find('*', semi == std::string_view::npos ? value.size() : semi) == std::string_view::npos;
   std::size_t pos = semi;
   while (pos != std::string_view::npos && pos < value.size()) {
     ++pos;  // past ';'
@@ -49,15 +52,28 @@ content_type parse_content_type(std::string_view value) {
     std::string val;
     if (v < value.size() && value[v] == '"') {
       ++v;
-      while (v < value.size() && value[v] != '"') {
-        if (value[v] == '\\' && v + 1 < value.size()) ++v;
-        val += value[v++];
+      const std::size_t close = value.find('"', v);
+      const std::string_view quoted = value.substr(v, close == std::string_view::npos ? std::string_view::npos : close - v);
+      if (quoted.find('\\') == std::string_view::npos) {  // the usual case: nothing escaped
+        val.assign(quoted);
+        v += quoted.size();
+      } else {
+        while (v < value.size() && value[v] != '"') {
+          if (value[v] == '\\' && v + 1 < value.size()) ++v;
+          val += value[v++];
+        }
       }
       pos = value.find(';', v);
     } else {
       const std::size_t end = value.find(';', v);
       val = std::string(trim(value.substr(v, end == std::string_view::npos ? std::string_view::npos : end - v)));
       pos = end;
+    }
+    if (simple) {
+      const auto known = std::find_if(ct.params.begin(), ct.params.end(), [&](const auto& kv) { return kv.first == name; });
+      if (known == ct.params.end()) ct.params.emplace_back(std::move(name), std::move(val));
+      else known->second += val;
+      continue;
     }
     piece p{name, -1, false, std::move(val)};
     if (!p.name.empty() && p.name.back() == '*') {

@@ -27,7 +27,7 @@ bool looks_like_field(std::string_view line) noexcept {
 char* field_list::allocate(std::size_t size) {
   // a chunk shared with a copy of the list is full for both: neither may write into the other's room
   if (chunks_.empty() || chunk_size_ - chunk_used_ < size || chunks_.back().use_count() != 1) {
-    chunk_size_ = std::max<std::size_t>(size, 2048);
+    chunk_size_ = std::max<std::size_t>(size, 1000);  // small enough for malloc's per-thread cache
     chunks_.push_back(std::make_shared_for_overwrite<char[]>(chunk_size_));
     chunk_used_ = 0;
   }
@@ -87,6 +87,7 @@ std::string_view joined(field_list& fields, std::string_view value, std::string_
 
 field_list read_field_block(std::string_view text, std::size_t& pos, bool stop_at_junk, std::size_t max_value_bytes) {
   field_list fields;
+  fields.reserve(16);  // one allocation for a report block, three for a long message header
   while (pos < text.size()) {
     const line_span first = line_at(text, pos);
     const std::string_view line = first.line;

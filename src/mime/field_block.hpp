@@ -28,6 +28,7 @@ class field_list {
   const header_field& operator[](std::size_t i) const noexcept { return fields_[i]; }
   const header_field& back() const noexcept { return fields_.back(); }
 
+  void reserve(std::size_t n) { fields_.reserve(n); }
   // Adds a field whose views point into text that outlives the list (or into this list's storage).
   void push_back(const header_field& f) { fields_.push_back(f); }
   // Adds a field, copying its name and value into the list's storage.

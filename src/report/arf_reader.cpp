@@ -50,7 +50,7 @@ bool read_arf(const message_view& view, report& out) {
   if (!fields) {
     // Feedback-Type fields sent in the text (some providers' loops); a list post quoting them is no report
     if (is_list_mail_or_reply(view)) return false;
-    const std::size_t at = view.text_lower.find("feedback-type:");
+    const std::size_t at = ifind(view.text, "feedback-type:");
     if (at == std::string_view::npos || (at > 0 && view.text[at - 1] != '\n')) return false;
     std::size_t pos = at;
     inline_fields = read_field_block(view.text, pos, false);

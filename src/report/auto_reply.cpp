@@ -1,6 +1,7 @@
 // RFC 3834 automatic responses: vacation and out-of-office replies. Header evidence first (Auto-Submitted,
 // X-Autoreply, X-Autorespond, Precedence), then the subject lines autoresponders use in many languages.
 #include "report/evidence.hpp"
+#include "rules/literal_scanner.hpp"
 #include "util/text.hpp"
 
 namespace bouncekit::detail {
@@ -39,10 +40,8 @@ constexpr std::string_view topic_cues[] = {
 };
 
 template <std::size_t N>
-bool subject_has(std::string_view subject, const std::string_view (&cues)[N]) {
-  for (std::string_view cue : cues)
-    if (icontains(subject, cue)) return true;
-  return false;
+literal_scanner scanner_of(const std::string_view (&cues)[N]) {
+  return literal_scanner(std::vector<std::string>(std::begin(cues), std::end(cues)));
 }
 
 }  // namespace
@@ -52,16 +51,18 @@ bool read_auto_reply(const message_view& view, report& out) {
   const std::string auto_submitted = ascii_lower(top.header("Auto-Submitted"));
   // Headers only autoresponders write; Auto-Submitted: auto-replied alone is weaker, since some MTAs put it
   // on their bounces too.
-  const bool autoresponder_header =
-      !top.header("X-Autoreply").empty() || !top.header("X-Autorespond").empty() ||
-      !top.header("X-Autoresponder").empty() || icontains(top.header("Precedence"), "auto_reply") ||
-      !top.header("X-Vacation").empty();
+  const auto present = [&](std::string_view name) { return !field_value(top.headers, name).empty(); };
+  const bool autoresponder_header = present("X-Autoreply") || present("X-Autorespond") ||
+                                    present("X-Autoresponder") ||
+                                    icontains(field_value(top.headers, "Precedence"), "auto_reply") ||
+                                    present("X-Vacation");
   const bool auto_replied = auto_submitted.rfind("auto-replied", 0) == 0;
-  const bool automatic = (!auto_submitted.empty() && auto_submitted != "no") ||
-                         !top.header("X-Auto-Response-Suppress").empty() ||
+  const bool automatic = (!auto_submitted.empty() && auto_submitted != "no") || present("X-Auto-Response-Suppress") ||
                          trim(field_value(top.headers, "Return-Path")) == "<>";
+  static const literal_scanner reply_scanner = scanner_of(reply_cues);  // each folds ASCII case itself
+  static const literal_scanner topic_scanner = scanner_of(topic_cues);
   const bool subject_says =
-      subject_has(view.subject, reply_cues) || (automatic && subject_has(view.subject, topic_cues));
+      reply_scanner.any(view.subject) || (automatic && topic_scanner.any(view.subject));
   if (!autoresponder_header && !subject_says && !(auto_replied && !looks_like_bounce(view))) return false;
   const std::string& replier = view.from_address;  // the auto-replier is the mailbox we wrote to
   if (replier.empty()) return false;

@@ -137,8 +137,8 @@ bool read_dsn(const message_view& view, report& out) {
   }
   if (!found) {
     // DSN fields sent as plain text: a block of Final-Recipient/Action/Status lines in the notification
-    const std::size_t at = view.text_lower.find("\nfinal-recipient:");
-    if (at != std::string::npos && view.text_lower.find("status:", at) != std::string::npos) {
+    const std::size_t at = ifind(view.text, "\nfinal-recipient:");
+    if (at != std::string::npos && ifind(view.text, "status:", at) != std::string::npos) {
       std::size_t start = view.text.rfind("\n\n", at);
       start = start == std::string::npos ? 0 : start + 2;
       const std::size_t before = out.recipients.size();

@@ -58,7 +58,6 @@ struct message_view {
   // The notification text: the decoded text/plain parts (else text/html stripped of tags) that are not inside
   // a returned message, joined.
   std::string text;
-  std::string text_lower;  // `text` ASCII-lower-cased, same byte offsets: for fast phrase searches
   // The headers of the returned message (message/rfc822 child, text/rfc822-headers, message/global-headers,
   // or a header block quoted inline in the text); empty when none was found.
   field_list returned_headers;

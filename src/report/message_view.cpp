@@ -110,7 +110,6 @@ message_view::message_view(const parsed_message& m) : message(m) {
     }
   }
   if (text.empty() && !html.empty()) text = html_to_text(html);
-  text_lower = ascii_lower(text);
   // the returned message's headers
   for (std::size_t i = 0; i < m.parts.size() && returned_headers.empty(); ++i) {
     const mime_part& p = m.parts[i];

@@ -360,6 +360,26 @@ std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& 
     return literal_scanner(std::vector<std::string>(std::begin(lead_phrases), std::end(lead_phrases)));
   }();
   std::vector<std::size_t> out(lines.size(), std::string_view::npos);
+  if (lines.empty()) return out;
+  // the leftmost lead phrase of each line (the longest of those starting there), by one scan of the whole
+  // block: the lines are consecutive slices of one text, one newline apart
+  struct lead_hit {
+    std::size_t begin = std::string_view::npos;  // offset in the line
+    std::uint32_t phrase = 0;
+  };
+  std::vector<lead_hit> lead_of(lines.size());
+  std::vector<std::size_t> line_start(lines.size());
+  const char* const base = lines.front().data();
+  for (std::size_t i = 0; i < lines.size(); ++i) line_start[i] = static_cast<std::size_t>(lines[i].data() - base);
+  const std::string_view block(base, line_start.back() + lines.back().size());
+  leads.scan_at(block, [&](std::uint32_t phrase, std::size_t at) {
+    const std::size_t line = static_cast<std::size_t>(std::upper_bound(line_start.begin(), line_start.end(), at) -
+                                                      line_start.begin()) - 1;
+    lead_hit& best = lead_of[line];
+    const std::size_t begin = at - line_start[line];
+    if (begin < best.begin || (begin == best.begin && lead_phrases[phrase].size() > lead_phrases[best.phrase].size()))
+      best = {begin, phrase};
+  });
   bool in_reply = false;
   std::size_t reply_indent = 0;
   for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -380,11 +400,11 @@ std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& 
       out[i] = 0;
       continue;
     }
-    const literal_scanner::hit lead = leads.first(raw);
+    const lead_hit lead = lead_of[i];
     if (lead.begin == std::string_view::npos) continue;
     in_reply = true;
     reply_indent = indent;
-    const std::size_t lead_end = lead.begin + lead_phrases[lead.literal].size();
+    const std::size_t lead_end = lead.begin + lead_phrases[lead.phrase].size();
     out[i] = lead_end >= indent ? lead_end - indent : 0;
   }
   return out;

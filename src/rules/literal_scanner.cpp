@@ -81,17 +81,30 @@ void literal_scanner::build(const std::vector<std::string>& literals) {
 
 literal_scanner::hit literal_scanner::first(std::string_view text) const {
   hit best{std::string_view::npos, 0};
+  const auto* const begin = reinterpret_cast<const unsigned char*>(text.data());
+  auto consider = [&](std::uint32_t literal, const unsigned char* end) {
+    const std::size_t at = static_cast<std::size_t>(end - begin) - lengths_[literal];
+    if (at < best.begin || (at == best.begin && lengths_[literal] > lengths_[best.literal])) best = {at, literal};
+  };
+  if (text.size() >= 1024) {
+    // lanes, block by block: several times faster than one walk, and a block after the one with the
+    // leftmost occurrence matters only if a match starting before it could end there
+    constexpr std::size_t block = 4096;
+    const std::size_t overlap = longest_ - 1;
+    for (std::size_t from = 0; from < text.size(); from += block) {
+      if (best.begin != std::string_view::npos && from >= best.begin + longest_) break;
+      const std::size_t start = from > overlap ? from - overlap : 0;
+      hits(text.substr(start, std::min(text.size(), from + block) - start), consider);
+    }
+    return best;
+  }
   std::uint32_t row = 0;
   std::size_t limit = text.size();
   for (std::size_t i = 0; i < limit; ++i) {
-    row = delta_[(row & row_mask) + class_of_[static_cast<unsigned char>(text[i])]];
+    row = delta_[(row & row_mask) + class_of_[begin[i]]];
     if (!(row & has_output)) [[likely]]
       continue;
-    for (std::uint32_t o = output_[(row & row_mask) / classes_]; o != none; o = outputs_[o].next) {
-      const std::size_t begin = i + 1 - lengths_[outputs_[o].literal];
-      if (begin < best.begin || (begin == best.begin && lengths_[outputs_[o].literal] > lengths_[best.literal]))
-        best = {begin, outputs_[o].literal};
-    }
+    report(row, begin + i + 1, consider);
     // a match ending at or after best.begin + longest starts after best.begin
     limit = std::min(limit, best.begin + longest_);
   }

@@ -298,6 +298,7 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
         status_entry e{t["code"].value_or(std::string()), t["reason"].value_or(std::string())};
         if (e.code.empty() || !is_known_reason(e.reason))
           throw rule_error(fmt::format("{}: status entry needs a code and a known reason", where_of(src, node)));
+        set->reason_by_status_.emplace(e.code, e.reason);  // the first entry for a code wins, as in the table
         set->status_table_.push_back(std::move(e));
       }
     }
@@ -446,8 +447,7 @@ std::string rule_set::reason_for_status(std::string_view status) const {
   std::string any_both = any_detail;
   any_both[0] = 'x';
   for (const std::string* key : std::initializer_list<const std::string*>{&code, &any_class, &any_detail, &any_both})
-    for (const status_entry& e : status_table_)
-      if (e.code == *key) return e.reason;
+    if (const auto it = reason_by_status_.find(*key); it != reason_by_status_.end()) return it->second;
   return {};
 }
 

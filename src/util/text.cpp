@@ -11,24 +11,6 @@ std::string ascii_lower(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) noexcept {
-  std::size_t b = 0, e = s.size();
-  while (b < e && is_space(s[b])) ++b;
-  while (e > b && is_space(s[e - 1])) --e;
-  return s.substr(b, e - b);
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower_char(a[i]) != ascii_lower_char(b[i])) return false;
-  return true;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
 std::size_t ifind(std::string_view haystack, std::string_view needle, std::size_t from) noexcept {
   if (needle.empty()) return from <= haystack.size() ? from : std::string_view::npos;
   if (haystack.size() < needle.size() || from > haystack.size() - needle.size()) return std::string_view::npos;
@@ -208,11 +190,13 @@ std::vector<std::string> find_addresses(std::string_view s) {
 }
 
 std::string find_status_code(std::string_view s) {
-  for (std::size_t i = 0; i + 5 <= s.size(); ++i) {
+  // every code has a dot after its class digit: jump from dot to dot (memchr) instead of testing every byte
+  for (std::size_t dot = s.find('.', 1); dot != std::string_view::npos; dot = s.find('.', dot + 1)) {
+    const std::size_t i = dot - 1;
+    if (i + 5 > s.size()) break;
     const char c = s[i];
     if (c != '2' && c != '4' && c != '5') continue;
     if (i > 0 && (is_digit(s[i - 1]) || s[i - 1] == '.' || is_alpha(s[i - 1]))) continue;
-    if (s[i + 1] != '.') continue;
     std::size_t j = i + 2;
     std::size_t d1 = 0;
     while (j < s.size() && is_digit(s[j]) && d1 < 3) ++j, ++d1;

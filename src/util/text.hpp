@@ -14,9 +14,23 @@ constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 std::string ascii_lower(std::string_view s);
-std::string_view trim(std::string_view s) noexcept;
-bool iequals(std::string_view a, std::string_view b) noexcept;
-bool istarts_with(std::string_view s, std::string_view prefix) noexcept;
+
+// Called hundreds of times per message, mostly on short strings: inline.
+inline std::string_view trim(std::string_view s) noexcept {
+  std::size_t b = 0, e = s.size();
+  while (b < e && is_space(s[b])) ++b;
+  while (e > b && is_space(s[e - 1])) --e;
+  return s.substr(b, e - b);
+}
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower_char(a[i]) != ascii_lower_char(b[i])) return false;
+  return true;
+}
+inline bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
 // Position of `needle` (ASCII, any case) in `haystack`, or npos.
 std::size_t ifind(std::string_view haystack, std::string_view needle, std::size_t from = 0) noexcept;
 inline bool icontains(std::string_view haystack, std::string_view needle) noexcept {
