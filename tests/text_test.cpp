@@ -217,6 +217,25 @@ TEST_CASE("a failure's status: the innermost code, but not a quoted temporary on
   CHECK(failure_status("450 4.1.7 <s@example.com>: Sender address rejected: unverified address: host "
                        "mx.example.com[192.0.2.2] said: 550 5.1.1 <s@example.com>: User unknown",
                        "", false) == "4.1.7");
+  // Postfix's permanent twin (the probe bounced) and the other wordings of the same check
+  CHECK(failure_status("550 5.1.7 <s@example.com>: Sender address rejected: undeliverable address: host "
+                       "mx.example.com[192.0.2.2] said: 550 5.1.1 <s@example.com>: User unknown",
+                       "5.0.0", true) == "5.1.7");
+  CHECK(failure_status("450 4.1.7 <s@example.com>: Sender address rejected: Undeliverable address: host "
+                       "mx.example.com[192.0.2.2] said: 552 5.2.2 <s@example.com>: Mailbox full",
+                       "", false) == "4.1.7");
+  CHECK(failure_status("550 5.1.7 <s@example.com>: Sender address rejected: Address verification failed: "
+                       "552 5.2.2 over quota",
+                       "", true) == "5.1.7");
+  CHECK(failure_status("451 4.1.8 Could not verify sender <s@example.com>: 550 5.1.1 no such user", "", false) ==
+        "4.1.8");
+  CHECK(failure_status("550-Verification failed for <s@example.com> Response: 552 5.2.2 quota exceeded "
+                       "550 Sender verification failed",
+                       "5.1.7", true) == "5.1.7");
+  // a recipient's check is about this message: its quoted answer counts
+  CHECK(failure_status("450 4.1.1 <r@example.org>: Recipient address rejected: undeliverable address: host "
+                       "mx.example.org[192.0.2.3] said: 550 5.1.1 <r@example.org>: User unknown",
+                       "", true) == "5.1.1");
 }
 
 TEST_CASE("a report's address with a doubled @ is kept as written; other junk is not an address") {

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
+#include <vector>
 
 namespace bouncekit::detail {
 
@@ -101,13 +103,30 @@ std::size_t status_code_length(std::string_view text, std::size_t at) {
 
 std::string failure_status(std::string_view diagnostic, std::string_view status_field, bool final_failure,
                            bool failures_only) {
-  // a sender verification's quoted answer: the words end where it starts
-  static const literal_scanner sender_verification{"sender verify failed", "sender verify defer",
-                                                   "sender address rejected: unverified address"};
+  // a check of OUR sender (the phrases of rule policy-sender-verify-failed) quotes the answer its probe got:
+  // Exim lists it ("Response: 550 5.1.1 ...") before "Sender verify failed", Postfix after "Sender address
+  // rejected: undeliverable address: host x said: ..."; only the words before that answer count
+  static const literal_scanner sender_verification = [] {
+    std::vector<std::string> phrases = {"sender verify failed",
+                                        "sender verify defer",
+                                        "sender verification failed",
+                                        "sender verification failure",
+                                        "sender verification rejected",
+                                        "sender address rejected: unverified address",
+                                        "sender address rejected: undeliverable address",
+                                        "sender address rejected: address verification failed",
+                                        "callout verification failed"};
+    for (const char* negation : {"could not", "unable to", "cannot", "can't"})
+      for (const char* object : {"", "the ", "your "})
+        phrases.push_back(std::string(negation) + " verify " + object + "sender");
+    for (const char* object : {"", "the "})
+      for (const char* noun : {"", "address "})
+        phrases.push_back(std::string("verification of ") + object + "sender " + noun + "failed");
+    return literal_scanner(phrases);
+  }();
   if (const literal_scanner::hit hit = sender_verification.first(diagnostic); hit.begin != std::string_view::npos) {
-    const std::size_t quoted = hit.literal == 2 ? ifind(diagnostic, "unverified address:", hit.begin)
-                                                : ifind(diagnostic, "response:");
-    if (quoted != std::string_view::npos) diagnostic = diagnostic.substr(0, quoted);
+    const std::size_t response = ifind(diagnostic, "response:");
+    diagnostic = diagnostic.substr(0, response < hit.begin ? response : hit.begin + sender_verification.length(hit.literal));
   }
   std::string status = find_last_status_code(diagnostic, failures_only);
   const std::string field = find_status_code(status_field);

@@ -26,8 +26,9 @@ std::string strip_diagnostic_type(std::string_view value);
 // ("550 5.4.300 Message expired -> 451 4.4.0 ... 421 4.4.2 ...": an earlier temporary reply) or after a 5.x.x
 // Status field does not replace it; and the answer a server quotes from verifying the SENDER ("550-Verification
 // failed for <s@example.com> ... Response: 550 5.1.1 ... Sender verify failed", Postfix's "Sender address
-// rejected: unverified address: host x said: 550 5.1.1 ...") is about the sender's mailbox, not this message:
-// only the words before it count. With `failures_only`, 2.x.x codes in the words are skipped. Empty when none.
+// rejected: unverified address: host x said: 550 5.1.1 ...", "undeliverable address", "Address verification
+// failed", "could not verify sender", ...) is about the sender's mailbox, not this message: only the words
+// before it count. With `failures_only`, 2.x.x codes in the words are skipped. Empty when none.
 std::string failure_status(std::string_view diagnostic, std::string_view status_field, bool final_failure,
                            bool failures_only = true);
 

@@ -26,6 +26,9 @@ class literal_scanner {
   // Of several starting there, the longest.
   hit first(std::string_view text) const;
 
+  // The length of literal `literal` (an id from a hit).
+  std::size_t length(std::uint32_t literal) const { return lengths_[literal]; }
+
   // True when any literal occurs in `text`.
   bool any(std::string_view text) const { return first(text).begin != std::string_view::npos; }
 
