@@ -152,6 +152,31 @@ TEST_CASE("Sendmail transcript: a specific line of the recipient's own wins; the
   CHECK(dana.bounce_class == bouncekit::bounce_class::hard);
 }
 
+TEST_CASE("Sendmail's '(reason: ...)' wrapper: the reply starts at its code and loses the closing parenthesis") {
+  auto bounce = [](const std::string& reason_line) {
+    return "From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.net>\nTo: kim@example.net\n"
+           "Subject: Returned mail: see transcript for details\n\n"
+           "   ----- The following addresses had permanent fatal errors -----\n"
+           "<ola@example.edu>\n"
+           "    (reason: " +
+           reason_line +
+           ")\n\n"
+           "   ----- Original message follows -----\n\nFrom: kim@example.net\nTo: ola@example.edu\n"
+           "Subject: minutes\n\nsee you\n";
+  };
+  const auto plain = text_classifier().classify(bounce("554 5.7.1 Refused by site rules"));
+  REQUIRE(plain.recipients.size() == 1);
+  CHECK(plain.recipients[0].address == "ola@example.edu");
+  CHECK(plain.recipients[0].diagnostic == "554 5.7.1 Refused by site rules");
+  CHECK(plain.recipients[0].reply_code == "554");
+  CHECK(plain.recipients[0].status == "5.7.1");
+  // a parenthesis of the reply's own stays
+  const auto inner = text_classifier().classify(bounce("550 5.7.1 Refused by site rules (details: https://example.edu/r)"));
+  REQUIRE(inner.recipients.size() == 1);
+  CHECK(inner.recipients[0].diagnostic == "550 5.7.1 Refused by site rules (details: https://example.edu/r)");
+  CHECK(inner.recipients[0].status == "5.7.1");
+}
+
 TEST_CASE("a multi-line server reply is joined up to the next transcript entry") {
   const auto c = text_classifier().classify(sendmail_bounce(
       "lee@example.net",

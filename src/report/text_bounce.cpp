@@ -410,17 +410,33 @@ std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& 
   return out;
 }
 
+// True when the ')' that ends `text` closes no '(' of `text`.
+bool ends_with_unmatched_paren(std::string_view text) {
+  if (text.empty() || text.back() != ')') return false;
+  std::size_t open = 0;
+  for (const char c : text.substr(0, text.size() - 1)) {
+    if (c == '(') {
+      ++open;
+    } else if (c == ')' && open > 0) {
+      --open;
+    }
+  }
+  return open == 0;
+}
+
 // "host x said: 550 ..." -> "550 ..."; a status quoted at the end ("... (#4.4.3)") keeps its line
 // ("<bob@example.org> (550 Unknown user)" -> "550 Unknown user"); a quoted code ("('550', [...])") stays.
+// The wrapper's closing parenthesis goes with its opening one ("(reason: 554 5.7.1 Blocked)" -> "554 5.7.1
+// Blocked").
 void start_at_reply_code(std::string& diagnostic, const std::string& code) {
   const std::size_t code_at = code.empty() ? std::string::npos : diagnostic.find(code);
   if (code_at != std::string::npos && code_at > 0 && code_at < 120 && diagnostic[code_at - 1] != '\'' &&
       diagnostic[code_at - 1] != '"') {
-    const bool in_parens = diagnostic[code_at - 1] == '(';
     diagnostic = diagnostic.substr(code_at);
-    if (in_parens && !diagnostic.empty() && diagnostic.back() == ')' &&
-        std::count(diagnostic.begin(), diagnostic.end(), ')') > std::count(diagnostic.begin(), diagnostic.end(), '('))
+    while (ends_with_unmatched_paren(diagnostic)) {
       diagnostic.pop_back();
+      while (!diagnostic.empty() && diagnostic.back() == ' ') diagnostic.pop_back();
+    }
   }
 }
 
