@@ -106,6 +106,53 @@ TEST_CASE("auto-replies: headers and subjects in several languages") {
   CHECK(by_header.format == "rfc3834");
 }
 
+TEST_CASE("a list manager's refusal of a post is a bounce for the list address, even when auto-replied") {
+  const std::string refusal =
+      "From: walkers-owner@lists.example.net\nTo: Ines <ines@example.com>\nSubject: Your message to Walkers rejected\n"
+      "Auto-Submitted: auto-replied\nPrecedence: bulk\n"
+      "Content-Type: multipart/mixed; boundary=\"r\"\n\n"
+      "--r\nContent-Type: text/plain\n\n"
+      "You are not allowed to post to this mailing list, and your message has\nbeen automatically rejected.\n\n"
+      "Questions go to walkers-owner@lists.example.net.\n"
+      "--r\nContent-Type: message/rfc822\n\nFrom: Ines <ines@example.com>\nTo: walkers@lists.example.net\n"
+      "Subject: Sunday route\nMessage-ID: <route-7@example.com>\n\nNorth ridge this time.\n--r--\n";
+  const classification c = shared_classifier().classify(refusal);
+  CHECK(c.type == message_type::bounce);
+  REQUIRE(c.recipients.size() == 1);
+  const recipient_verdict& list = c.recipients[0];
+  CHECK(list.address == "walkers@lists.example.net");
+  CHECK(list.action == "failed");
+  CHECK(list.reason == "rejected");
+  CHECK(list.rule == "policy-mailing-list-nonmember");
+  CHECK(list.bounce_class == bounce_class::soft);
+  CHECK(list.diagnostic ==
+        "You are not allowed to post to this mailing list, and your message has been automatically rejected.");
+  CHECK(c.original.message_id == "<route-7@example.com>");
+
+  // no returned post: the list the refusal names, not its -request address
+  const classification named = shared_classifier().classify(
+      "From: LISTSERV@listserv.example.edu\nTo: ines@example.com\nSubject: Message (\"Sunday route\") rejected\n\n"
+      "You are not authorized to send mail to the WALK-L list from your ines@example.com account.\n"
+      "Ask WALK-L-request@listserv.example.edu for help, or write to walk-l@listserv.example.edu once subscribed.\n");
+  CHECK(named.type == message_type::bounce);
+  REQUIRE(named.recipients.size() == 1);
+  CHECK(named.recipients[0].address == "walk-l@listserv.example.edu");
+  CHECK(named.recipients[0].reason == "rejected");
+
+  // the list's own mail about its rules is no refusal: no returned post, no "rejected" subject
+  const classification rules_mail = shared_classifier().classify(
+      "From: walkers-owner@lists.example.net\nTo: ines@example.com\nSubject: Walkers: monthly reminder\n"
+      "Precedence: bulk\nList-Id: <walkers.lists.example.net>\n\n"
+      "Only members can post to this list; you are not allowed to post to this list until you join.\n");
+  CHECK(rules_mail.type == message_type::not_bounce);
+  CHECK(rules_mail.recipients.empty());
+  // an out-of-office reply stays one
+  const classification vacation = shared_classifier().classify(
+      "From: Ines <ines@example.com>\nTo: walkers@lists.example.net\nSubject: Out of office: Sunday route\n"
+      "Auto-Submitted: auto-replied\n\nBack on Monday.\n");
+  CHECK(vacation.type == message_type::auto_reply);
+}
+
 TEST_CASE("ordinary mail is not-bounce with no recipients and an empty bounce is unrecognized") {
   const classification plain = shared_classifier().classify(
       "From: friend@example.org\nTo: me@example.com\nSubject: lunch?\n\nThe delivery of the sofa failed again.\n");

@@ -4,6 +4,7 @@
 #include "rules/literal_scanner.hpp"
 #include "util/text.hpp"
 
+#include <cstdint>
 #include <iterator>
 
 namespace bouncekit::detail {
@@ -56,7 +57,39 @@ bool says_it_failed(const message_view& view, std::string_view head) {
   return body_scanner().any(head) || failure_scanner().any(head);
 }
 
+// A list manager's notice that it refused a post (Mailman 2 and 3, LISTSERV, Sympa, members-only lists): the
+// post failed as surely as a rejected RCPT. The first group names the list in the cue itself; the second
+// ("not authorized to send mail to the RESEARCH-L list") must name it soon after.
+const literal_scanner& list_refusal_scanner() {
+  static const literal_scanner scanner{
+      "not allowed to post to this",      "not from a list member",         "non-member to a members-only",
+      "not a member of this mailing list", "not a member of this list",     "only members can post",
+      "only members may post",            "not authorized to send mail to", "not authorised to send mail to",
+      "not allowed to send messages to",  "not permitted to post to",       "not authorized to post to",
+  };
+  return scanner;
+}
+constexpr std::uint32_t first_cue_naming_list_later = 7;  // "not authorized to send mail to" and after
+
 }  // namespace
+
+std::size_t find_list_refusal(std::string_view text) {
+  std::size_t found = std::string_view::npos;
+  list_refusal_scanner().scan_at(text, [&](std::uint32_t literal, std::size_t begin) {
+    if (begin >= found) return;
+    const std::size_t end = begin + list_refusal_scanner().length(literal);
+    if (literal < first_cue_naming_list_later || ifind(text.substr(end, 80), "list") != std::string_view::npos)
+      found = begin;
+  });
+  return found;
+}
+
+bool is_list_refusal_notice(const message_view& view) {
+  // the notice returns the post or says in its subject that it was rejected ('Message ("...") rejected',
+  // "Your message to Team rejected"); a list's own mail about its rules does neither
+  if (view.returned_headers.empty() && !icontains(view.subject, "reject")) return false;
+  return find_list_refusal(std::string_view(view.text).substr(0, 4096)) != std::string_view::npos;
+}
 
 bool looks_like_bounce(const message_view& view) {
   // A report: delivery status is a bounce; a read receipt (RFC 8098) or a TLS report (RFC 8460) is not.
@@ -70,6 +103,8 @@ bool looks_like_bounce(const message_view& view) {
     if (local.rfind("owner-", 0) == 0 || (local.size() > 6 && local.compare(local.size() - 6, 6, "-admin") == 0))
       return true;
   }
+  // a list manager's refusal of a post, even with the list's Precedence: bulk or Auto-Submitted: auto-replied
+  if (is_list_refusal_notice(view)) return true;
   // The signs a mail system leaves and a person writing by hand does not: an SMTP reply or status code near
   // the top, the returned message or its headers, an Auto-Submitted or X-Failed-Recipients header.
   const std::string_view head = std::string_view(view.text).substr(0, 4096);

@@ -78,6 +78,14 @@ bool read_ses_json(const message_view& view, report& out);
 // True for a message that looks like a bounce (null sender, MAILER-DAEMON, a bounce subject, a report).
 bool looks_like_bounce(const message_view& view);
 
+// True for a mailing-list manager's notice that it refused a post (Mailman's "You are not allowed to post to
+// this mailing list", LISTSERV's "You are not authorized to send mail to the X list", ...) that returns the
+// post or says "rejected" in its subject: a bounce, not a vacation reply or the list's own mail.
+bool is_list_refusal_notice(const message_view& view);
+
+// The offset in `text` of the first statement that a list refused a post, or npos.
+std::size_t find_list_refusal(std::string_view text);
+
 // True for mail a list sent (List-Id, List-Unsubscribe, Precedence bulk or list) or a person's reply ("Re:"
 // with In-Reply-To or References): whatever it quotes, it is not itself a bounce or a complaint.
 bool is_list_mail_or_reply(const message_view& view);

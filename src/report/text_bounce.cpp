@@ -440,6 +440,71 @@ void start_at_reply_code(std::string& diagnostic, const std::string& code) {
   }
 }
 
+// A list manager's refusal of a post: the failed recipient is the list, the returned post's To or Cc address
+// that the refusal names (else its first one), or with no returned post an address the refusal names; the
+// diagnostic is the paragraph that refuses. False when no list address is found.
+bool read_list_refusal(const message_view& view, std::string_view text, report& out) {
+  const std::size_t cue = find_list_refusal(text.substr(0, 4096));
+  if (cue == std::string_view::npos) return false;
+  const std::size_t blank_before = text.rfind("\n\n", cue);
+  std::size_t begin = blank_before == std::string_view::npos ? 0 : blank_before + 2;
+  // a paragraph that introduces this one ("... was rejected for the following reasons:") belongs to it
+  if (blank_before != std::string_view::npos && trim(text.substr(0, blank_before)).size() > 0 &&
+      trim(text.substr(0, blank_before)).back() == ':') {
+    const std::size_t earlier = text.rfind("\n\n", blank_before == 0 ? 0 : blank_before - 1);
+    begin = earlier == std::string_view::npos || earlier >= blank_before ? 0 : earlier + 2;
+  }
+  const std::size_t blank_after = text.find("\n\n", cue);
+  const std::string_view paragraph =
+      text.substr(begin, (blank_after == std::string_view::npos ? text.size() : blank_after) - begin);
+
+  std::vector<std::string> posters = find_addresses(view.to);
+  if (const header_field* f = find_field(view.returned_headers, "From"))
+    for (auto& a : find_addresses(f->value)) posters.push_back(a);
+  const auto usable = [&](const std::string& a) {
+    return !is_system_address(a) && !iequals(a, view.from_address) &&
+           std::none_of(posters.begin(), posters.end(), [&](const std::string& p) { return iequals(p, a); });
+  };
+  std::vector<std::string> addressed;
+  for (std::string_view name : {"To", "Cc"})
+    for (const header_field& f : view.returned_headers)
+      if (iequals(f.name, name))
+        for (auto& a : find_addresses(f.value))
+          if (usable(a)) addressed.push_back(a);
+  std::string list;
+  for (const std::string& a : addressed) {
+    const std::string_view local = std::string_view(a).substr(0, a.find('@'));
+    if (ifind(paragraph, local) != std::string_view::npos) {
+      list = a;
+      break;
+    }
+  }
+  if (list.empty() && !addressed.empty()) list = addressed.front();
+  if (list.empty())
+    for (auto& a : find_addresses(paragraph))
+      if (usable(a)) {
+        list = a;
+        break;
+      }
+  if (list.empty()) return false;
+
+  out.type = message_type::bounce;
+  out.format = detect_mta_format(view, text);
+  recipient_evidence r;
+  r.address = list;
+  r.action = "failed";
+  std::string diagnostic = collapse_whitespace(paragraph);
+  if (diagnostic.size() > 2000) diagnostic.resize(2000);
+  r.diagnostic = sanitize_utf8(diagnostic);
+  const std::string status = failure_status(diagnostic, {}, true);
+  if (!status.empty()) r.status = status;
+  const std::string reply = find_reply_code(diagnostic);
+  if (!reply.empty()) r.reply_code = reply;
+  r.extra_text = *r.diagnostic;
+  out.recipients.push_back(std::move(r));
+  return true;
+}
+
 }  // namespace
 
 const std::string& error_context::one_line() const {
@@ -452,6 +517,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   std::string unquoted;
   const bool was_quoted = strip_quote_marks(view.text, unquoted);
   const std::string_view text = was_quoted ? std::string_view(unquoted) : std::string_view(view.text);
+  if (is_list_refusal_notice(view) && read_list_refusal(view, text, out)) return true;
   const std::string_view section = error_section(text);
   const std::vector<std::string_view> lines = split_lines(section);
 
