@@ -177,6 +177,26 @@ TEST_CASE("Sendmail's '(reason: ...)' wrapper: the reply starts at its code and 
   CHECK(inner.recipients[0].status == "5.7.1");
 }
 
+TEST_CASE("a Domino bounce that does not name Domino in its text is known by its subject or X-MIMETrack") {
+  const std::string body =
+      "MIME-Version: 1.0\nContent-Type: text/plain\n\nYour message\n\n  Subject: Invoice 88\n\n"
+      "was not delivered to:\n\n  mara@example.it\n\nbecause:\n\n  Cannot route mail to user (mara@example.it)\n";
+  const auto by_subject = text_classifier().classify(
+      "From: Postmaster@example.it\nTo: billing@example.com\nSubject: DELIVERY FAILURE: Cannot route mail to user\n" +
+      body);
+  CHECK(by_subject.format == "domino");
+  REQUIRE(by_subject.recipients.size() == 1);
+  CHECK(by_subject.recipients[0].address == "mara@example.it");
+  const auto by_header = text_classifier().classify(
+      "From: Postmaster@example.it\nTo: billing@example.com\nSubject: Undeliverable mail\n"
+      "X-MIMETrack: Serialize by Router on GW01/Example(Release 12.0.2) at 06/04/2024 11:14:00\n" +
+      body);
+  CHECK(by_header.format == "domino");
+  const auto neither = text_classifier().classify(
+      "From: Postmaster@example.it\nTo: billing@example.com\nSubject: Undeliverable mail\n" + body);
+  CHECK(neither.format == "text");
+}
+
 TEST_CASE("a multi-line server reply is joined up to the next transcript entry") {
   const auto c = text_classifier().classify(sendmail_bounce(
       "lee@example.net",

@@ -120,6 +120,10 @@ constexpr format_marker format_markers[] = {
     {"notes", "Lotus Notes"},
     {"notes", "------- Failure Reasons"},
     {"domino", "Domino"},
+    // Domino's router writes these on its bounces when the text does not name it ("Cannot route mail to user")
+    {"domino", "header:Subject: DELIVERY FAILURE:"},
+    {"domino", "header:Subject: DELIVERY_FAILURE"},
+    {"domino", "header:X-MIMETrack"},
     {"mfilter", "m-FILTER"},
     {"mfilter", "mFILTER"},
     {"mfilter", "*** Please check the recipient's mail address"},
