@@ -37,6 +37,9 @@ TEST_CASE("SMTP command, remote host and diagnostic type") {
   CHECK(find_remote_host("... while talking to mail.example.net.:") == "mail.example.net");
   CHECK(strip_diagnostic_type("smtp; 550 5.1.1\n   user unknown") == "550 5.1.1 user unknown");
   CHECK(strip_diagnostic_type("X-Unix; 127") == "127");
+  // Postfix's words for a refusing greeting
+  CHECK(find_smtp_command("host mx.example.de[192.0.2.9] refused to talk to me: 554 IP=192.0.2.1 - Dialup/transient "
+                          "IP not allowed") == "CONN");
 }
 
 TEST_CASE("case-insensitive search") {

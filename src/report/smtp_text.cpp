@@ -15,7 +15,7 @@ std::string find_smtp_command(std::string_view text) {
     std::string_view phrase;
     std::string_view command;
   };
-  static constexpr std::array<cue, 37> cues = {{
+  static constexpr std::array<cue, 38> cues = {{
       {"in reply to rcpt to", "RCPT"},  {"after rcpt to", "RCPT"},        {"in reply to rcpt", "RCPT"},
       {">>> rcpt to", "RCPT"},          {"rcpt to:<", "RCPT"},            {"rcpt to command", "RCPT"},
       {"in reply to mail from", "MAIL"}, {"after mail from", "MAIL"},     {">>> mail from", "MAIL"},
@@ -26,6 +26,8 @@ std::string find_smtp_command(std::string_view text) {
       {"in reply to helo", "HELO"},     {"after helo", "HELO"},           {">>> helo", "HELO"},
       {"while connecting", "CONN"},     {"during the smtp greeting", "CONN"}, {"after initial connection", "CONN"},
       {"connection refused", "CONN"},   {"smtp greeting", "CONN"},        {"in reply to starttls", "EHLO"},
+      // Postfix: "host x[192.0.2.1] refused to talk to me: 554 ..." (its greeting)
+      {"refused to talk to me", "CONN"},
       {"did not like our rcpt", "RCPT"}, {"did not like our mail", "MAIL"}, {"did not like our data", "DATA"},
       // Exim: "SMTP error from remote mail server after pipelined end of data:"
       {"after pipelined rcpt to", "RCPT"}, {"after pipelined mail from", "MAIL"},
