@@ -73,6 +73,20 @@ constexpr std::uint32_t first_cue_naming_list_later = 7;  // "not authorized to 
 
 }  // namespace
 
+// Sent by list software, or saying in its subject that a post was rejected: the cheap test before the text
+// is searched for a list manager's refusal (most bounces come from a mail system and say neither).
+bool from_list_manager(const message_view& view) {
+  if (icontains(view.subject, "reject")) return true;
+  const field_list& headers = view.top().headers;
+  if (find_field(headers, "List-Id") || find_field(headers, "X-Mailman-Version") || find_field(headers, "X-Listserver") ||
+      find_field(headers, "X-List-Server") || find_field(headers, "X-Loop") || find_field(headers, "X-MLServer"))
+    return true;
+  static const literal_scanner list_senders{"owner", "-request", "-bounces", "-admin", "listserv", "sympa",
+                                            "mailman", "majordomo", "lists."};
+  return list_senders.any(view.from) || list_senders.any(field_value(headers, "Return-Path")) ||
+         list_senders.any(field_value(headers, "Sender"));
+}
+
 std::size_t find_list_refusal(std::string_view text) {
   std::size_t found = std::string_view::npos;
   list_refusal_scanner().scan_at(text, [&](std::uint32_t literal, std::size_t begin) {
@@ -85,13 +99,19 @@ std::size_t find_list_refusal(std::string_view text) {
 }
 
 bool is_list_refusal_notice(const message_view& view) {
-  // the notice returns the post or says in its subject that it was rejected ('Message ("...") rejected',
-  // "Your message to Team rejected"); a list's own mail about its rules does neither
-  if (view.returned_headers.empty() && !icontains(view.subject, "reject")) return false;
-  return find_list_refusal(std::string_view(view.text).substr(0, 4096)) != std::string_view::npos;
+  if (!view.list_refusal) {
+    // the notice returns the post or says in its subject that it was rejected ('Message ("...") rejected',
+    // "Your message to Team rejected"); a list's own mail about its rules does neither
+    view.list_refusal = (!view.returned_headers.empty() || icontains(view.subject, "reject")) &&
+                        from_list_manager(view) &&
+                        find_list_refusal(std::string_view(view.text).substr(0, 4096)) != std::string_view::npos;
+  }
+  return *view.list_refusal;
 }
 
-bool looks_like_bounce(const message_view& view) {
+namespace {
+
+bool bounce_signs(const message_view& view) {
   // A report: delivery status is a bounce; a read receipt (RFC 8098) or a TLS report (RFC 8460) is not.
   if (view.content_type == "multipart/report")
     return view.report_type != "disposition-notification" && view.report_type != "tlsrpt";
@@ -103,8 +123,6 @@ bool looks_like_bounce(const message_view& view) {
     if (local.rfind("owner-", 0) == 0 || (local.size() > 6 && local.compare(local.size() - 6, 6, "-admin") == 0))
       return true;
   }
-  // a list manager's refusal of a post, even with the list's Precedence: bulk or Auto-Submitted: auto-replied
-  if (is_list_refusal_notice(view)) return true;
   // The signs a mail system leaves and a person writing by hand does not: an SMTP reply or status code near
   // the top, the returned message or its headers, an Auto-Submitted or X-Failed-Recipients header.
   const std::string_view head = std::string_view(view.text).substr(0, 4096);
@@ -120,7 +138,10 @@ bool looks_like_bounce(const message_view& view) {
   static constexpr std::string_view system_senders[] = {"mailer-daemon", "mail-daemon", "post_master", "mail delivery",
                                                         "mail administrator", "maildelivery"};
   for (std::string_view cue : system_senders)
-    if (from.find(cue) != std::string::npos) return machine_signs() || says_it_failed(view, head);
+    if (from.find(cue) != std::string::npos)
+      return machine_signs() || says_it_failed(view, head) || is_list_refusal_notice(view);
+  // a list manager's refusal of a post, even with the list's Precedence: bulk or Auto-Submitted: auto-replied
+  if (is_list_refusal_notice(view)) return true;
   // Mail a person answers or a list sends is not a bounce, whatever its subject or text says about delivery
   // ("Re: Undelivered Mail Returned to Sender", a postmaster answering a question, a newsletter about
   // parcels, a tracker quoting an SMTP error).
@@ -134,6 +155,13 @@ bool looks_like_bounce(const message_view& view) {
     if (icontains(view.subject, cue)) return true;
   // A report in the body: an MTA's phrase together with an SMTP reply or status code near the top.
   return body_scanner().any(head) && (!find_reply_code(head).empty() || !find_status_code(head).empty());
+}
+
+}  // namespace
+
+bool looks_like_bounce(const message_view& view) {
+  if (!view.bounce_like) view.bounce_like = bounce_signs(view);
+  return *view.bounce_like;
 }
 
 }  // namespace bouncekit::detail

@@ -61,6 +61,10 @@ struct message_view {
   // The headers of the returned message (message/rfc822 child, text/rfc822-headers, message/global-headers,
   // or a header block quoted inline in the text); empty when none was found.
   field_list returned_headers;
+  // Answers worked out on first use (a message is read on one thread): whether a list manager refused a post,
+  // whether the message looks like a bounce at all.
+  mutable std::optional<bool> list_refusal;
+  mutable std::optional<bool> bounce_like;
 
   explicit message_view(const parsed_message& m);
   const mime_part& top() const { return message.parts.front(); }
