@@ -82,3 +82,16 @@ TEST_CASE("a literal at the very start or end of a long text is found") {
   CHECK(scanner.first(text).begin == 0);
   CHECK(scanner.first(text).literal == 0);
 }
+
+TEST_CASE("a scanner without literals finds nothing, in short and long texts") {
+  const literal_scanner empty;
+  for (std::size_t length : {0, 10, 300, 5000}) {
+    const std::string text(length, 'a');
+    std::size_t reported = 0;
+    empty.scan(text, [&](std::uint32_t) { ++reported; });
+    CHECK(reported == 0);
+    CHECK(empty.first(text).begin == std::string::npos);
+    CHECK(empty.lowest(text) == std::string::npos);
+    CHECK_FALSE(empty.any(text));
+  }
+}

@@ -65,13 +65,10 @@ class literal_scanner {
   };
   void build(const std::vector<std::string>& literals);
 
-  // One automaton walk is a chain of dependent loads (each state needs the one before): a long text is cut
-  // in overlapping stretches walked side by side, which the CPU overlaps (about 1.1 ns a byte with eight,
-  // 2.9 with one). A stretch starts longest-1 bytes early, so a literal that ends in it is seen whole; one
-  // ending in the overlap is reported twice.
   // Calls found(id, end) for every occurrence (end: just past its last byte), by one walk or by lanes.
   template <typename F>
   void hits(std::string_view text, F& found) const {
+    if (longest_ == 0) return;  // no literals
     const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();
     // lanes pay off once the overlaps (longest-1 bytes each) are small beside the text
@@ -80,6 +77,10 @@ class literal_scanner {
     else walk(bytes, bytes + n, found);
   }
 
+  // One automaton walk is a chain of dependent loads (each state needs the one before): a long text is cut
+  // in `count` overlapping stretches walked side by side, which the CPU overlaps (about 1.1 ns a byte with
+  // eight, 2.9 with one). A stretch starts longest-1 bytes early, so a literal that ends in it is seen whole;
+  // one ending in the overlap is reported twice.
   template <std::size_t count, typename F>
   void lanes(const unsigned char* bytes, std::size_t n, F& found) const {
     const std::size_t overlap = longest_ - 1;
