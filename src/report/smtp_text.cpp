@@ -184,4 +184,28 @@ std::string strip_continuation_prefixes(std::string_view text) {
   return out;
 }
 
+std::string join_reply_lines(const std::vector<std::string_view>& lines) {
+  std::string out;
+  // a section rule ("----- Non-delivered information -----") is layout, not part of the reply
+  const auto is_rule = [](std::string_view l) {
+    return l.size() >= 6 && l.substr(0, 3) == "---" && l.substr(l.size() - 3) == "---";
+  };
+  for (std::string_view raw : lines) {
+    std::string_view line = trim(raw);
+    if (line.empty() || is_rule(line)) continue;
+    // "550-5.7.1 text" continuation prefix repeated on each line: keep the first, drop later ones
+    if (!out.empty() && line.size() > 4 && is_digit(line[0]) && is_digit(line[1]) && is_digit(line[2]) &&
+        (line[3] == '-' || line[3] == ' ') && out.compare(0, 3, line.substr(0, 3)) == 0) {
+      line = trim(line.substr(4));
+      const std::string status = find_status_code(line.substr(0, std::min<std::size_t>(line.size(), 12)));
+      if (!status.empty() && line.rfind(status, 0) == 0) line = trim(line.substr(status.size()));
+    }
+    if (!out.empty()) out += ' ';
+    out.append(line);
+  }
+  // the prefixes of a reply that does not start a line ("host x [192.0.2.1]: 550-5.7.1 first"), or that an
+  // MTA re-wrapped ("said: 450-4.2.1 The\n user ... rate 450 4.2.1\n that prevents")
+  return strip_continuation_prefixes(collapse_whitespace(out));
+}
+
 }  // namespace bouncekit::detail

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bouncekit::detail {
 
@@ -39,5 +40,9 @@ std::string failure_status(std::string_view diagnostic, std::string_view status_
 // quoted inside the text ("Response: 550 5.1.1 ..." in a reply without enhanced codes) and a single-line
 // reply ("550 5.1.1 ...") stay as written. Expects whitespace already collapsed to single spaces.
 std::string strip_continuation_prefixes(std::string_view text);
+
+// Joins the lines of a multi-line SMTP reply ("550-5.7.1 first", "550 5.7.1 second") into one line: blank lines
+// and section rules dropped, the repeated continuation prefixes removed, whitespace collapsed.
+std::string join_reply_lines(const std::vector<std::string_view>& lines);
 
 }  // namespace bouncekit::detail
