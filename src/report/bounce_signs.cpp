@@ -71,8 +71,6 @@ const literal_scanner& list_refusal_scanner() {
 }
 constexpr std::uint32_t first_cue_naming_list_later = 7;  // "not authorized to send mail to" and after
 
-}  // namespace
-
 // Sent by list software, or saying in its subject that a post was rejected: the cheap test before the text
 // is searched for a list manager's refusal (most bounces come from a mail system and say neither).
 bool from_list_manager(const message_view& view) {
@@ -86,6 +84,8 @@ bool from_list_manager(const message_view& view) {
   return list_senders.any(view.from) || list_senders.any(field_value(headers, "Return-Path")) ||
          list_senders.any(field_value(headers, "Sender"));
 }
+
+}  // namespace
 
 std::size_t find_list_refusal(std::string_view text) {
   std::size_t found = std::string_view::npos;

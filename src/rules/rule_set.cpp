@@ -1,7 +1,5 @@
 #include "rules/rule_set.hpp"
 
-#include "rules/pattern_literals.hpp"
-
 #include "mime/decode.hpp"
 #include "rules/pattern_literals.hpp"
 #include "rules/taxonomy.hpp"
@@ -298,8 +296,7 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
         status_entry e{t["code"].value_or(std::string()), t["reason"].value_or(std::string())};
         if (e.code.empty() || !is_known_reason(e.reason))
           throw rule_error(fmt::format("{}: status entry needs a code and a known reason", where_of(src, node)));
-        set->reason_by_status_.emplace(e.code, e.reason);  // the first entry for a code wins, as in the table
-        set->status_table_.push_back(std::move(e));
+        set->reason_by_status_.emplace(std::move(e.code), std::move(e.reason));  // the first entry for a code wins
       }
     }
     if (const toml::array* replies = doc["reply"].as_array()) {

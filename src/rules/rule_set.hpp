@@ -85,7 +85,6 @@ class rule_set {
     std::string code;
     std::string reason;
   };
-  std::vector<status_entry> status_table_;
   std::unordered_map<std::string, std::string> reason_by_status_;  // code or pattern ("5.x.x") -> first entry's reason
   std::vector<status_entry> reply_table_;  // code = a three-digit SMTP reply code
   struct inferred_status {
