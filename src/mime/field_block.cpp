@@ -69,18 +69,33 @@ bool is_continuation(std::string_view line) noexcept {
   return !line.empty() && (line[0] == ' ' || line[0] == '\t') && !trim(line).empty();
 }
 
+// An unfolded value being written into a field list's storage: trimmed pieces joined by single spaces, cut at
+// the room it was given.
+struct value_writer {
+  char* out;
+  std::size_t room;
+  std::size_t used = 0;
+
+  void append(std::string_view piece) {
+    piece = trim(piece);
+    if (piece.empty() || used >= room) return;
+    if (used != 0) out[used++] = ' ';
+    const std::size_t n = std::min(piece.size(), room - used);
+    std::copy(piece.begin(), piece.begin() + static_cast<std::ptrdiff_t>(n), out + used);
+    used += n;
+  }
+  std::string_view value() const { return {out, used}; }
+};
+
 // `value` + " " + `piece` (trimmed), cut at `max_bytes`, in the list's storage.
 std::string_view joined(field_list& fields, std::string_view value, std::string_view piece, std::size_t max_bytes) {
   piece = trim(piece);
   if (piece.empty() || value.size() >= max_bytes) return value;
   const std::size_t room = std::min(value.size() + 1 + piece.size(), max_bytes);
-  char* const out = fields.allocate(room);
-  std::size_t used = std::min(value.size(), room);
-  std::copy(value.begin(), value.begin() + static_cast<std::ptrdiff_t>(used), out);
-  if (used != 0 && used < room) out[used++] = ' ';
-  const std::size_t n = std::min(piece.size(), room - used);
-  std::copy(piece.begin(), piece.begin() + static_cast<std::ptrdiff_t>(n), out + used);
-  return std::string_view(out, used + n);
+  value_writer w{fields.allocate(room), room};
+  w.append(value);
+  w.append(piece);
+  return w.value();
 }
 
 }  // namespace
@@ -122,23 +137,14 @@ field_list read_field_block(std::string_view text, std::size_t& pos, bool stop_a
     if (folded_bytes != 0) {
       // unfold: the trimmed pieces joined by single spaces, into the list's storage
       const std::size_t room = std::min(head.size() + folded_bytes, max_value_bytes);
-      char* const out = fields.allocate(room);
-      std::size_t used = 0;
-      auto append = [&](std::string_view piece) {
-        piece = trim(piece);
-        if (piece.empty() || used >= room) return;
-        if (used != 0) out[used++] = ' ';
-        const std::size_t n = std::min(piece.size(), room - used);
-        std::copy(piece.begin(), piece.begin() + static_cast<std::ptrdiff_t>(n), out + used);
-        used += n;
-      };
-      append(head);
+      value_writer w{fields.allocate(room), room};
+      w.append(head);
       for (std::size_t p = first.next; p < end;) {
         const line_span more = line_at(text, p);
-        append(more.line);
+        w.append(more.line);
         p = more.next;
       }
-      value = std::string_view(out, used);
+      value = w.value();
     }
     if (value.size() > max_value_bytes) value = value.substr(0, max_value_bytes);
     fields.push_back({name, value});
