@@ -212,28 +212,30 @@ std::string find_status_code(std::string_view s) {
   return {};
 }
 
-std::string find_last_status_code(std::string_view s, bool failures_only) {
-  std::string last;
-  for (std::size_t from = 0; from < s.size();) {
-    std::string code = find_status_code(s.substr(from));
-    if (code.empty()) break;
-    const std::size_t at = s.find(code, from);
-    from = at + code.size();
-    if (failures_only && code[0] == '2') continue;  // a "250 2.1.5 Ok" earlier in a transcript
-    last = std::move(code);
-  }
-  return last;
-}
+namespace {
 
-std::string find_last_status_code_of_class(std::string_view s, char status_class) {
+// The last enhanced status code in `s` that `wanted` accepts, or empty.
+template <typename Pred>
+std::string last_status_code_where(std::string_view s, Pred wanted) {
   std::string last;
   for (std::size_t from = 0; from < s.size();) {
     std::string code = find_status_code(s.substr(from));
     if (code.empty()) break;
     from = s.find(code, from) + code.size();
-    if (code[0] == status_class) last = std::move(code);
+    if (wanted(code)) last = std::move(code);
   }
   return last;
+}
+
+}  // namespace
+
+std::string find_last_status_code(std::string_view s, bool failures_only) {
+  // failures only: not a "250 2.1.5 Ok" earlier in a transcript
+  return last_status_code_where(s, [&](const std::string& code) { return !failures_only || code[0] != '2'; });
+}
+
+std::string find_last_status_code_of_class(std::string_view s, char status_class) {
+  return last_status_code_where(s, [&](const std::string& code) { return code[0] == status_class; });
 }
 
 std::string find_reply_code(std::string_view s) {
