@@ -49,9 +49,9 @@ bool read_arf(const message_view& view, report& out) {
   if (jmrp) fields = &inline_fields;
   if (!fields) {
     // Feedback-Type fields sent in the text (some providers' loops); a list post quoting them is no report
-    if (is_list_mail_or_reply(view)) return false;
     const std::size_t at = ifind(view.text, "feedback-type:");
     if (at == std::string_view::npos || (at > 0 && view.text[at - 1] != '\n')) return false;
+    if (is_list_mail_or_reply(view)) return false;
     std::size_t pos = at;
     inline_fields = read_field_block(view.text, pos, false);
     fields = &inline_fields;

@@ -73,39 +73,50 @@ recipient_evidence read_recipient(const field_list& block) {
 // Some MTAs (AOL's among them) leave out the blank lines between recipient blocks, or after the per-message
 // block. A recipient field that repeats within a block starts the next recipient's block, and so does an
 // Original-Recipient that follows a recipient's Final-Recipient and its Action or Status. (Other orders stay
-// one block: some MTAs write Action or Status before Final-Recipient.)
-std::vector<field_list> split_recipients(const field_list& block) {
-  std::vector<field_list> out(1);
-  for (const header_field& f : block) {
-    const field_list& current = out.back();
+// one block: some MTAs write Action or Status before Final-Recipient.) Returns the index of each block's first
+// field: {0} when the block is one recipient's, as nearly all are.
+std::vector<std::size_t> recipient_starts(const field_list& block) {
+  std::vector<std::size_t> starts{0};
+  for (std::size_t i = 0; i < block.size(); ++i) {
+    const header_field& f = block[i];
+    const bool final_recipient = iequals(f.name, "Final-Recipient");
+    if (!final_recipient && !iequals(f.name, "Original-Recipient")) continue;
     bool next = false;
-    if (iequals(f.name, "Final-Recipient") || iequals(f.name, "Original-Recipient")) {
-      next = find_field(current, f.name) != nullptr;
-      if (!next && iequals(f.name, "Original-Recipient")) {
-        bool after_final = false;
-        for (const header_field& g : current) {
-          if (iequals(g.name, "Final-Recipient")) after_final = true;
-          else if (after_final && (iequals(g.name, "Action") || iequals(g.name, "Status"))) next = true;
-        }
-      }
+    bool after_final = false;
+    for (std::size_t j = starts.back(); j < i && !next; ++j) {
+      const std::string_view name = block[j].name;
+      if (iequals(name, f.name)) next = true;  // the field repeats
+      else if (iequals(name, "Final-Recipient")) after_final = true;
+      else if (!final_recipient && after_final && (iequals(name, "Action") || iequals(name, "Status"))) next = true;
     }
-    if (next) out.emplace_back();
-    out.back().push_back(f);
+    if (next) starts.push_back(i);
   }
-  for (field_list& part : out) part.share_storage(block);  // folded values live in the block's storage
-  return out;
+  return starts;
+}
+
+void read_block(const field_list& block, report& out) {
+  if (!out.reporting_mta) {
+    const std::string mta = ascii_lower(strip_value_type(field_value(block, "Reporting-MTA")));
+    if (!mta.empty()) out.reporting_mta = mta;
+  }
+  if (!is_recipient_block(block)) return;
+  recipient_evidence r = read_recipient(block);
+  if (!r.address.empty()) out.recipients.push_back(std::move(r));
 }
 
 void read_blocks(std::string_view body, report& out) {
-  for (field_list& written : read_field_blocks(body)) {
-    for (const field_list& block : split_recipients(written)) {
-      if (!out.reporting_mta) {
-        const std::string mta = ascii_lower(strip_value_type(field_value(block, "Reporting-MTA")));
-        if (!mta.empty()) out.reporting_mta = mta;
-      }
-      if (!is_recipient_block(block)) continue;
-      recipient_evidence r = read_recipient(block);
-      if (!r.address.empty()) out.recipients.push_back(std::move(r));
+  for (const field_list& written : read_field_blocks(body)) {
+    const std::vector<std::size_t> starts = recipient_starts(written);
+    if (starts.size() == 1) {
+      read_block(written, out);
+      continue;
+    }
+    for (std::size_t k = 0; k < starts.size(); ++k) {
+      field_list part;
+      const std::size_t end = k + 1 < starts.size() ? starts[k + 1] : written.size();
+      for (std::size_t i = starts[k]; i < end; ++i) part.push_back(written[i]);
+      part.share_storage(written);  // folded values live in the block's storage
+      read_block(part, out);
     }
   }
 }

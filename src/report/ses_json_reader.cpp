@@ -45,11 +45,20 @@ nlohmann::json notification_in(std::string_view text) {
   return doc;
 }
 
+// True when the text names a "notificationType" or "eventType" member: one pass over the quotes (every message
+// is asked, and nearly none is a notification).
+bool names_notification_type(std::string_view text) {
+  for (std::size_t at = text.find('"'); at != std::string_view::npos; at = text.find('"', at + 1)) {
+    const std::string_view rest = text.substr(at);
+    if (rest.starts_with("\"notificationType\"") || rest.starts_with("\"eventType\"")) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool read_ses_json(const message_view& view, report& out) {
-  if (view.text.find("\"notificationType\"") == std::string::npos && view.text.find("\"eventType\"") == std::string::npos)
-    return false;
+  if (!names_notification_type(view.text)) return false;
   const nlohmann::json n = notification_in(view.text);
   if (!n.is_object()) return false;
   std::string type = string_member(n, "notificationType");

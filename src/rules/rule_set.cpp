@@ -411,7 +411,15 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
       }
     }
   }
-  std::stable_sort(out.begin(), out.end(), [](const rule_match& a, const rule_match& b) { return a.priority > b.priority; });
+  // best first, rules of equal priority in load order; a text matches a few rules, and for a few an insertion
+  // sort saves std::stable_sort's buffer
+  const auto better = [](const rule_match& a, const rule_match& b) { return a.priority > b.priority; };
+  if (out.size() > 16) {
+    std::stable_sort(out.begin(), out.end(), better);
+  } else {
+    for (std::size_t i = 1; i < out.size(); ++i)
+      for (std::size_t j = i; j > 0 && better(out[j], out[j - 1]); --j) std::swap(out[j - 1], out[j]);
+  }
   return out;
 }
 
