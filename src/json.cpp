@@ -2,6 +2,10 @@
 
 #include <bouncekit/json.hpp>
 
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
 namespace bouncekit {
 
 namespace {
@@ -73,8 +77,202 @@ nlohmann::ordered_json to_json(const classification& c, bool explain) {
   return j;
 }
 
-std::string to_json_line(const classification& result, bool explain) {
-  return to_json(result, explain).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+// The JSON line written directly, without building the document: the CLI writes one per message, and the
+// document cost several times what classifying it did. The same bytes as to_json(result).dump() (tested
+// against it); a string that is not valid UTF-8 (only the sanitized fields are known to be) sends the whole
+// line the document's way, which replaces what is invalid.
+namespace {
+
+class line_writer {
+ public:
+  explicit line_writer(std::string& out) : out_(out) {}
+  // False once a string was not valid UTF-8: the caller then writes the line the document's way.
+  bool ok() const { return ok_; }
+
+  void key(std::string_view name) {
+    comma();
+    quoted(name);
+    out_ += ':';
+    first_ = true;  // the value that follows needs no comma
+  }
+  void open(char bracket) {
+    comma();
+    out_ += bracket;
+    first_ = true;
+  }
+  void close(char bracket) {
+    out_ += bracket;
+    first_ = false;
+  }
+  void null() {
+    comma();
+    out_ += "null";
+  }
+  void number(std::size_t n) {
+    comma();
+    out_ += std::to_string(n);
+  }
+  void number(int n) {
+    comma();
+    out_ += std::to_string(n);
+  }
+  void string(std::string_view s) {
+    comma();
+    quoted(s);
+  }
+  void optional(const std::optional<std::string>& s) {
+    if (s) string(detail::sanitize_utf8(*s));
+    else null();
+  }
+  void member(std::string_view name, std::string_view value) {
+    key(name);
+    string(value);
+  }
+  void optional_member(std::string_view name, const std::optional<std::string>& value) {
+    key(name);
+    optional(value);
+  }
+
+ private:
+  void comma() {
+    if (!first_) out_ += ',';
+    first_ = false;
+  }
+  // nlohmann/json's escaping without ensure_ascii: the two-character escapes, \u00XX for other control
+  // characters, every other byte as it is
+  void quoted(std::string_view s) {
+    if (!detail::is_valid_utf8(s)) ok_ = false;
+    out_ += '"';
+    for (const char ch : s) {
+      const auto c = static_cast<unsigned char>(ch);
+      switch (c) {
+        case '"': out_ += "\\\""; break;
+        case '\\': out_ += "\\\\"; break;
+        case '\b': out_ += "\\b"; break;
+        case '\f': out_ += "\\f"; break;
+        case '\n': out_ += "\\n"; break;
+        case '\r': out_ += "\\r"; break;
+        case '\t': out_ += "\\t"; break;
+        default:
+          if (c < 0x20) {
+            static constexpr char hex[] = "0123456789abcdef";
+            out_ += "\\u00";
+            out_ += hex[c >> 4];
+            out_ += hex[c & 15];
+          } else {
+            out_ += ch;
+          }
+      }
+    }
+    out_ += '"';
+  }
+
+  std::string& out_;
+  bool first_ = true;
+  bool ok_ = true;
+};
+
+void write_recipient(line_writer& w, const recipient_verdict& r, bool explain) {
+  w.open('{');
+  w.member("address", detail::sanitize_utf8(r.address));
+  w.optional_member("original_recipient", r.original_recipient);
+  w.member("action", r.action);
+  w.optional_member("status", r.status);
+  w.optional_member("reply_code", r.reply_code);
+  w.optional_member("diagnostic", r.diagnostic);
+  w.optional_member("remote_mta", r.remote_mta);
+  w.optional_member("reporting_mta", r.reporting_mta);
+  w.optional_member("smtp_command", r.smtp_command);
+  w.member("stage", to_string(r.stage));
+  w.key("category");
+  if (r.category) w.string(to_string(*r.category));
+  else w.null();
+  w.member("class", to_string(r.bounce_class));
+  w.member("reason", r.reason);
+  w.member("rule", r.rule);
+  w.optional_member("feedback_type", r.feedback_type);
+  w.member("recommended_action", r.recommended_action);
+  if (explain) {
+    w.key("explain");
+    w.open('{');
+    w.key("matches");
+    w.open('[');
+    for (const rule_match& m : r.matches) {
+      w.open('{');
+      w.member("rule", m.rule);
+      w.member("reason", m.reason);
+      w.key("priority");
+      w.number(m.priority);
+      w.key("span");
+      w.open('[');
+      w.number(m.begin);
+      w.number(m.end);
+      w.close(']');
+      w.member("matched", detail::sanitize_utf8(m.text));
+      w.close('}');
+    }
+    w.close(']');
+    w.member("decided_by", r.decided_by);
+    w.close('}');
+  }
+  w.close('}');
+}
+
+}  // namespace
+
+std::string to_json_line(const classification& c, bool explain) {
+  std::string out;
+  out.reserve(1024);
+  line_writer w(out);
+  w.open('{');
+  w.member("source", detail::sanitize_utf8(c.source));
+  w.member("type", to_string(c.type));
+  w.key("format");
+  if (c.format.empty()) w.null();
+  else w.string(c.format);
+  w.key("original");
+  w.open('{');
+  w.optional_member("message_id", c.original.message_id);
+  w.optional_member("from", c.original.from);
+  w.optional_member("to", c.original.to);
+  w.optional_member("subject", c.original.subject);
+  w.optional_member("date", c.original.date);
+  w.key("x_headers");
+  w.open('{');
+  // as the document does: the first value of a raw name wins; a later name that sanitizes to a key already
+  // written replaces that key's value in place
+  std::vector<std::pair<std::string, std::string>> x;
+  for (const auto& [name, value] : c.original.x_headers) {
+    const auto same = [&](const auto& e) { return e.first == name; };
+    if (std::any_of(x.begin(), x.end(), same)) continue;
+    std::string key = detail::sanitize_utf8(name);
+    const auto it = std::find_if(x.begin(), x.end(), [&](const auto& e) { return e.first == key; });
+    if (it != x.end()) it->second = detail::sanitize_utf8(value);
+    else x.emplace_back(std::move(key), detail::sanitize_utf8(value));
+  }
+  for (const auto& [name, value] : x) w.member(name, value);
+  w.close('}');
+  w.close('}');
+  w.optional_member("error", c.error);
+  w.key("recipients");
+  w.open('[');
+  for (const recipient_verdict& r : c.recipients) write_recipient(w, r, explain);
+  w.close(']');
+  if (!c.warnings.empty()) {
+    w.key("warnings");
+    w.open('[');
+    for (const parse_warning& pw : c.warnings) {
+      w.open('{');
+      w.member("code", pw.code);
+      w.key("offset");
+      w.number(pw.offset);
+      w.close('}');
+    }
+    w.close(']');
+  }
+  w.close('}');
+  if (!w.ok()) return to_json(c, explain).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  return out;
 }
 
 }  // namespace bouncekit
