@@ -68,6 +68,14 @@ class line_reader {
       if (!fill()) return true;
     }
   }
+  // Appends everything not read yet: the same bytes as the lines next() would give, in one piece.
+  void append_rest(std::string& out) {
+    pending_cr_ = false;
+    while (fill()) {
+      out.append(buffer_.get() + pos_, end_ - pos_);
+      pos_ = end_;
+    }
+  }
   bool failed() const { return error_; }
 
  private:
@@ -104,9 +112,12 @@ bool read_stream(std::FILE* f, const std::string& source, std::size_t max_bytes,
                  const std::function<void(input_message&&)>& sink) {
   // Many small files are read on worker threads: a 1 MiB buffer for each would cost more than reading them.
   std::size_t buffer_size = line_reader::max_capacity;
+  std::size_t file_size = std::string::npos;  // unknown (a pipe)
   struct stat sb {};
-  if (::fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0)
-    buffer_size = static_cast<std::size_t>(sb.st_size) + 1;
+  if (::fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0) {
+    file_size = static_cast<std::size_t>(sb.st_size);
+    buffer_size = file_size + 1;
+  }
   line_reader reader(f, buffer_size);
   std::string line;
   if (!reader.next(line)) {
@@ -119,6 +130,14 @@ bool read_stream(std::FILE* f, const std::string& source, std::size_t max_bytes,
   }
   if (!is_mbox_separator(line) || single_message) {
     input_message m{source, is_mbox_separator(line) ? std::string() : std::move(line), std::nullopt};
+    if (file_size <= max_bytes) {  // a file within the limit: the rest in one piece, not line by line
+      m.bytes.reserve(buffer_size);
+      reader.append_rest(m.bytes);
+      if (m.bytes.size() > max_bytes + 1) m.bytes.resize(max_bytes + 1);  // it grew since: the classifier says so
+      if (reader.failed()) m.error = "read error";
+      sink(std::move(m));
+      return true;
+    }
     std::string more;
     bool truncated = false;
     while (reader.next(more)) {
