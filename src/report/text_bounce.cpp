@@ -45,6 +45,132 @@ constexpr std::string_view returned_markers[] = {
     "original message as follows",
 };
 
+// Where the error section ends: a marker of the returned message, or the first field of a header block quoted
+// inline.
+std::vector<std::string> section_end_phrases() {
+  std::vector<std::string> phrases(std::begin(returned_markers), std::end(returned_markers));
+  phrases.emplace_back("\nreceived: ");
+  phrases.emplace_back("\nreturn-path: ");
+  return phrases;
+}
+
+// The MTA's own statements of what it does with the message: the first `gave_up` say it gave up; the rest, that
+// it goes on trying.
+constexpr std::string_view delivery_statements[] = {
+    "permanent error", "given up", "giving up", "not going to try again", "could not be delivered",
+    "delivery has failed", "failed permanently", "undeliverable", "has been removed from the queue",
+    "will continue trying", "will keep trying", "still trying", "delivery attempts will continue",
+    "has not yet been delivered", "message still undelivered", "will be retried", "this is a warning message only",
+    "will try again", "will retry", "no action is required on your part", "is delayed for more than"};
+constexpr std::size_t gave_up = 9;
+
+// The words that lead a remote server's reply ("host x said:", "Remote server returned", ...).
+constexpr std::string_view lead_phrases[] = {"said:", "smtp error from remote mail server", "remote server returned",
+                                             "the response was:", "the error that the other server returned was:"};
+
+// The phrase lists read from the top of the text (the format markers, the section's end, the MTA's statements,
+// the leads of a server's reply), found by one scan of its first format_marker_window bytes instead of one scan
+// each: an automaton of all of them costs about what one of them does per byte. Each list's questions are
+// answered only when the scanned bytes settle them (a section longer than the window is scanned for again).
+class top_phrases {
+ public:
+  explicit top_phrases(std::string_view text)
+      : text_size_(text.size()), scanned_(std::min(text.size(), format_marker_window)) {
+    phrases().scanner.scan_at(text.substr(0, scanned_), [&](std::uint32_t id, std::size_t at) {
+      hits_.push_back({at, id});
+    });
+  }
+
+  // The smallest index into format_text_markers() of those in the window, or npos.
+  std::size_t lowest_format_marker() const {
+    const std::size_t id = lowest(format, scanned_);
+    return id == std::string_view::npos ? id : id - phrases().first[format];
+  }
+
+  // The leftmost phrase of section_end_phrases() starting at `from` or later (of several there, the longest),
+  // as literal_scanner::first would find it in text.substr(from) with `begin` counted from the text's start;
+  // nothing when the window does not settle it.
+  std::optional<literal_scanner::hit> first_section_end(std::size_t from) const {
+    const union_phrases& u = phrases();
+    literal_scanner::hit best{std::string_view::npos, 0};
+    for (const hit& h : hits_)
+      if (in(section_end, h.phrase) && h.begin >= from &&
+          (h.begin < best.begin ||
+           (h.begin == best.begin && u.scanner.length(h.phrase) > u.scanner.length(best.literal))))
+        best = {h.begin, h.phrase};
+    // one starting earlier would have ended inside the window, and been seen
+    const bool settled = scanned_ == text_size_ ||
+                         (best.begin != std::string_view::npos && best.begin + u.longest[section_end] <= scanned_);
+    if (!settled) return std::nullopt;
+    if (best.begin != std::string_view::npos) best.literal -= u.first[section_end];
+    return best;
+  }
+
+  // The smallest index into delivery_statements of those in the text's first `size` bytes, or npos; nothing
+  // when they reach past the window.
+  std::optional<std::size_t> lowest_statement(std::size_t size) const {
+    if (size > scanned_) return std::nullopt;
+    const std::size_t id = lowest(statement, size);
+    return id == std::string_view::npos ? id : id - phrases().first[statement];
+  }
+
+  // Calls found(lead, at) for every phrase of lead_phrases in the text's first `size` bytes (some more than
+  // once) and returns true; false, calling nothing, when they reach past the window.
+  template <typename F>
+  bool leads(std::size_t size, F&& found) const {
+    if (size > scanned_) return false;
+    const union_phrases& u = phrases();
+    for (const hit& h : hits_)
+      if (in(lead, h.phrase) && h.begin + u.scanner.length(h.phrase) <= size) found(h.phrase - u.first[lead], h.begin);
+    return true;
+  }
+
+ private:
+  enum list : std::size_t { format, section_end, statement, lead, list_count };
+  struct union_phrases {
+    literal_scanner scanner;
+    std::uint32_t first[list_count + 1] = {};  // list k has the ids [first[k], first[k + 1])
+    std::size_t longest[list_count] = {};
+  };
+  struct hit {
+    std::size_t begin;
+    std::uint32_t phrase;
+  };
+
+  static const union_phrases& phrases() {
+    static const union_phrases u = [] {
+      std::vector<std::vector<std::string>> lists(list_count);
+      lists[format] = format_text_markers();
+      lists[section_end] = section_end_phrases();
+      lists[statement].assign(std::begin(delivery_statements), std::end(delivery_statements));
+      lists[lead].assign(std::begin(lead_phrases), std::end(lead_phrases));
+      std::vector<std::string> all;
+      union_phrases out;
+      for (std::size_t k = 0; k < list_count; ++k) {
+        out.first[k] = static_cast<std::uint32_t>(all.size());
+        for (const std::string& p : lists[k]) out.longest[k] = std::max(out.longest[k], p.size());
+        all.insert(all.end(), lists[k].begin(), lists[k].end());
+      }
+      out.first[list_count] = static_cast<std::uint32_t>(all.size());
+      out.scanner = literal_scanner(all);
+      return out;
+    }();
+    return u;
+  }
+  static bool in(list k, std::uint32_t phrase) { return phrase >= phrases().first[k] && phrase < phrases().first[k + 1]; }
+  // The smallest id of list k among the phrases that end within the text's first `size` bytes, or npos.
+  std::size_t lowest(list k, std::size_t size) const {
+    std::size_t best = std::string_view::npos;
+    for (const hit& h : hits_)
+      if (in(k, h.phrase) && h.begin + phrases().scanner.length(h.phrase) <= size) best = std::min<std::size_t>(best, h.phrase);
+    return best;
+  }
+
+  std::vector<hit> hits_;
+  std::size_t text_size_;
+  std::size_t scanned_;  // the text's first scanned_ bytes were scanned
+};
+
 // Boilerplate addresses that are never the failed recipient: system mailboxes, and a mailing list's command
 // and owner addresses (a list manager's notice tells the poster to write to them).
 bool is_system_address(std::string_view address) {
@@ -60,7 +186,7 @@ bool is_system_address(std::string_view address) {
 }
 
 // The part of the text before the returned message.
-std::string_view error_section(std::string_view text) {
+std::string_view error_section(std::string_view text, const top_phrases& top) {
   std::size_t start = 0;  // markers count from the third line on (the first lines introduce the report)
   // a forwarded bounce starts with the headers of the bounce itself: they are not the returned message
   std::size_t p = 0;
@@ -76,13 +202,14 @@ std::string_view error_section(std::string_view text) {
     }
     if (start == std::string_view::npos) return text;
   }
-  // every marker of the returned message, and the first fields of a header block quoted inline, in one pass
-  static const literal_scanner scanner = [] {
-    std::vector<std::string> phrases(std::begin(returned_markers), std::end(returned_markers));
-    phrases.emplace_back("\nreceived: ");
-    phrases.emplace_back("\nreturn-path: ");
-    return literal_scanner(phrases);
-  }();
+  // every phrase that ends the section, in one pass (when the top of the text does not settle it)
+  const auto next_end = [&](std::size_t from) {
+    if (const std::optional<literal_scanner::hit> hit = top.first_section_end(from)) return *hit;
+    static const literal_scanner scanner(section_end_phrases());
+    literal_scanner::hit hit = scanner.first(text.substr(from));  // the scanner folds case itself
+    if (hit.begin != std::string_view::npos) hit.begin += from;
+    return hit;
+  };
   // "returned message" also occurs in prose (Postfix: "delete your own text from the attached returned
   // message"): it marks the returned message only as a separator line, with no words before it
   static const std::uint32_t prose_marker = static_cast<std::uint32_t>(
@@ -93,12 +220,10 @@ std::string_view error_section(std::string_view text) {
     return false;
   };
   std::size_t from = start > 0 ? start - 1 : 0;
-  literal_scanner::hit first = scanner.first(text.substr(from));  // the scanner folds case itself
-  while (first.begin != std::string_view::npos && first.literal == prose_marker && words_before(from + first.begin)) {
-    from += first.begin + 1;
-    first = scanner.first(text.substr(from));
-  }
-  std::size_t end = first.begin == std::string_view::npos ? text.size() : from + first.begin;
+  literal_scanner::hit first = next_end(from);
+  while (first.begin != std::string_view::npos && first.literal == prose_marker && words_before(first.begin))
+    first = next_end(first.begin + 1);
+  std::size_t end = first.begin == std::string_view::npos ? text.size() : first.begin;
   if (end < text.size() && text[end] == '\n') ++end;  // a header field starts after its newline
   if (end < start) end = start;
   if (end == text.size()) return text;
@@ -108,19 +233,18 @@ std::string_view error_section(std::string_view text) {
 
 // A delay warning says the sending MTA will go on trying; a final report says it gave up. Only the MTA's own
 // statements count here (a server's "temporarily deferred" is the reason, not the MTA's plan).
-bool says_delayed(std::string_view subject, std::string_view text) {
-  static constexpr std::size_t gave_up = 9;  // the first nine phrases say the MTA gave up; the rest, that it goes on
-  static const literal_scanner statements{
-      "permanent error", "given up", "giving up", "not going to try again", "could not be delivered",
-      "delivery has failed", "failed permanently", "undeliverable", "has been removed from the queue",
-      "will continue trying", "will keep trying", "still trying", "delivery attempts will continue",
-      "has not yet been delivered", "message still undelivered", "will be retried", "this is a warning message only",
-      "will try again", "will retry", "no action is required on your part", "is delayed for more than"};
+// `section` is the start of the text `top` scanned.
+bool says_delayed(std::string_view subject, std::string_view section, const top_phrases& top) {
   static const literal_scanner delay_subject{"delayed", "(delay)", "delay notification", "warning:",
                                              "warning--could not", "still being retried"};
-  const std::size_t first = statements.lowest(text);
-  if (first < gave_up) return false;
-  return first != std::string_view::npos || delay_subject.any(subject);
+  std::optional<std::size_t> first = top.lowest_statement(section.size());
+  if (!first) {
+    static const literal_scanner statements(
+        std::vector<std::string>(std::begin(delivery_statements), std::end(delivery_statements)));
+    first = statements.lowest(section);
+  }
+  if (*first < gave_up) return false;
+  return *first != std::string_view::npos || delay_subject.any(subject);
 }
 
 // A bounce forwarded by a person arrives quoted ("> " before every line): read it as the MTA wrote it.
@@ -183,9 +307,6 @@ bool says_failure(std::string_view line) {
 // Addresses in a reply are the server's words about the recipient before it ("please try <new@example.net>"),
 // not recipients.
 std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& lines) {
-  static constexpr std::string_view lead_phrases[] = {"said:", "smtp error from remote mail server",
-                                                      "remote server returned", "the response was:",
-                                                      "the error that the other server returned was:"};
   static const literal_scanner leads = [] {
     return literal_scanner(std::vector<std::string>(std::begin(lead_phrases), std::end(lead_phrases)));
   }();
@@ -348,7 +469,8 @@ bool read_text_bounce(const message_view& view, report& out) {
   const bool was_quoted = strip_quote_marks(view.text, unquoted);
   const std::string_view text = was_quoted ? std::string_view(unquoted) : std::string_view(view.text);
   if (is_list_refusal_notice(view) && read_list_refusal(view, text, out)) return true;
-  const std::string_view section = error_section(text);
+  const top_phrases top(text);
+  const std::string_view section = error_section(text, top);
   const std::vector<std::string_view> lines = split_lines(section);
 
   // Who is not the recipient: the bounce's own sender and addressee, the returned message's sender, and
@@ -465,8 +587,8 @@ bool read_text_bounce(const message_view& view, report& out) {
   }
 
   out.type = message_type::bounce;
-  out.format = detect_mta_format(view, text);
-  const bool delayed = says_delayed(view.subject, section);
+  out.format = detect_mta_format(view, text, top.lowest_format_marker());
+  const bool delayed = says_delayed(view.subject, section, top);
   const auto context = std::make_shared<const error_context>(section.substr(0, 8000));  // shared by all
   // a Sendmail session transcript: the server's replies and Sendmail's own line per address
   const bool is_transcript =
