@@ -306,10 +306,8 @@ bool says_failure(std::string_view line) {
 // starts with an address and is indented no deeper than the reply's first line (the next recipient's entry).
 // Addresses in a reply are the server's words about the recipient before it ("please try <new@example.net>"),
 // not recipients.
-std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& lines) {
-  static const literal_scanner leads = [] {
-    return literal_scanner(std::vector<std::string>(std::begin(lead_phrases), std::end(lead_phrases)));
-  }();
+// `lines` split the start of the text `top` scanned.
+std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& lines, const top_phrases& top) {
   std::vector<std::size_t> out(lines.size(), std::string_view::npos);
   if (lines.empty()) return out;
   // the leftmost lead phrase of each line (the longest of those starting there), by one scan of the whole
@@ -323,14 +321,18 @@ std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& 
   const char* const base = lines.front().data();
   for (std::size_t i = 0; i < lines.size(); ++i) line_start[i] = static_cast<std::size_t>(lines[i].data() - base);
   const std::string_view block(base, line_start.back() + lines.back().size());
-  leads.scan_at(block, [&](std::uint32_t phrase, std::size_t at) {
+  const auto found = [&](std::uint32_t phrase, std::size_t at) {
     const std::size_t line = static_cast<std::size_t>(std::upper_bound(line_start.begin(), line_start.end(), at) -
                                                       line_start.begin()) - 1;
     lead_hit& best = lead_of[line];
     const std::size_t begin = at - line_start[line];
     if (begin < best.begin || (begin == best.begin && lead_phrases[phrase].size() > lead_phrases[best.phrase].size()))
       best = {begin, phrase};
-  });
+  };
+  if (!top.leads(block.size(), found)) {
+    static const literal_scanner leads(std::vector<std::string>(std::begin(lead_phrases), std::end(lead_phrases)));
+    leads.scan_at(block, found);
+  }
   bool in_reply = false;
   std::size_t reply_indent = 0;
   for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -511,7 +513,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   for (std::string_view name : {"X-Failed-Recipients", "X-Original-To-Failed"})
     for (auto& a : find_addresses(view.top().header(name))) declared.push_back(a);
 
-  const std::vector<std::size_t> reply_starts = reply_text_starts(lines);
+  const std::vector<std::size_t> reply_starts = reply_text_starts(lines, top);
   std::vector<located_address> found;
   for (int pass = 0; pass < 2 && found.empty(); ++pass) {
     strict = pass == 0;
