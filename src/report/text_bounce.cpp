@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 
 namespace bouncekit::detail {
 
@@ -627,27 +628,23 @@ bool read_text_bounce(const message_view& view, report& out) {
       end = own + 1;
       while (end < lines.size() && end < own + 20 && !trim(lines[end]).empty() && !starts_transcript_entry(lines[end]))
         ++end;
-      block_text = join_reply_lines(std::vector<std::string_view>(lines.begin() + static_cast<std::ptrdiff_t>(begin),
-                                                                  lines.begin() + static_cast<std::ptrdiff_t>(end)));
+      block_text = join_reply_lines(std::span(lines).subspan(begin, end - begin));
       const server_reply reply = last_server_reply(lines, begin, own);
       if (reply.says_why && says_only_session_failed(read_transcript_entry(lines[own])->text)) {
         diagnostic = reply.text;
         const std::string command = find_smtp_command(reply.command_line);
         if (!command.empty()) r.smtp_command = command;
       } else {
-        diagnostic = join_reply_lines(std::vector<std::string_view>(lines.begin() + static_cast<std::ptrdiff_t>(own),
-                                                                    lines.begin() + static_cast<std::ptrdiff_t>(end)));
+        diagnostic = join_reply_lines(std::span(lines).subspan(own, end - own));
         start_at_reply_code(diagnostic, find_reply_code(diagnostic));
         // Sendmail's line restates the server's reply in its own words and code (a 550 to RCPT becomes
         // "5.1.1 ... User unknown"): the status is the one the server gave, when it gave one
         if (!reply.text.empty()) server_status = find_last_status_code(reply.text, true);
       }
     } else {
-      block_text = join_reply_lines(std::vector<std::string_view>(lines.begin() + static_cast<std::ptrdiff_t>(begin),
-                                                                  lines.begin() + static_cast<std::ptrdiff_t>(end)));
+      block_text = join_reply_lines(std::span(lines).subspan(begin, end - begin));
     }
-    std::vector<std::string_view> block(lines.begin() + static_cast<std::ptrdiff_t>(begin),
-                                        lines.begin() + static_cast<std::ptrdiff_t>(end));
+    const std::span<const std::string_view> block = std::span(lines).subspan(begin, end - begin);
     // a recipient's block is a few lines; a huge one (junk, or an attack) is cut so the phrase scans stay cheap
     if (block_text.size() > 16384) block_text.resize(16384);
     // the diagnostic starts at the first line carrying an SMTP reply or status code, if any; in a transcript,
@@ -680,7 +677,7 @@ bool read_text_bounce(const message_view& view, report& out) {
           diagnostic = server_reply_around(lines, begin + j, 0, first);
           break;
         }
-        std::vector<std::string_view> rest(block.begin() + static_cast<std::ptrdiff_t>(j), block.end());
+        const std::span<const std::string_view> rest = block.subspan(j);
         // stop at a blank line after the reply, or where a transcript's next entry starts
         std::size_t stop = rest.size();
         for (std::size_t q = 1; q < rest.size(); ++q) {
@@ -690,8 +687,7 @@ bool read_text_bounce(const message_view& view, report& out) {
             break;
           }
         }
-        rest.resize(stop);
-        diagnostic = join_reply_lines(rest);
+        diagnostic = join_reply_lines(rest.first(stop));
         start_at_reply_code(diagnostic, code);
         break;
       }
@@ -703,8 +699,7 @@ bool read_text_bounce(const message_view& view, report& out) {
         if (!says_failure(trim(lines[j]))) continue;
         std::size_t stop = j + 1;
         while (stop < begin && !trim(lines[stop]).empty()) ++stop;
-        diagnostic = join_reply_lines(std::vector<std::string_view>(lines.begin() + static_cast<std::ptrdiff_t>(j),
-                                                                    lines.begin() + static_cast<std::ptrdiff_t>(stop)));
+        diagnostic = join_reply_lines(std::span(lines).subspan(j, stop - j));
         break;
       }
     }
