@@ -175,15 +175,14 @@ class top_phrases {
 // Boilerplate addresses that are never the failed recipient: system mailboxes, and a mailing list's command
 // and owner addresses (a list manager's notice tells the poster to write to them).
 bool is_system_address(std::string_view address) {
-  const std::string a = ascii_lower(address);
-  const std::string_view local = std::string_view(a).substr(0, a.find('@'));
+  const std::string_view local = address.substr(0, address.find('@'));
+  const auto starts_with = [&](std::string_view head) { return istarts_with(address, head); };
   const auto ends_with = [&](std::string_view tail) {
-    return local.size() > tail.size() && local.substr(local.size() - tail.size()) == tail;
+    return local.size() > tail.size() && iequals(local.substr(local.size() - tail.size()), tail);
   };
-  return a.rfind("mailer-daemon@", 0) == 0 || a.rfind("postmaster@", 0) == 0 || a.rfind("mail-daemon@", 0) == 0 ||
-         a.rfind("noreply@", 0) == 0 || a.rfind("no-reply@", 0) == 0 || a.rfind("root@", 0) == 0 ||
-         a.rfind("abuse@", 0) == 0 || a.rfind("owner-", 0) == 0 || ends_with("-request") || ends_with("-ctl") ||
-         ends_with("-owner");
+  return starts_with("mailer-daemon@") || starts_with("postmaster@") || starts_with("mail-daemon@") ||
+         starts_with("noreply@") || starts_with("no-reply@") || starts_with("root@") || starts_with("abuse@") ||
+         starts_with("owner-") || ends_with("-request") || ends_with("-ctl") || ends_with("-owner");
 }
 
 // The part of the text before the returned message.

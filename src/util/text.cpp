@@ -73,6 +73,13 @@ std::string collapse_whitespace(std::string_view s) {
 
 namespace {
 
+// Appends `s` lower-cased (ASCII), without a temporary string.
+void append_lower(std::string& out, std::string_view s) {
+  const std::size_t at = out.size();
+  out.append(s);
+  for (std::size_t i = at; i < out.size(); ++i) out[i] = ascii_lower_char(out[i]);
+}
+
 bool is_local_char(char c) noexcept {
   const auto u = static_cast<unsigned char>(c);
   if (u >= 0x80) return true;  // RFC 6531 UTF-8 local parts
@@ -123,9 +130,11 @@ std::string address_at(std::string_view s, std::size_t at, std::size_t* end_out)
   if (domain.find('.') == std::string_view::npos && !iequals(domain, "localhost")) {
     // a bare host name is an address only when nothing better is around; keep it, callers prefer dotted ones
   }
-  std::string out(local);
+  std::string out;
+  out.reserve(local.size() + 1 + domain.size());
+  out.append(local);
   out += '@';
-  out += ascii_lower(domain);
+  append_lower(out, domain);
   return out;
 }
 
