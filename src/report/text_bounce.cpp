@@ -710,7 +710,7 @@ bool read_text_bounce(const message_view& view, report& out) {
     if (!status.empty()) r.status = status;
     std::string reply;
     if (!status.empty()) {  // the reply code written just before that status ("451 4.3.0")
-      const std::size_t at = diagnostic.rfind(status);
+      const std::size_t at = find_last(diagnostic, status);
       if (at != std::string::npos && at >= 4) reply = find_reply_code(std::string_view(diagnostic).substr(at - 4, 4));
     }
     if (reply.empty()) reply = find_reply_code(diagnostic);

@@ -36,6 +36,15 @@ std::size_t ifind(std::string_view haystack, std::string_view needle, std::size_
   return std::string_view::npos;
 }
 
+std::size_t find_last(std::string_view haystack, std::string_view needle) noexcept {
+  if (needle.size() > haystack.size()) return std::string_view::npos;
+  if (needle.empty()) return haystack.size();
+  const char first = needle[0];
+  for (std::size_t i = haystack.size() - needle.size() + 1; i-- > 0;)
+    if (haystack[i] == first && haystack.compare(i, needle.size(), needle) == 0) return i;
+  return std::string_view::npos;
+}
+
 std::vector<std::string_view> split_lines(std::string_view text) {
   std::vector<std::string_view> lines;
   std::size_t start = 0;
