@@ -247,10 +247,17 @@ bool says_delayed(std::string_view subject, std::string_view section, const top_
   return *first != std::string_view::npos || delay_subject.any(subject);
 }
 
+// True when a line after the first starts with `c`: a search for `c` (rarer than a newline) that looks back.
+bool starts_a_later_line(std::string_view text, char c) {
+  for (std::size_t at = text.find(c, 1); at != std::string_view::npos; at = text.find(c, at + 1))
+    if (text[at - 1] == '\n') return true;
+  return false;
+}
+
 // A bounce forwarded by a person arrives quoted ("> " before every line): read it as the MTA wrote it.
 // Returns false (and leaves `out` alone) when the text is not quoted.
 bool strip_quote_marks(std::string_view text, std::string& out) {
-  if (text.empty() || (text.front() != '>' && text.find("\n>") == std::string_view::npos)) return false;
+  if (text.empty() || (text.front() != '>' && !starts_a_later_line(text, '>'))) return false;
   const std::vector<std::string_view> lines = split_lines(text);
   std::size_t quoted = 0, nonempty = 0;
   for (std::string_view l : lines) {
