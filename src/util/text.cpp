@@ -258,6 +258,11 @@ std::string find_last_status_code_of_class(std::string_view s, char status_class
 
 std::string find_reply_code(std::string_view s) {
   for (std::size_t i = 0; i + 3 <= s.size(); ++i) {
+    // a code's third byte is a digit: when s[i + 2] is none, no code starts at i, i + 1 (second byte) or i + 2
+    if (!is_digit(s[i + 2])) {
+      i += 2;
+      continue;
+    }
     const char c = s[i];
     if (c != '2' && c != '4' && c != '5') continue;
     if (i > 0 && !(is_space(s[i - 1]) || s[i - 1] == ':' || s[i - 1] == '>' || s[i - 1] == '(' ||
