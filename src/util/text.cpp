@@ -1,6 +1,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace bouncekit::detail {
@@ -89,7 +90,7 @@ void append_lower(std::string& out, std::string_view s) {
   for (std::size_t i = at; i < out.size(); ++i) out[i] = ascii_lower_char(out[i]);
 }
 
-bool is_local_char(char c) noexcept {
+constexpr bool local_char_rule(char c) noexcept {
   const auto u = static_cast<unsigned char>(c);
   if (u >= 0x80) return true;  // RFC 6531 UTF-8 local parts
   if (is_alpha(c) || is_digit(c)) return true;
@@ -102,11 +103,24 @@ bool is_local_char(char c) noexcept {
   }
 }
 
-bool is_domain_char(char c) noexcept {
+constexpr bool domain_char_rule(char c) noexcept {
   const auto u = static_cast<unsigned char>(c);
   return u >= 0x80 || is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '[' || c == ']' ||
          c == ':';
 }
+
+// The rules above as tables: an address is walked byte by byte, both ways from every '@'.
+template <typename Rule>
+constexpr std::array<bool, 256> byte_table(Rule rule) {
+  std::array<bool, 256> table{};
+  for (std::size_t u = 0; u < 256; ++u) table[u] = rule(static_cast<char>(static_cast<unsigned char>(u)));
+  return table;
+}
+constexpr std::array<bool, 256> local_chars = byte_table(local_char_rule);
+constexpr std::array<bool, 256> domain_chars = byte_table(domain_char_rule);
+
+bool is_local_char(char c) noexcept { return local_chars[static_cast<unsigned char>(c)]; }
+bool is_domain_char(char c) noexcept { return domain_chars[static_cast<unsigned char>(c)]; }
 
 // Extracts the address around the '@' at `at`, or empty.
 std::string address_at(std::string_view s, std::size_t at, std::size_t* end_out) {
