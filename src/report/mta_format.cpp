@@ -227,7 +227,8 @@ std::string detect_mta_format(const message_view& view, std::string_view text, s
     }
   if (first == marker_count) return "text";
   const std::string_view format = format_markers[first].format;
-  if (format == "exchange2007" && generated_by_exchange_online(text.substr(0, format_marker_window))) return "office365";
+  if (format == "exchange2007" && generated_by_exchange_online(text.substr(0, format_marker_window)))
+    return "office365";
   return std::string(format);
 }
 

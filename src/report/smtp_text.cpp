@@ -235,8 +235,11 @@ std::string join_reply_lines(std::span<const std::string_view> lines) {
       if (!status.empty() && line.rfind(status, 0) == 0) line = trim(line.substr(status.size()));
       if (line.empty()) continue;
     }
-    if (o == begin) head = line.substr(0, line.size() >= 3 ? 3 : 0);
-    else *o++ = ' ';
+    if (o == begin) {
+      head = line.substr(0, line.size() >= 3 ? 3 : 0);
+    } else {
+      *o++ = ' ';
+    }
     o = copy_collapsed(line, o);
   }
   out.resize(static_cast<std::size_t>(o - begin));

@@ -69,10 +69,14 @@ constexpr std::size_t gave_up = 9;
 constexpr std::string_view lead_phrases[] = {"said:", "smtp error from remote mail server", "remote server returned",
                                              "the response was:", "the error that the other server returned was:"};
 
+// What a Sendmail transcript says it is.
+constexpr std::string_view transcript_phrase = "transcript of session";
+
 // The phrase lists read from the top of the text (the format markers, the section's end, the MTA's statements,
-// the leads of a server's reply), found by one scan of its first format_marker_window bytes instead of one scan
-// each: an automaton of all of them costs about what one of them does per byte. Each list's questions are
-// answered only when the scanned bytes settle them (a section longer than the window is scanned for again).
+// the leads of a server's reply, the transcript's title), found by one scan of its first format_marker_window
+// bytes instead of one scan each: an automaton of all of them costs about what one of them does per byte. Each
+// list's questions are answered only when the scanned bytes settle them (a section longer than the window is
+// scanned for again).
 class top_phrases {
  public:
   explicit top_phrases(std::string_view text)
@@ -115,6 +119,13 @@ class top_phrases {
     return id == std::string_view::npos ? id : id - phrases().first[statement];
   }
 
+  // Whether the text's first `size` bytes say they are a session transcript ("Transcript of session follows");
+  // nothing when they reach past the window.
+  std::optional<bool> names_transcript(std::size_t size) const {
+    if (size > scanned_) return std::nullopt;
+    return lowest(transcript, size) != std::string_view::npos;
+  }
+
   // Calls found(lead, at) for every phrase of lead_phrases in the text's first `size` bytes (some more than
   // once) and returns true; false, calling nothing, when they reach past the window.
   template <typename F>
@@ -127,7 +138,7 @@ class top_phrases {
   }
 
  private:
-  enum list : std::size_t { format, section_end, statement, lead, list_count };
+  enum list : std::size_t { format, section_end, statement, lead, transcript, list_count };
   struct union_phrases {
     literal_scanner scanner;
     std::uint32_t first[list_count + 1] = {};  // list k has the ids [first[k], first[k + 1])
@@ -145,6 +156,7 @@ class top_phrases {
       lists[section_end] = section_end_phrases();
       lists[statement].assign(std::begin(delivery_statements), std::end(delivery_statements));
       lists[lead].assign(std::begin(lead_phrases), std::end(lead_phrases));
+      lists[transcript] = {std::string(transcript_phrase)};
       std::vector<std::string> all;
       union_phrases out;
       for (std::size_t k = 0; k < list_count; ++k) {
@@ -158,12 +170,15 @@ class top_phrases {
     }();
     return u;
   }
-  static bool in(list k, std::uint32_t phrase) { return phrase >= phrases().first[k] && phrase < phrases().first[k + 1]; }
+  static bool in(list k, std::uint32_t phrase) {
+    return phrase >= phrases().first[k] && phrase < phrases().first[k + 1];
+  }
   // The smallest id of list k among the phrases that end within the text's first `size` bytes, or npos.
   std::size_t lowest(list k, std::size_t size) const {
     std::size_t best = std::string_view::npos;
     for (const hit& h : hits_)
-      if (in(k, h.phrase) && h.begin + phrases().scanner.length(h.phrase) <= size) best = std::min<std::size_t>(best, h.phrase);
+      if (in(k, h.phrase) && h.begin + phrases().scanner.length(h.phrase) <= size)
+        best = std::min<std::size_t>(best, h.phrase);
     return best;
   }
 
@@ -600,8 +615,10 @@ bool read_text_bounce(const message_view& view, report& out) {
   const bool delayed = says_delayed(view.subject, section, top);
   const auto context = std::make_shared<const error_context>(section.substr(0, 8000));  // shared by all
   // a Sendmail session transcript: the server's replies and Sendmail's own line per address
+  const std::optional<bool> titled = top.names_transcript(section.size());
   const bool is_transcript =
-      icontains(section, "transcript of session") || std::any_of(lines.begin(), lines.end(), [](std::string_view l) {
+      (titled ? *titled : icontains(section, transcript_phrase)) ||
+      std::any_of(lines.begin(), lines.end(), [](std::string_view l) {
         l = trim(l);
         return l.substr(0, 3) == "<<<" || l.substr(0, 3) == ">>>" || istarts_with(l, "while talking to ") ||
                istarts_with(l, "... while talking to ");
