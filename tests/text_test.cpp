@@ -65,6 +65,13 @@ TEST_CASE("reply codes written with a colon or in quotes are found; an IPv6 grou
   CHECK(find_reply_code("Unknown address error ('550', ['5.1.1 <liz@example.org>: ...'])") == "550");
   CHECK(find_reply_code("[2001:db8::220:6d:26bf]:25: socket error").empty());
   CHECK(find_reply_code("at 12:34:45 the host said 550 5.1.1") == "550");
+  // the scan skips ahead past bytes that cannot end a code: a code is found at every offset
+  CHECK(find_reply_code("a 550 x") == "550");
+  CHECK(find_reply_code("ab 550 x") == "550");
+  CHECK(find_reply_code("abc 550 x") == "550");
+  CHECK(find_reply_code("x1 25 421 busy") == "421");
+  CHECK(find_reply_code("550") == "550");
+  CHECK(find_reply_code("55").empty());
 }
 
 namespace {

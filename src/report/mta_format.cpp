@@ -153,6 +153,7 @@ constexpr std::size_t marker_count = std::size(format_markers);
 // The format markers found by one scan each: in the text, and in the From field (the "header:From:" markers);
 // for each, its index in format_markers.
 struct marker_scanners {
+  std::vector<std::string> text_markers;
   literal_scanner text;
   std::vector<std::size_t> text_index;
   literal_scanner from;
@@ -175,7 +176,9 @@ const marker_scanners& format_marker_scanners() {
         text_index.push_back(i);
       }
     }
-    return marker_scanners{literal_scanner(text), std::move(text_index), literal_scanner(from), std::move(from_index)};
+    literal_scanner text_scanner(text);
+    return marker_scanners{std::move(text), std::move(text_scanner), std::move(text_index), literal_scanner(from),
+                           std::move(from_index)};
   }();
   return scanners;
 }
@@ -203,10 +206,15 @@ bool generated_by_exchange_online(std::string_view text) {
 
 }  // namespace
 
+const std::vector<std::string>& format_text_markers() { return format_marker_scanners().text_markers; }
+
 std::string detect_mta_format(const message_view& view, std::string_view text) {
-  const marker_scanners& scanners = format_marker_scanners();
   // MTAs introduce themselves at the top of the report
-  const std::size_t in_text = scanners.text.lowest(text.substr(0, 8192));
+  return detect_mta_format(view, text, format_marker_scanners().text.lowest(text.substr(0, format_marker_window)));
+}
+
+std::string detect_mta_format(const message_view& view, std::string_view text, std::size_t in_text) {
+  const marker_scanners& scanners = format_marker_scanners();
   const std::size_t in_from = scanners.from.lowest(view.from);
   std::size_t first = std::min(in_text == std::string_view::npos ? marker_count : scanners.text_index[in_text],
                                in_from == std::string_view::npos ? marker_count : scanners.from_index[in_from]);
@@ -219,7 +227,8 @@ std::string detect_mta_format(const message_view& view, std::string_view text) {
     }
   if (first == marker_count) return "text";
   const std::string_view format = format_markers[first].format;
-  if (format == "exchange2007" && generated_by_exchange_online(text.substr(0, 8192))) return "office365";
+  if (format == "exchange2007" && generated_by_exchange_online(text.substr(0, format_marker_window)))
+    return "office365";
   return std::string(format);
 }
 

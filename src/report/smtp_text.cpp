@@ -141,8 +141,10 @@ std::string failure_status(std::string_view diagnostic, std::string_view status_
   return status;
 }
 
-std::string strip_continuation_prefixes(std::string_view text) {
-  std::string out;
+namespace {
+
+// strip_continuation_prefixes into `out`; false, leaving `out` alone, when there is nothing to strip.
+bool strip_continuation_prefixes_into(std::string_view text, std::string& out) {
   std::size_t copied = 0;  // text[0, copied) is in `out`
   std::size_t at = 0;
   while (at < text.size()) {
@@ -178,14 +180,46 @@ std::string strip_continuation_prefixes(std::string_view text) {
     }
     if (at < dash + 1) at = dash + 1;
   }
-  if (copied == 0) return std::string(text);
+  if (copied == 0) return false;
   out.append(text.substr(copied));
   while (!out.empty() && out.back() == ' ') out.pop_back();
+  return true;
+}
+
+// Writes `s` (no whitespace at either end) at `o` with each run of whitespace in it made one space; returns
+// the end of what it wrote (at most s.size() bytes).
+char* copy_collapsed(std::string_view s, char* o) {
+  bool gap = false;
+  for (const char c : s) {
+    if (is_space(c)) {
+      gap = true;
+      continue;
+    }
+    if (gap) {
+      *o++ = ' ';
+      gap = false;
+    }
+    *o++ = c;
+  }
+  return o;
+}
+
+}  // namespace
+
+std::string strip_continuation_prefixes(std::string_view text) {
+  std::string out;
+  if (!strip_continuation_prefixes_into(text, out)) out = text;
   return out;
 }
 
-std::string join_reply_lines(const std::vector<std::string_view>& lines) {
-  std::string out;
+std::string join_reply_lines(std::span<const std::string_view> lines) {
+  // the lines joined by one space, whitespace collapsed as they are copied: at most each line and its space
+  std::size_t most = 0;
+  for (std::string_view raw : lines) most += raw.size() + 1;
+  std::string out(most, '\0');
+  char* const begin = out.data();
+  char* o = begin;
+  std::string_view head;  // the first line's reply code, when it starts with three characters
   // a section rule ("----- Non-delivered information -----") is layout, not part of the reply
   const auto is_rule = [](std::string_view l) {
     return l.size() >= 6 && l.substr(0, 3) == "---" && l.substr(l.size() - 3) == "---";
@@ -194,18 +228,26 @@ std::string join_reply_lines(const std::vector<std::string_view>& lines) {
     std::string_view line = trim(raw);
     if (line.empty() || is_rule(line)) continue;
     // "550-5.7.1 text" continuation prefix repeated on each line: keep the first, drop later ones
-    if (!out.empty() && line.size() > 4 && is_digit(line[0]) && is_digit(line[1]) && is_digit(line[2]) &&
-        (line[3] == '-' || line[3] == ' ') && out.compare(0, 3, line.substr(0, 3)) == 0) {
+    if (o != begin && line.size() > 4 && is_digit(line[0]) && is_digit(line[1]) && is_digit(line[2]) &&
+        (line[3] == '-' || line[3] == ' ') && head == line.substr(0, 3)) {
       line = trim(line.substr(4));
       const std::string status = find_status_code(line.substr(0, std::min<std::size_t>(line.size(), 12)));
       if (!status.empty() && line.rfind(status, 0) == 0) line = trim(line.substr(status.size()));
+      if (line.empty()) continue;
     }
-    if (!out.empty()) out += ' ';
-    out.append(line);
+    if (o == begin) {
+      head = line.substr(0, line.size() >= 3 ? 3 : 0);
+    } else {
+      *o++ = ' ';
+    }
+    o = copy_collapsed(line, o);
   }
+  out.resize(static_cast<std::size_t>(o - begin));
   // the prefixes of a reply that does not start a line ("host x [192.0.2.1]: 550-5.7.1 first"), or that an
   // MTA re-wrapped ("said: 450-4.2.1 The\n user ... rate 450 4.2.1\n that prevents")
-  return strip_continuation_prefixes(collapse_whitespace(out));
+  std::string stripped;
+  if (strip_continuation_prefixes_into(out, stripped)) return stripped;
+  return out;
 }
 
 }  // namespace bouncekit::detail

@@ -1,6 +1,7 @@
 // Reading the common pieces of an MTA's words: which SMTP command a reply answered, the remote host.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,6 @@ std::string strip_continuation_prefixes(std::string_view text);
 
 // Joins the lines of a multi-line SMTP reply ("550-5.7.1 first", "550 5.7.1 second") into one line: blank lines
 // and section rules dropped, the repeated continuation prefixes removed, whitespace collapsed.
-std::string join_reply_lines(const std::vector<std::string_view>& lines);
+std::string join_reply_lines(std::span<const std::string_view> lines);
 
 }  // namespace bouncekit::detail

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 
 namespace bouncekit::detail {
 
@@ -45,22 +46,162 @@ constexpr std::string_view returned_markers[] = {
     "original message as follows",
 };
 
+// Where the error section ends: a marker of the returned message, or the first field of a header block quoted
+// inline.
+std::vector<std::string> section_end_phrases() {
+  std::vector<std::string> phrases(std::begin(returned_markers), std::end(returned_markers));
+  phrases.emplace_back("\nreceived: ");
+  phrases.emplace_back("\nreturn-path: ");
+  return phrases;
+}
+
+// The MTA's own statements of what it does with the message: the first `gave_up` say it gave up; the rest, that
+// it goes on trying.
+constexpr std::string_view delivery_statements[] = {
+    "permanent error", "given up", "giving up", "not going to try again", "could not be delivered",
+    "delivery has failed", "failed permanently", "undeliverable", "has been removed from the queue",
+    "will continue trying", "will keep trying", "still trying", "delivery attempts will continue",
+    "has not yet been delivered", "message still undelivered", "will be retried", "this is a warning message only",
+    "will try again", "will retry", "no action is required on your part", "is delayed for more than"};
+constexpr std::size_t gave_up = 9;
+
+// The words that lead a remote server's reply ("host x said:", "Remote server returned", ...).
+constexpr std::string_view lead_phrases[] = {"said:", "smtp error from remote mail server", "remote server returned",
+                                             "the response was:", "the error that the other server returned was:"};
+
+// What a Sendmail transcript says it is.
+constexpr std::string_view transcript_phrase = "transcript of session";
+
+// The phrase lists read from the top of the text (the format markers, the section's end, the MTA's statements,
+// the leads of a server's reply, the transcript's title), found by one scan of its first format_marker_window
+// bytes instead of one scan each: an automaton of all of them costs about what one of them does per byte. Each
+// list's questions are answered only when the scanned bytes settle them (a section longer than the window is
+// scanned for again).
+class top_phrases {
+ public:
+  explicit top_phrases(std::string_view text)
+      : text_size_(text.size()), scanned_(std::min(text.size(), format_marker_window)) {
+    phrases().scanner.scan_at(text.substr(0, scanned_), [&](std::uint32_t id, std::size_t at) {
+      hits_.push_back({at, id});
+    });
+  }
+
+  // The smallest index into format_text_markers() of those in the window, or npos.
+  std::size_t lowest_format_marker() const {
+    const std::size_t id = lowest(format, scanned_);
+    return id == std::string_view::npos ? id : id - phrases().first[format];
+  }
+
+  // The leftmost phrase of section_end_phrases() starting at `from` or later (of several there, the longest),
+  // as literal_scanner::first would find it in text.substr(from) with `begin` counted from the text's start;
+  // nothing when the window does not settle it.
+  std::optional<literal_scanner::hit> first_section_end(std::size_t from) const {
+    const union_phrases& u = phrases();
+    literal_scanner::hit best{std::string_view::npos, 0};
+    for (const hit& h : hits_)
+      if (in(section_end, h.phrase) && h.begin >= from &&
+          (h.begin < best.begin ||
+           (h.begin == best.begin && u.scanner.length(h.phrase) > u.scanner.length(best.literal))))
+        best = {h.begin, h.phrase};
+    // one starting earlier would have ended inside the window, and been seen
+    const bool settled = scanned_ == text_size_ ||
+                         (best.begin != std::string_view::npos && best.begin + u.longest[section_end] <= scanned_);
+    if (!settled) return std::nullopt;
+    if (best.begin != std::string_view::npos) best.literal -= u.first[section_end];
+    return best;
+  }
+
+  // The smallest index into delivery_statements of those in the text's first `size` bytes, or npos; nothing
+  // when they reach past the window.
+  std::optional<std::size_t> lowest_statement(std::size_t size) const {
+    if (size > scanned_) return std::nullopt;
+    const std::size_t id = lowest(statement, size);
+    return id == std::string_view::npos ? id : id - phrases().first[statement];
+  }
+
+  // Whether the text's first `size` bytes say they are a session transcript ("Transcript of session follows");
+  // nothing when they reach past the window.
+  std::optional<bool> names_transcript(std::size_t size) const {
+    if (size > scanned_) return std::nullopt;
+    return lowest(transcript, size) != std::string_view::npos;
+  }
+
+  // Calls found(lead, at) for every phrase of lead_phrases in the text's first `size` bytes (some more than
+  // once) and returns true; false, calling nothing, when they reach past the window.
+  template <typename F>
+  bool leads(std::size_t size, F&& found) const {
+    if (size > scanned_) return false;
+    const union_phrases& u = phrases();
+    for (const hit& h : hits_)
+      if (in(lead, h.phrase) && h.begin + u.scanner.length(h.phrase) <= size) found(h.phrase - u.first[lead], h.begin);
+    return true;
+  }
+
+ private:
+  enum list : std::size_t { format, section_end, statement, lead, transcript, list_count };
+  struct union_phrases {
+    literal_scanner scanner;
+    std::uint32_t first[list_count + 1] = {};  // list k has the ids [first[k], first[k + 1])
+    std::size_t longest[list_count] = {};
+  };
+  struct hit {
+    std::size_t begin;
+    std::uint32_t phrase;
+  };
+
+  static const union_phrases& phrases() {
+    static const union_phrases u = [] {
+      std::vector<std::vector<std::string>> lists(list_count);
+      lists[format] = format_text_markers();
+      lists[section_end] = section_end_phrases();
+      lists[statement].assign(std::begin(delivery_statements), std::end(delivery_statements));
+      lists[lead].assign(std::begin(lead_phrases), std::end(lead_phrases));
+      lists[transcript] = {std::string(transcript_phrase)};
+      std::vector<std::string> all;
+      union_phrases out;
+      for (std::size_t k = 0; k < list_count; ++k) {
+        out.first[k] = static_cast<std::uint32_t>(all.size());
+        for (const std::string& p : lists[k]) out.longest[k] = std::max(out.longest[k], p.size());
+        all.insert(all.end(), lists[k].begin(), lists[k].end());
+      }
+      out.first[list_count] = static_cast<std::uint32_t>(all.size());
+      out.scanner = literal_scanner(all);
+      return out;
+    }();
+    return u;
+  }
+  static bool in(list k, std::uint32_t phrase) {
+    return phrase >= phrases().first[k] && phrase < phrases().first[k + 1];
+  }
+  // The smallest id of list k among the phrases that end within the text's first `size` bytes, or npos.
+  std::size_t lowest(list k, std::size_t size) const {
+    std::size_t best = std::string_view::npos;
+    for (const hit& h : hits_)
+      if (in(k, h.phrase) && h.begin + phrases().scanner.length(h.phrase) <= size)
+        best = std::min<std::size_t>(best, h.phrase);
+    return best;
+  }
+
+  std::vector<hit> hits_;
+  std::size_t text_size_;
+  std::size_t scanned_;  // the text's first scanned_ bytes were scanned
+};
+
 // Boilerplate addresses that are never the failed recipient: system mailboxes, and a mailing list's command
 // and owner addresses (a list manager's notice tells the poster to write to them).
 bool is_system_address(std::string_view address) {
-  const std::string a = ascii_lower(address);
-  const std::string_view local = std::string_view(a).substr(0, a.find('@'));
+  const std::string_view local = address.substr(0, address.find('@'));
+  const auto starts_with = [&](std::string_view head) { return istarts_with(address, head); };
   const auto ends_with = [&](std::string_view tail) {
-    return local.size() > tail.size() && local.substr(local.size() - tail.size()) == tail;
+    return local.size() > tail.size() && iequals(local.substr(local.size() - tail.size()), tail);
   };
-  return a.rfind("mailer-daemon@", 0) == 0 || a.rfind("postmaster@", 0) == 0 || a.rfind("mail-daemon@", 0) == 0 ||
-         a.rfind("noreply@", 0) == 0 || a.rfind("no-reply@", 0) == 0 || a.rfind("root@", 0) == 0 ||
-         a.rfind("abuse@", 0) == 0 || a.rfind("owner-", 0) == 0 || ends_with("-request") || ends_with("-ctl") ||
-         ends_with("-owner");
+  return starts_with("mailer-daemon@") || starts_with("postmaster@") || starts_with("mail-daemon@") ||
+         starts_with("noreply@") || starts_with("no-reply@") || starts_with("root@") || starts_with("abuse@") ||
+         starts_with("owner-") || ends_with("-request") || ends_with("-ctl") || ends_with("-owner");
 }
 
 // The part of the text before the returned message.
-std::string_view error_section(std::string_view text) {
+std::string_view error_section(std::string_view text, const top_phrases& top) {
   std::size_t start = 0;  // markers count from the third line on (the first lines introduce the report)
   // a forwarded bounce starts with the headers of the bounce itself: they are not the returned message
   std::size_t p = 0;
@@ -76,13 +217,14 @@ std::string_view error_section(std::string_view text) {
     }
     if (start == std::string_view::npos) return text;
   }
-  // every marker of the returned message, and the first fields of a header block quoted inline, in one pass
-  static const literal_scanner scanner = [] {
-    std::vector<std::string> phrases(std::begin(returned_markers), std::end(returned_markers));
-    phrases.emplace_back("\nreceived: ");
-    phrases.emplace_back("\nreturn-path: ");
-    return literal_scanner(phrases);
-  }();
+  // every phrase that ends the section, in one pass (when the top of the text does not settle it)
+  const auto next_end = [&](std::size_t from) {
+    if (const std::optional<literal_scanner::hit> hit = top.first_section_end(from)) return *hit;
+    static const literal_scanner scanner(section_end_phrases());
+    literal_scanner::hit hit = scanner.first(text.substr(from));  // the scanner folds case itself
+    if (hit.begin != std::string_view::npos) hit.begin += from;
+    return hit;
+  };
   // "returned message" also occurs in prose (Postfix: "delete your own text from the attached returned
   // message"): it marks the returned message only as a separator line, with no words before it
   static const std::uint32_t prose_marker = static_cast<std::uint32_t>(
@@ -93,12 +235,10 @@ std::string_view error_section(std::string_view text) {
     return false;
   };
   std::size_t from = start > 0 ? start - 1 : 0;
-  literal_scanner::hit first = scanner.first(text.substr(from));  // the scanner folds case itself
-  while (first.begin != std::string_view::npos && first.literal == prose_marker && words_before(from + first.begin)) {
-    from += first.begin + 1;
-    first = scanner.first(text.substr(from));
-  }
-  std::size_t end = first.begin == std::string_view::npos ? text.size() : from + first.begin;
+  literal_scanner::hit first = next_end(from);
+  while (first.begin != std::string_view::npos && first.literal == prose_marker && words_before(first.begin))
+    first = next_end(first.begin + 1);
+  std::size_t end = first.begin == std::string_view::npos ? text.size() : first.begin;
   if (end < text.size() && text[end] == '\n') ++end;  // a header field starts after its newline
   if (end < start) end = start;
   if (end == text.size()) return text;
@@ -108,25 +248,31 @@ std::string_view error_section(std::string_view text) {
 
 // A delay warning says the sending MTA will go on trying; a final report says it gave up. Only the MTA's own
 // statements count here (a server's "temporarily deferred" is the reason, not the MTA's plan).
-bool says_delayed(std::string_view subject, std::string_view text) {
-  static constexpr std::size_t gave_up = 9;  // the first nine phrases say the MTA gave up; the rest, that it goes on
-  static const literal_scanner statements{
-      "permanent error", "given up", "giving up", "not going to try again", "could not be delivered",
-      "delivery has failed", "failed permanently", "undeliverable", "has been removed from the queue",
-      "will continue trying", "will keep trying", "still trying", "delivery attempts will continue",
-      "has not yet been delivered", "message still undelivered", "will be retried", "this is a warning message only",
-      "will try again", "will retry", "no action is required on your part", "is delayed for more than"};
+// `section` is the start of the text `top` scanned.
+bool says_delayed(std::string_view subject, std::string_view section, const top_phrases& top) {
   static const literal_scanner delay_subject{"delayed", "(delay)", "delay notification", "warning:",
                                              "warning--could not", "still being retried"};
-  const std::size_t first = statements.lowest(text);
-  if (first < gave_up) return false;
-  return first != std::string_view::npos || delay_subject.any(subject);
+  std::optional<std::size_t> first = top.lowest_statement(section.size());
+  if (!first) {
+    static const literal_scanner statements(
+        std::vector<std::string>(std::begin(delivery_statements), std::end(delivery_statements)));
+    first = statements.lowest(section);
+  }
+  if (*first < gave_up) return false;
+  return *first != std::string_view::npos || delay_subject.any(subject);
+}
+
+// True when a line after the first starts with `c`: a search for `c` (rarer than a newline) that looks back.
+bool starts_a_later_line(std::string_view text, char c) {
+  for (std::size_t at = text.find(c, 1); at != std::string_view::npos; at = text.find(c, at + 1))
+    if (text[at - 1] == '\n') return true;
+  return false;
 }
 
 // A bounce forwarded by a person arrives quoted ("> " before every line): read it as the MTA wrote it.
 // Returns false (and leaves `out` alone) when the text is not quoted.
 bool strip_quote_marks(std::string_view text, std::string& out) {
-  if (text.empty() || (text.front() != '>' && text.find("\n>") == std::string_view::npos)) return false;
+  if (text.empty() || (text.front() != '>' && !starts_a_later_line(text, '>'))) return false;
   const std::vector<std::string_view> lines = split_lines(text);
   std::size_t quoted = 0, nonempty = 0;
   for (std::string_view l : lines) {
@@ -182,13 +328,8 @@ bool says_failure(std::string_view line) {
 // starts with an address and is indented no deeper than the reply's first line (the next recipient's entry).
 // Addresses in a reply are the server's words about the recipient before it ("please try <new@example.net>"),
 // not recipients.
-std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& lines) {
-  static constexpr std::string_view lead_phrases[] = {"said:", "smtp error from remote mail server",
-                                                      "remote server returned", "the response was:",
-                                                      "the error that the other server returned was:"};
-  static const literal_scanner leads = [] {
-    return literal_scanner(std::vector<std::string>(std::begin(lead_phrases), std::end(lead_phrases)));
-  }();
+// `lines` split the start of the text `top` scanned.
+std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& lines, const top_phrases& top) {
   std::vector<std::size_t> out(lines.size(), std::string_view::npos);
   if (lines.empty()) return out;
   // the leftmost lead phrase of each line (the longest of those starting there), by one scan of the whole
@@ -202,14 +343,18 @@ std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& 
   const char* const base = lines.front().data();
   for (std::size_t i = 0; i < lines.size(); ++i) line_start[i] = static_cast<std::size_t>(lines[i].data() - base);
   const std::string_view block(base, line_start.back() + lines.back().size());
-  leads.scan_at(block, [&](std::uint32_t phrase, std::size_t at) {
+  const auto found = [&](std::uint32_t phrase, std::size_t at) {
     const std::size_t line = static_cast<std::size_t>(std::upper_bound(line_start.begin(), line_start.end(), at) -
                                                       line_start.begin()) - 1;
     lead_hit& best = lead_of[line];
     const std::size_t begin = at - line_start[line];
     if (begin < best.begin || (begin == best.begin && lead_phrases[phrase].size() > lead_phrases[best.phrase].size()))
       best = {begin, phrase};
-  });
+  };
+  if (!top.leads(block.size(), found)) {
+    static const literal_scanner leads(std::vector<std::string>(std::begin(lead_phrases), std::end(lead_phrases)));
+    leads.scan_at(block, found);
+  }
   bool in_reply = false;
   std::size_t reply_indent = 0;
   for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -348,7 +493,8 @@ bool read_text_bounce(const message_view& view, report& out) {
   const bool was_quoted = strip_quote_marks(view.text, unquoted);
   const std::string_view text = was_quoted ? std::string_view(unquoted) : std::string_view(view.text);
   if (is_list_refusal_notice(view) && read_list_refusal(view, text, out)) return true;
-  const std::string_view section = error_section(text);
+  const top_phrases top(text);
+  const std::string_view section = error_section(text, top);
   const std::vector<std::string_view> lines = split_lines(section);
 
   // Who is not the recipient: the bounce's own sender and addressee, the returned message's sender, and
@@ -389,7 +535,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   for (std::string_view name : {"X-Failed-Recipients", "X-Original-To-Failed"})
     for (auto& a : find_addresses(view.top().header(name))) declared.push_back(a);
 
-  const std::vector<std::size_t> reply_starts = reply_text_starts(lines);
+  const std::vector<std::size_t> reply_starts = reply_text_starts(lines, top);
   std::vector<located_address> found;
   for (int pass = 0; pass < 2 && found.empty(); ++pass) {
     strict = pass == 0;
@@ -465,12 +611,14 @@ bool read_text_bounce(const message_view& view, report& out) {
   }
 
   out.type = message_type::bounce;
-  out.format = detect_mta_format(view, text);
-  const bool delayed = says_delayed(view.subject, section);
+  out.format = detect_mta_format(view, text, top.lowest_format_marker());
+  const bool delayed = says_delayed(view.subject, section, top);
   const auto context = std::make_shared<const error_context>(section.substr(0, 8000));  // shared by all
   // a Sendmail session transcript: the server's replies and Sendmail's own line per address
+  const std::optional<bool> titled = top.names_transcript(section.size());
   const bool is_transcript =
-      icontains(section, "transcript of session") || std::any_of(lines.begin(), lines.end(), [](std::string_view l) {
+      (titled ? *titled : icontains(section, transcript_phrase)) ||
+      std::any_of(lines.begin(), lines.end(), [](std::string_view l) {
         l = trim(l);
         return l.substr(0, 3) == "<<<" || l.substr(0, 3) == ">>>" || istarts_with(l, "while talking to ") ||
                istarts_with(l, "... while talking to ");
@@ -503,27 +651,23 @@ bool read_text_bounce(const message_view& view, report& out) {
       end = own + 1;
       while (end < lines.size() && end < own + 20 && !trim(lines[end]).empty() && !starts_transcript_entry(lines[end]))
         ++end;
-      block_text = join_reply_lines(std::vector<std::string_view>(lines.begin() + static_cast<std::ptrdiff_t>(begin),
-                                                                  lines.begin() + static_cast<std::ptrdiff_t>(end)));
+      block_text = join_reply_lines(std::span(lines).subspan(begin, end - begin));
       const server_reply reply = last_server_reply(lines, begin, own);
       if (reply.says_why && says_only_session_failed(read_transcript_entry(lines[own])->text)) {
         diagnostic = reply.text;
         const std::string command = find_smtp_command(reply.command_line);
         if (!command.empty()) r.smtp_command = command;
       } else {
-        diagnostic = join_reply_lines(std::vector<std::string_view>(lines.begin() + static_cast<std::ptrdiff_t>(own),
-                                                                    lines.begin() + static_cast<std::ptrdiff_t>(end)));
+        diagnostic = join_reply_lines(std::span(lines).subspan(own, end - own));
         start_at_reply_code(diagnostic, find_reply_code(diagnostic));
         // Sendmail's line restates the server's reply in its own words and code (a 550 to RCPT becomes
         // "5.1.1 ... User unknown"): the status is the one the server gave, when it gave one
         if (!reply.text.empty()) server_status = find_last_status_code(reply.text, true);
       }
     } else {
-      block_text = join_reply_lines(std::vector<std::string_view>(lines.begin() + static_cast<std::ptrdiff_t>(begin),
-                                                                  lines.begin() + static_cast<std::ptrdiff_t>(end)));
+      block_text = join_reply_lines(std::span(lines).subspan(begin, end - begin));
     }
-    std::vector<std::string_view> block(lines.begin() + static_cast<std::ptrdiff_t>(begin),
-                                        lines.begin() + static_cast<std::ptrdiff_t>(end));
+    const std::span<const std::string_view> block = std::span(lines).subspan(begin, end - begin);
     // a recipient's block is a few lines; a huge one (junk, or an attack) is cut so the phrase scans stay cheap
     if (block_text.size() > 16384) block_text.resize(16384);
     // the diagnostic starts at the first line carrying an SMTP reply or status code, if any; in a transcript,
@@ -556,7 +700,7 @@ bool read_text_bounce(const message_view& view, report& out) {
           diagnostic = server_reply_around(lines, begin + j, 0, first);
           break;
         }
-        std::vector<std::string_view> rest(block.begin() + static_cast<std::ptrdiff_t>(j), block.end());
+        const std::span<const std::string_view> rest = block.subspan(j);
         // stop at a blank line after the reply, or where a transcript's next entry starts
         std::size_t stop = rest.size();
         for (std::size_t q = 1; q < rest.size(); ++q) {
@@ -566,8 +710,7 @@ bool read_text_bounce(const message_view& view, report& out) {
             break;
           }
         }
-        rest.resize(stop);
-        diagnostic = join_reply_lines(rest);
+        diagnostic = join_reply_lines(rest.first(stop));
         start_at_reply_code(diagnostic, code);
         break;
       }
@@ -579,8 +722,7 @@ bool read_text_bounce(const message_view& view, report& out) {
         if (!says_failure(trim(lines[j]))) continue;
         std::size_t stop = j + 1;
         while (stop < begin && !trim(lines[stop]).empty()) ++stop;
-        diagnostic = join_reply_lines(std::vector<std::string_view>(lines.begin() + static_cast<std::ptrdiff_t>(j),
-                                                                    lines.begin() + static_cast<std::ptrdiff_t>(stop)));
+        diagnostic = join_reply_lines(std::span(lines).subspan(j, stop - j));
         break;
       }
     }
@@ -592,7 +734,7 @@ bool read_text_bounce(const message_view& view, report& out) {
     if (!status.empty()) r.status = status;
     std::string reply;
     if (!status.empty()) {  // the reply code written just before that status ("451 4.3.0")
-      const std::size_t at = diagnostic.rfind(status);
+      const std::size_t at = find_last(diagnostic, status);
       if (at != std::string::npos && at >= 4) reply = find_reply_code(std::string_view(diagnostic).substr(at - 4, 4));
     }
     if (reply.empty()) reply = find_reply_code(diagnostic);

@@ -1,6 +1,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace bouncekit::detail {
@@ -33,6 +34,15 @@ std::size_t ifind(std::string_view haystack, std::string_view needle, std::size_
     if (hit == a) a = next(a + 1, lower);
     else b = next(b + 1, upper);
   }
+  return std::string_view::npos;
+}
+
+std::size_t find_last(std::string_view haystack, std::string_view needle) noexcept {
+  if (needle.size() > haystack.size()) return std::string_view::npos;
+  if (needle.empty()) return haystack.size();
+  const char first = needle[0];
+  for (std::size_t i = haystack.size() - needle.size() + 1; i-- > 0;)
+    if (haystack[i] == first && haystack.compare(i, needle.size(), needle) == 0) return i;
   return std::string_view::npos;
 }
 
@@ -73,7 +83,14 @@ std::string collapse_whitespace(std::string_view s) {
 
 namespace {
 
-bool is_local_char(char c) noexcept {
+// Appends `s` lower-cased (ASCII), without a temporary string.
+void append_lower(std::string& out, std::string_view s) {
+  const std::size_t at = out.size();
+  out.append(s);
+  for (std::size_t i = at; i < out.size(); ++i) out[i] = ascii_lower_char(out[i]);
+}
+
+constexpr bool local_char_rule(char c) noexcept {
   const auto u = static_cast<unsigned char>(c);
   if (u >= 0x80) return true;  // RFC 6531 UTF-8 local parts
   if (is_alpha(c) || is_digit(c)) return true;
@@ -86,11 +103,24 @@ bool is_local_char(char c) noexcept {
   }
 }
 
-bool is_domain_char(char c) noexcept {
+constexpr bool domain_char_rule(char c) noexcept {
   const auto u = static_cast<unsigned char>(c);
   return u >= 0x80 || is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '[' || c == ']' ||
          c == ':';
 }
+
+// The rules above as tables: an address is walked byte by byte, both ways from every '@'.
+template <typename Rule>
+constexpr std::array<bool, 256> byte_table(Rule rule) {
+  std::array<bool, 256> table{};
+  for (std::size_t u = 0; u < 256; ++u) table[u] = rule(static_cast<char>(static_cast<unsigned char>(u)));
+  return table;
+}
+constexpr std::array<bool, 256> local_chars = byte_table(local_char_rule);
+constexpr std::array<bool, 256> domain_chars = byte_table(domain_char_rule);
+
+bool is_local_char(char c) noexcept { return local_chars[static_cast<unsigned char>(c)]; }
+bool is_domain_char(char c) noexcept { return domain_chars[static_cast<unsigned char>(c)]; }
 
 // Extracts the address around the '@' at `at`, or empty.
 std::string address_at(std::string_view s, std::size_t at, std::size_t* end_out) {
@@ -123,9 +153,11 @@ std::string address_at(std::string_view s, std::size_t at, std::size_t* end_out)
   if (domain.find('.') == std::string_view::npos && !iequals(domain, "localhost")) {
     // a bare host name is an address only when nothing better is around; keep it, callers prefer dotted ones
   }
-  std::string out(local);
+  std::string out;
+  out.reserve(local.size() + 1 + domain.size());
+  out.append(local);
   out += '@';
-  out += ascii_lower(domain);
+  append_lower(out, domain);
   return out;
 }
 
@@ -240,6 +272,11 @@ std::string find_last_status_code_of_class(std::string_view s, char status_class
 
 std::string find_reply_code(std::string_view s) {
   for (std::size_t i = 0; i + 3 <= s.size(); ++i) {
+    // a code's third byte is a digit: when s[i + 2] is none, no code starts at i, i + 1 (second byte) or i + 2
+    if (!is_digit(s[i + 2])) {
+      i += 2;
+      continue;
+    }
     const char c = s[i];
     if (c != '2' && c != '4' && c != '5') continue;
     if (i > 0 && !(is_space(s[i - 1]) || s[i - 1] == ':' || s[i - 1] == '>' || s[i - 1] == '(' ||

@@ -33,6 +33,9 @@ inline bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
 }
 // Position of `needle` (ASCII, any case) in `haystack`, or npos.
 std::size_t ifind(std::string_view haystack, std::string_view needle, std::size_t from = 0) noexcept;
+// Position of the last `needle` in `haystack`, or npos: std::string_view::rfind without its comparison at every
+// position (only where the first byte matches).
+std::size_t find_last(std::string_view haystack, std::string_view needle) noexcept;
 inline bool icontains(std::string_view haystack, std::string_view needle) noexcept {
   return ifind(haystack, needle) != std::string_view::npos;
 }
