@@ -4,6 +4,7 @@
 
 #include <iconv.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -115,6 +116,16 @@ std::size_t ascii_prefix(std::string_view s) noexcept {
 }
 
 bool is_ascii(std::string_view s) noexcept { return ascii_prefix(s) == s.size(); }
+
+// True when `s` holds only printable ASCII, tabs and line feeds: text that every ISO-2022 decoder passes
+// through unchanged, as it has none of the bytes that switch sets (ESC, SO, SI) and no DEL (which
+// ISO-2022-CN rejects).
+bool is_plain_iso2022_text(std::string_view s) noexcept {
+  return std::all_of(s.begin(), s.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\t';
+  });
+}
 
 // iconv descriptors, opened once per charset and thread (iconv_open loads a gconv module: tens of
 // microseconds, more than the conversion of a whole bounce). -1 records a charset iconv does not know.
@@ -262,6 +273,8 @@ std::string to_utf8(std::string_view bytes, std::string_view charset, bool* know
     if (known) *known = false;
     return is_valid_utf8(bytes) ? std::string(bytes) : windows1252_to_utf8(bytes);
   }
+  // Mail in ISO-2022-JP is often plain ASCII: no need to run it through iconv (once the charset is known).
+  if (name.rfind("iso-2022", 0) == 0 && is_plain_iso2022_text(bytes)) return std::string(bytes);
   iconv(cd, nullptr, nullptr, nullptr, nullptr);  // a cached descriptor starts from the initial state
   std::string out;
   out.resize(bytes.size() * 3 + 16);
