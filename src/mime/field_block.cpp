@@ -183,7 +183,8 @@ const header_field* find_field(const field_list& fields, std::string_view name) 
   if (name.empty()) return nullptr;
   const char first = ascii_lower_char(name[0]);  // a header has dozens of fields: reject most by two checks
   for (const header_field& f : fields)
-    if (f.name.size() == name.size() && ascii_lower_char(f.name[0]) == first && iequals(f.name, name)) return &f;
+    if (f.name.size() == name.size() && ascii_lower_char(f.name[0]) == first && (f.name == name || iequals(f.name, name)))
+      return &f;  // most are written as asked for
   return nullptr;
 }
 
