@@ -77,9 +77,11 @@ class splitter {
       return true;
     }
     if (rfc822) return entity(body, end, depth + 1, index, true);
-    const std::string boundary = ct.param("boundary");
+    const std::string_view boundary = ct.param("boundary");
     if (boundary.empty()) return true;  // no parts: parse_message() reads such a message as text
-    return children(body, end, "--" + boundary, depth + 1, index, inside_returned_message);
+    std::string dashed = "--";
+    dashed += boundary;
+    return children(body, end, dashed, depth + 1, index, inside_returned_message);
   }
 
  private:
