@@ -120,6 +120,7 @@ class splitter {
 }  // namespace
 
 void split_parts(parsed_message& out, const limits& limits) {
+  out.parts.reserve(8);  // a bounce has about five parts: one allocation instead of four, and no part moved
   splitter(out, limits).entity(0, out.normalised.size(), 0, -1, false);
 }
 
