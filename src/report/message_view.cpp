@@ -43,8 +43,11 @@ std::string html_to_text(std::string_view html) {
         }
       }
       if (!replaced) out += c;
-    } else {
-      out += c;
+    } else {  // the text up to the next tag or entity, in one go
+      std::size_t stop = i + 1;
+      while (stop < html.size() && html[stop] != '<' && html[stop] != '&') ++stop;
+      out.append(html.substr(i, stop - i));
+      i = stop - 1;
     }
   next:;
   }
