@@ -44,6 +44,17 @@ TEST_CASE("charsets convert to UTF-8, unknown ones fall back safely") {
   CHECK(is_valid_utf8(to_utf8("\x82\xA0\xFF\xFF", "shift_jis")));
 }
 
+TEST_CASE("ISO-2022 text: plain ASCII passes through, shifted text is converted") {
+  bool known = false;
+  CHECK(to_utf8("Delivery failed\n\tto <a@b.example>", "iso-2022-jp", &known) == "Delivery failed\n\tto <a@b.example>");
+  CHECK(known);
+  // ESC $ B ... ESC ( B: "\u3042" (hiragana a) in JIS X 0208
+  CHECK(to_utf8("x\x1B$B$\"\x1B(By", "iso-2022-jp") == "x\xE3\x81\x82y");
+  CHECK(to_utf8("plain", "iso-2022-unknown", &known) == "plain");
+  CHECK_FALSE(known);  // an unknown ISO-2022 name is still reported
+  CHECK(to_utf8("a\x7F", "iso-2022-cn") == "a\xEF\xBF\xBD");  // DEL is not ASCII text there
+}
+
 TEST_CASE("RFC 2231 values and UTF-8 sanitising") {
   CHECK(decode_rfc2231_value("utf-8''%E2%82%AC%20rates") == "\xE2\x82\xAC rates");
   CHECK(sanitize_utf8("ok\xC3") == "ok\xEF\xBF\xBD");

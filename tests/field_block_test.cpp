@@ -36,4 +36,10 @@ TEST_CASE("what counts as a field line") {
   CHECK_FALSE(looks_like_field("not a field: because of spaces"));
   CHECK_FALSE(looks_like_field(": empty name"));
   CHECK_FALSE(looks_like_field("no colon at all"));
+  CHECK_FALSE(looks_like_field(" Indented: continuation"));
+  CHECK_FALSE(looks_like_field("X-Split name : x"));
+  CHECK(looks_like_field("X-Tab\t: x"));
+  CHECK(looks_like_field(std::string(76, 'n') + ": the longest name"));
+  CHECK_FALSE(looks_like_field(std::string(77, 'n') + ": a name too long"));
+  CHECK_FALSE(looks_like_field(std::string(70, 'n') + "       : blanks past the limit"));
 }

@@ -6,23 +6,32 @@
 
 namespace bouncekit::detail {
 
-bool looks_like_field(std::string_view line) noexcept {
-  const std::size_t colon = line.find(':');
-  if (colon == 0 || colon == std::string_view::npos || colon > 76) return false;
-  for (std::size_t i = 0; i < colon; ++i) {
+namespace {
+
+constexpr std::size_t npos = std::string_view::npos;
+
+bool blank(char c) noexcept { return c == ' ' || c == '\t'; }
+
+// The position of the colon that ends the field name `line` starts with, or npos when `line` is not
+// "Name: value": the name is a printable token without spaces of at most 76 bytes, blanks allowed only
+// between it and the colon. One pass over the name alone: the value is never looked at.
+std::size_t field_colon(std::string_view line) noexcept {
+  const std::size_t limit = std::min<std::size_t>(line.size(), 77);
+  for (std::size_t i = 0; i < limit; ++i) {
     const auto c = static_cast<unsigned char>(line[i]);
-    if (c <= 32 || c >= 127) {
-      // "Name : value" (space before the colon) is obsolete syntax but real
-      if (c == ' ' || c == '\t') {
-        for (std::size_t k = i; k < colon; ++k)
-          if (line[k] != ' ' && line[k] != '\t') return false;
-        return i > 0;
-      }
-      return false;
-    }
+    if (c == ':') return i == 0 ? npos : i;
+    if (c > 32 && c < 127) continue;
+    // "Name : value" (space before the colon) is obsolete syntax but real
+    if (i == 0 || !blank(line[i])) return npos;
+    while (i < limit && blank(line[i])) ++i;
+    return i < limit && line[i] == ':' ? i : npos;
   }
-  return true;
+  return npos;
 }
+
+}  // namespace
+
+bool looks_like_field(std::string_view line) noexcept { return field_colon(line) != npos; }
 
 char* field_list::allocate(std::size_t size) {
   // a chunk shared with a copy of the list is full for both: neither may write into the other's room
@@ -66,7 +75,12 @@ line_span line_at(std::string_view text, std::size_t pos) noexcept {
 
 // An indented line that is not blank (a blank one ends the block).
 bool is_continuation(std::string_view line) noexcept {
-  return !line.empty() && (line[0] == ' ' || line[0] == '\t') && !trim(line).empty();
+  return !line.empty() && blank(line[0]) && !trim(line).empty();
+}
+
+// A line of nothing but white space (only a line that starts with some can be one).
+bool is_blank_line(std::string_view line) noexcept {
+  return line.empty() || (is_space(line[0]) && trim(line).empty());
 }
 
 // An unfolded value being written into a field list's storage: trimmed pieces joined by single spaces, cut at
@@ -106,7 +120,7 @@ field_list read_field_block(std::string_view text, std::size_t& pos, bool stop_a
   while (pos < text.size()) {
     const line_span first = line_at(text, pos);
     const std::string_view line = first.line;
-    if (trim(line).empty()) {
+    if (is_blank_line(line)) {
       pos = first.next;
       if (!fields.empty() || stop_at_junk) break;  // a report block may start with blank lines
       continue;
@@ -116,18 +130,18 @@ field_list read_field_block(std::string_view text, std::size_t& pos, bool stop_a
       pos = first.next;
       continue;
     }
-    if (!looks_like_field(line)) {
+    const std::size_t colon = field_colon(line);
+    if (colon == npos) {
       if (stop_at_junk) break;
       pos = first.next;
       continue;
     }
-    const std::size_t colon = line.find(':');
     const std::string_view name = trim(line.substr(0, colon));
     const std::string_view head = trim(line.substr(colon + 1));
     // the continuation lines, if any
     std::size_t end = first.next;
     std::size_t folded_bytes = 0;
-    while (end < text.size() && (text[end] == ' ' || text[end] == '\t')) {  // most fields have none
+    while (end < text.size() && blank(text[end])) {  // most fields have none
       const line_span more = line_at(text, end);
       if (!is_continuation(more.line)) break;
       folded_bytes += more.line.size() + 1;
@@ -169,7 +183,8 @@ const header_field* find_field(const field_list& fields, std::string_view name) 
   if (name.empty()) return nullptr;
   const char first = ascii_lower_char(name[0]);  // a header has dozens of fields: reject most by two checks
   for (const header_field& f : fields)
-    if (f.name.size() == name.size() && ascii_lower_char(f.name[0]) == first && iequals(f.name, name)) return &f;
+    if (f.name.size() == name.size() && ascii_lower_char(f.name[0]) == first && (f.name == name || iequals(f.name, name)))
+      return &f;  // most are written as asked for
   return nullptr;
 }
 

@@ -53,7 +53,7 @@ struct content_type {
   std::string type;
   std::string subtype;
   std::vector<std::pair<std::string, std::string>> params;  // names lower-case
-  std::string param(std::string_view name) const;
+  std::string_view param(std::string_view name) const noexcept;  // empty when absent
 };
 content_type parse_content_type(std::string_view value);
 

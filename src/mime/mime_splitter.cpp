@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
 #include <string>
 
 namespace bouncekit::detail {
@@ -27,12 +28,19 @@ std::size_t line_end(std::string_view text, std::size_t at, std::size_t end) noe
   return nl == npos ? end : nl;
 }
 
+// The first `needle` in text[from, end), or npos. memmem (glibc's skips ahead by pairs of bytes and stays
+// linear) rather than string_view::find, which stops at every '-' of a body to compare the whole "--boundary".
+std::size_t find_in(std::string_view text, std::size_t from, std::size_t end, std::string_view needle) noexcept {
+  if (from >= end) return npos;
+  const void* hit = memmem(text.data() + from, end - from, needle.data(), needle.size());
+  return hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - text.data()) : npos;
+}
+
 // The start of the next delimiter line ("--" boundary, optionally "--", then only blanks) in [from, end),
 // or npos. Sets `closing` for the close delimiter.
 std::size_t find_delimiter(std::string_view text, std::size_t from, std::size_t end, std::string_view dashed,
                            bool& closing) noexcept {
-  const std::string_view slice = text.substr(0, end);
-  for (std::size_t at = slice.find(dashed, from); at != npos; at = slice.find(dashed, at + 1)) {
+  for (std::size_t at = find_in(text, from, end, dashed); at != npos; at = find_in(text, at + 1, end, dashed)) {
     std::size_t start = at;  // blanks before a delimiter are tolerated: some mailers indent it
     while (start > 0 && blank(text[start - 1])) --start;
     if (start != 0 && text[start - 1] != '\n') continue;
@@ -77,9 +85,11 @@ class splitter {
       return true;
     }
     if (rfc822) return entity(body, end, depth + 1, index, true);
-    const std::string boundary = ct.param("boundary");
+    const std::string_view boundary = ct.param("boundary");
     if (boundary.empty()) return true;  // no parts: parse_message() reads such a message as text
-    return children(body, end, "--" + boundary, depth + 1, index, inside_returned_message);
+    std::string dashed = "--";
+    dashed += boundary;
+    return children(body, end, dashed, depth + 1, index, inside_returned_message);
   }
 
  private:
@@ -110,6 +120,7 @@ class splitter {
 }  // namespace
 
 void split_parts(parsed_message& out, const limits& limits) {
+  out.parts.reserve(8);  // a bounce has about five parts: one allocation instead of four, and no part moved
   splitter(out, limits).entity(0, out.normalised.size(), 0, -1, false);
 }
 

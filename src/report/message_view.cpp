@@ -43,8 +43,11 @@ std::string html_to_text(std::string_view html) {
         }
       }
       if (!replaced) out += c;
-    } else {
-      out += c;
+    } else {  // the text up to the next tag or entity, in one go
+      std::size_t stop = i + 1;
+      while (stop < html.size() && html[stop] != '<' && html[stop] != '&') ++stop;
+      out.append(html.substr(i, stop - i));
+      i = stop - 1;
     }
   next:;
   }
@@ -55,8 +58,9 @@ bool is_message_container(const mime_part& p) {
   return p.type == "message" && (p.subtype == "rfc822" || p.subtype == "global");
 }
 
-// The start of a header block quoted inline in the text (a returned message), or npos.
-std::size_t find_inline_headers(std::string_view text) {
+// A header block quoted inline in the text (a returned message): the first block with at least two
+// identifying fields, or an empty list.
+field_list read_inline_headers(std::string_view text) {
   static constexpr std::string_view starters[] = {"received:", "return-path:", "message-id:", "from:", "date:",
                                                   "subject:", "to:", "mime-version:", "dkim-signature:", "x-"};
   std::size_t pos = 0;
@@ -70,18 +74,18 @@ std::size_t find_inline_headers(std::string_view text) {
     if (starter && looks_like_field(line)) {
       // count the identifying fields of the block that starts here
       std::size_t p = pos;
-      const field_list block = read_field_block(text, p, true);
+      field_list block = read_field_block(text, p, true);
       int identifying = 0;
       for (const header_field& f : block)
         for (std::string_view name : {"from", "to", "subject", "message-id", "date"})
           if (iequals(f.name, name)) ++identifying;
-      if (identifying >= 2) return pos;
+      if (identifying >= 2) return block;
       pos = std::max(p, nl + 1);
       continue;
     }
     pos = nl + 1;
   }
-  return std::string_view::npos;
+  return {};
 }
 
 }  // namespace
@@ -123,13 +127,7 @@ message_view::message_view(const parsed_message& m) : message(m) {
       returned_headers = read_field_block(p.body, pos, false);
     }
   }
-  if (returned_headers.empty()) {
-    const std::size_t at = find_inline_headers(text);
-    if (at != std::string_view::npos) {
-      std::size_t pos = at;
-      returned_headers = read_field_block(text, pos, true);
-    }
-  }
+  if (returned_headers.empty()) returned_headers = read_inline_headers(text);
 }
 
 bool message_view::inside_returned_message(std::size_t index) const {
