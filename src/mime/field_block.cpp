@@ -66,7 +66,7 @@ struct line_span {
   std::size_t next;
 };
 
-line_span line_at(std::string_view text, std::size_t pos) noexcept {
+inline line_span line_at(std::string_view text, std::size_t pos) noexcept {
   const std::size_t nl = text.find('\n', pos);
   const std::size_t line_end = nl == std::string_view::npos ? text.size() : nl;
   std::string_view line = text.substr(pos, line_end - pos);
