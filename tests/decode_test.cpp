@@ -44,7 +44,7 @@ TEST_CASE("charsets convert to UTF-8, unknown ones fall back safely") {
   CHECK(is_valid_utf8(to_utf8("\x82\xA0\xFF\xFF", "shift_jis")));
 }
 
-TEST_CASE("ISO-2022 text: plain ASCII passes through, shifted text is converted") {
+TEST_CASE("ISO-2022 text: ASCII passes through, 8-bit bytes become U+FFFD, shifted text is converted") {
   bool known = false;
   CHECK(to_utf8("Delivery failed\n\tto <a@b.example>", "iso-2022-jp", &known) == "Delivery failed\n\tto <a@b.example>");
   CHECK(known);
@@ -53,6 +53,10 @@ TEST_CASE("ISO-2022 text: plain ASCII passes through, shifted text is converted"
   CHECK(to_utf8("plain", "iso-2022-unknown", &known) == "plain");
   CHECK_FALSE(known);  // an unknown ISO-2022 name is still reported
   CHECK(to_utf8("a\x7F", "iso-2022-cn") == "a\xEF\xBF\xBD");  // DEL is not ASCII text there
+  // UTF-8 under an ISO-2022-JP label: iconv rejects each 8-bit byte
+  CHECK(to_utf8("caf\xC3\xA9!", "iso-2022-jp") == "caf\xEF\xBF\xBD\xEF\xBF\xBD!");
+  CHECK(to_utf8("\x01\xFF", "iso-2022-kr") == "\x01\xEF\xBF\xBD");
+  CHECK(to_utf8("\xFF\x1B$B$\"\x1B(B", "iso-2022-jp") == "\xEF\xBF\xBD\xE3\x81\x82");  // a shift: iconv decides
 }
 
 TEST_CASE("RFC 2231 values and UTF-8 sanitising") {

@@ -304,3 +304,21 @@ TEST_CASE("a report's address with a doubled @ is kept as written; other junk is
   CHECK(malformed_report_address("rfc822; eli @@example.org").empty());
   CHECK(malformed_report_address("rfc822; eli@example.org").empty());  // one '@' is normalise_address's
 }
+
+TEST_CASE("joined reply lines collapse whitespace like collapse_whitespace, at every length and offset") {
+  // the reference: the lines joined by one space, collapsed afterwards (the words eight bytes at a time must not
+  // change what comes out, whatever their length, and control or UTF-8 bytes inside words stay)
+  const std::vector<std::string> words = {"a", "mailbox", "unavailable:", "x\x01y", "caf\xc3\xa9", "0123456789abcdefg",
+                                          "\xe2\x80\x94", "12345678"};
+  for (std::size_t n = 1; n <= 40; ++n) {
+    std::string line;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (k > 0) line += (k % 3 == 0) ? "\t " : (k % 5 == 0 ? "   " : " ");
+      line += words[(k * 7 + n) % words.size()];
+    }
+    const std::vector<std::string_view> lines = {line, "  second\t\tline  ", "", "x"};
+    CHECK(join_reply_lines(lines) == collapse_whitespace(line + " second line x"));
+  }
+  CHECK(join_reply_lines(std::vector<std::string_view>{"550-5.1.1 first  line", "550 5.1.1 second\tline"}) ==
+        "550-5.1.1 first line second line");
+}

@@ -122,14 +122,26 @@ inline std::size_t ascii_prefix(std::string_view s) noexcept {
 
 bool is_ascii(std::string_view s) noexcept { return ascii_prefix(s) == s.size(); }
 
-// True when `s` holds only printable ASCII, tabs and line feeds: text that every ISO-2022 decoder passes
-// through unchanged, as it has none of the bytes that switch sets (ESC, SO, SI) and no DEL (which
-// ISO-2022-CN rejects).
-bool is_plain_iso2022_text(std::string_view s) noexcept {
-  return std::all_of(s.begin(), s.end(), [](char ch) {
-    const auto c = static_cast<unsigned char>(ch);
-    return (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\t';
-  });
+// True when ISO-2022 text `s` stays in ASCII from start to end: it has none of the bytes that switch sets
+// (ESC, SO, SI), nor DEL (which ISO-2022-CN rejects).
+bool never_shifts(std::string_view s) noexcept {
+  for (const char c : {'\x1B', '\x0E', '\x0F', '\x7F'})  // one memchr each: vectorised, unlike a loop testing all four
+    if (std::memchr(s.data(), c, s.size())) return false;
+  return true;
+}
+
+// What iconv makes of ISO-2022 text that never shifts: ASCII unchanged, and U+FFFD for each 8-bit byte (it
+// rejects every one, and to_utf8 then replaces it and goes on with the next byte).
+std::string iso2022_ascii_to_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t run = ascii_prefix(s.substr(i));
+    out.append(s.substr(i, run));
+    i += run;
+    for (; i < s.size() && static_cast<unsigned char>(s[i]) >= 0x80; ++i) out += "\xEF\xBF\xBD";
+  }
+  return out;
 }
 
 // iconv descriptors, opened once per charset and thread (iconv_open loads a gconv module: tens of
@@ -280,8 +292,9 @@ std::string to_utf8(std::string_view bytes, std::string_view charset, bool* know
     if (known) *known = false;
     return is_valid_utf8(bytes) ? std::string(bytes) : windows1252_to_utf8(bytes);
   }
-  // Mail in ISO-2022-JP is often plain ASCII: no need to run it through iconv (once the charset is known).
-  if (name.rfind("iso-2022", 0) == 0 && is_plain_iso2022_text(bytes)) return std::string(bytes);
+  // Mail labelled ISO-2022-JP is often plain ASCII, or UTF-8 or Shift_JIS under the wrong label (which cost
+  // an iconv call or two per 8-bit byte): text that never shifts needs no iconv (once the charset is known).
+  if (name.rfind("iso-2022", 0) == 0 && never_shifts(bytes)) return iso2022_ascii_to_utf8(bytes);
   iconv(cd, nullptr, nullptr, nullptr, nullptr);  // a cached descriptor starts from the initial state
   std::string out;
   out.resize(bytes.size() * 3 + 16);

@@ -35,12 +35,13 @@ bool looks_like_field(std::string_view line) noexcept { return field_colon(line)
 
 char* field_list::allocate(std::size_t size) {
   // a chunk shared with a copy of the list is full for both: neither may write into the other's room
-  if (chunks_.empty() || chunk_size_ - chunk_used_ < size || chunks_.back().use_count() != 1) {
+  if (!chunk_ || chunk_size_ - chunk_used_ < size || chunk_.use_count() != 1) {
+    if (chunk_) older_chunks_.push_back(std::move(chunk_));
     chunk_size_ = std::max<std::size_t>(size, 1000);  // small enough for malloc's per-thread cache
-    chunks_.push_back(std::make_shared_for_overwrite<char[]>(chunk_size_));
+    chunk_ = std::make_shared_for_overwrite<char[]>(chunk_size_);
     chunk_used_ = 0;
   }
-  char* out = chunks_.back().get() + chunk_used_;
+  char* out = chunk_.get() + chunk_used_;
   chunk_used_ += size;
   return out;
 }
@@ -53,8 +54,8 @@ void field_list::push_back_copy(std::string_view name, std::string_view value) {
 }
 
 void field_list::share_storage(const field_list& other) {
-  if (other.chunks_.empty()) return;
-  chunks_.insert(chunks_.begin(), other.chunks_.begin(), other.chunks_.end());
+  older_chunks_.insert(older_chunks_.end(), other.older_chunks_.begin(), other.older_chunks_.end());
+  if (other.chunk_) older_chunks_.push_back(other.chunk_);
 }
 
 namespace {
@@ -65,7 +66,7 @@ struct line_span {
   std::size_t next;
 };
 
-line_span line_at(std::string_view text, std::size_t pos) noexcept {
+inline line_span line_at(std::string_view text, std::size_t pos) noexcept {
   const std::size_t nl = text.find('\n', pos);
   const std::size_t line_end = nl == std::string_view::npos ? text.size() : nl;
   std::string_view line = text.substr(pos, line_end - pos);

@@ -42,7 +42,10 @@ class field_list {
 
  private:
   std::vector<header_field> fields_;
-  std::vector<std::shared_ptr<char[]>> chunks_;  // unfolded values; chunks never move
+  // Storage for unfolded values; chunks never move. Most lists need one chunk at most: it is kept apart
+  // from the others, so that it costs no vector.
+  std::shared_ptr<char[]> chunk_;                       // the one allocate() writes into, if any
+  std::vector<std::shared_ptr<char[]>> older_chunks_;  // full ones, and those shared from other lists
   std::size_t chunk_used_ = 0, chunk_size_ = 0;
 };
 
