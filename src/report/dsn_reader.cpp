@@ -6,6 +6,8 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <utility>
 
 namespace bouncekit::detail {
 
@@ -21,11 +23,33 @@ bool is_recipient_block(const field_list& block) {
          find_field(block, "X-Actual-Recipient");
 }
 
+// The fields of a recipient block that read_recipient() reads, each the first of its name, by one pass.
+struct recipient_fields {
+  std::string_view final_recipient, actual_recipient, original, action, diagnostic, status, remote_mta;
+
+  explicit recipient_fields(const field_list& block) {
+    static constexpr std::pair<std::string_view, std::string_view recipient_fields::*> names[] = {
+        {"Final-Recipient", &recipient_fields::final_recipient}, {"X-Actual-Recipient", &recipient_fields::actual_recipient},
+        {"Original-Recipient", &recipient_fields::original},     {"Action", &recipient_fields::action},
+        {"Diagnostic-Code", &recipient_fields::diagnostic},      {"Status", &recipient_fields::status},
+        {"Remote-MTA", &recipient_fields::remote_mta}};
+    bool seen[std::size(names)] = {};
+    for (const header_field& f : block)
+      for (std::size_t i = 0; i < std::size(names); ++i)
+        if (!seen[i] && iequals(f.name, names[i].first)) {
+          seen[i] = true;
+          this->*names[i].second = f.value;
+          break;
+        }
+  }
+};
+
 recipient_evidence read_recipient(const field_list& block) {
   recipient_evidence r;
-  std::string_view final_recipient = field_value(block, "Final-Recipient");
-  if (final_recipient.empty()) final_recipient = field_value(block, "X-Actual-Recipient");
-  const std::string_view original = field_value(block, "Original-Recipient");
+  const recipient_fields fields(block);
+  std::string_view final_recipient = fields.final_recipient;
+  if (final_recipient.empty()) final_recipient = fields.actual_recipient;
+  const std::string_view original = fields.original;
   // RFC 3464 address fields are never RFC 2047-encoded: keep what the MTA wrote
   r.address = normalise_address(final_recipient);
   if (r.address.empty()) r.address = malformed_report_address(final_recipient);  // "eli@@example.org"
@@ -38,34 +62,34 @@ recipient_evidence read_recipient(const field_list& block) {
   const std::string written = strip_value_type(final_recipient);
   const bool unusable = r.address.empty() || written.rfind("@", 0) == 0 || written.rfind("<@", 0) == 0;
   if (unusable && r.original_recipient) r.address = *r.original_recipient;
-  r.action = ascii_lower(trim(field_value(block, "Action")));
+  r.action = ascii_lower(trim(fields.action));
   if (const auto space = r.action.find_first_of(" ("); space != std::string::npos) r.action.resize(space);
   // a multi-line reply folded into the field keeps only its first line's prefix
   const std::string diagnostic =
-      strip_continuation_prefixes(strip_diagnostic_type(field_value(block, "Diagnostic-Code")));
+      strip_continuation_prefixes(strip_diagnostic_type(fields.diagnostic));
   r.diagnostic = non_empty(sanitize_utf8(diagnostic));
   // The code in the server's own words is more specific than the Status field (which reporting MTAs often
   // fill with a generic or a different code); when the words quote several, the last is the innermost.
   const bool failure = r.action == "failed" || r.action == "delayed";
-  const std::string status = failure_status(diagnostic, field_value(block, "Status"), r.action == "failed", failure);
+  const std::string status = failure_status(diagnostic, fields.status, r.action == "failed", failure);
   r.status = non_empty(status);
   // Action is required (RFC 3464 2.3.3), but some MTAs leave it out: the status class says what happened
   if (r.action.empty() && !status.empty()) r.action = status[0] == '2' ? "delivered" : "failed";
   r.reply_code = non_empty(find_reply_code(diagnostic));
   // "dns; mx.example.org (TCP|192.0.2.25|51822|192.0.2.10|25) (mx.example.org ESMTP ...)": the host name
-  std::string remote = strip_value_type(field_value(block, "Remote-MTA"));
+  std::string remote = strip_value_type(fields.remote_mta);
   remote.resize(std::min(remote.size(), remote.find_first_of(" \t(")));
   while (!remote.empty() && remote.back() == '.') remote.pop_back();  // a fully qualified "mx.example.org."
   r.remote_mta = non_empty(ascii_lower(remote));
   // What the rules may read when the diagnostic alone names no cause: the diagnostic with its type kept
   // ("X-Unix; 77" is a local delivery agent's exit code) and a comment on the Status line
   // ("5.0.0 (host name lookup failure)").
-  const std::string_view raw_diagnostic = trim(field_value(block, "Diagnostic-Code"));
-  const std::string_view status_field = field_value(block, "Status");
+  const std::string_view raw_diagnostic = trim(fields.diagnostic);
+  const std::string_view status_field = fields.status;
   const std::size_t comment = status_field.find('(');
-  r.extra_text = strip_continuation_prefixes(collapse_whitespace(
-      std::string(raw_diagnostic) +
-      (comment == std::string_view::npos ? "" : " " + std::string(status_field.substr(comment)))));
+  std::string words(raw_diagnostic);
+  if (comment != std::string_view::npos) words.append(" ").append(status_field.substr(comment));
+  r.extra_text = strip_continuation_prefixes(collapse_whitespace(words));
   r.smtp_command = non_empty(find_smtp_command(diagnostic));
   return r;
 }
