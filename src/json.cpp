@@ -242,13 +242,14 @@ std::string to_json_line(const classification& c, bool explain) {
   // as the document does: the first value of a raw name wins; a later name that sanitizes to a key already
   // written replaces that key's value in place
   std::vector<std::pair<std::string, std::string>> x;
-  for (const auto& [name, value] : c.original.x_headers) {
-    const auto same = [&](const auto& e) { return e.first == name; };
-    if (std::any_of(x.begin(), x.end(), same)) continue;
-    std::string key = detail::sanitize_utf8(name);
-    const auto it = std::find_if(x.begin(), x.end(), [&](const auto& e) { return e.first == key; });
-    if (it != x.end()) it->second = detail::sanitize_utf8(value);
-    else x.emplace_back(std::move(key), detail::sanitize_utf8(value));
+  const auto named = [&](std::string_view name) {
+    return std::find_if(x.begin(), x.end(), [&](const auto& e) { return e.first == name; });
+  };
+  for (const auto& header : c.original.x_headers) {
+    if (named(header.first) != x.end()) continue;
+    std::string key = detail::sanitize_utf8(header.first);
+    if (const auto it = named(key); it != x.end()) it->second = detail::sanitize_utf8(header.second);
+    else x.emplace_back(std::move(key), detail::sanitize_utf8(header.second));
   }
   for (const auto& [name, value] : x) w.member(name, value);
   w.close('}');
