@@ -143,8 +143,12 @@ class line_writer {
   void quoted(std::string_view s) {
     if (!detail::is_valid_utf8(s)) ok_ = false;
     out_ += '"';
-    for (const char ch : s) {
-      const auto c = static_cast<unsigned char>(ch);
+    std::size_t run = 0;  // bytes that need no escape are appended a run at a time
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') continue;
+      out_.append(s.substr(run, i - run));
+      run = i + 1;
       switch (c) {
         case '"': out_ += "\\\""; break;
         case '\\': out_ += "\\\\"; break;
@@ -153,17 +157,15 @@ class line_writer {
         case '\n': out_ += "\\n"; break;
         case '\r': out_ += "\\r"; break;
         case '\t': out_ += "\\t"; break;
-        default:
-          if (c < 0x20) {
-            static constexpr char hex[] = "0123456789abcdef";
-            out_ += "\\u00";
-            out_ += hex[c >> 4];
-            out_ += hex[c & 15];
-          } else {
-            out_ += ch;
-          }
+        default: {
+          static constexpr char hex[] = "0123456789abcdef";
+          out_ += "\\u00";
+          out_ += hex[c >> 4];
+          out_ += hex[c & 15];
+        }
       }
     }
+    out_.append(s.substr(run));
     out_ += '"';
   }
 
