@@ -50,26 +50,38 @@ namespace {
 // Fills empty DSN fields from what the MTA's text says about the same recipient. Indexed by lower-cased
 // address, so a report listing 100,000 recipients stays linear (a nested loop took a minute).
 void enrich_from_text(report& dsn, const report& text) {
+  // a report names a recipient or two: those are compared directly, without building the index
+  constexpr std::size_t indexed_from = 8;
+  const std::size_t none = text.recipients.size();
   std::unordered_map<std::string, std::size_t> first_by_address;  // lower-cased address -> first text record
-  first_by_address.reserve(text.recipients.size());
-  for (std::size_t i = 0; i < text.recipients.size(); ++i)
-    first_by_address.emplace(ascii_lower(text.recipients[i].address), i);
+  if (none >= indexed_from) {
+    first_by_address.reserve(none);
+    for (std::size_t i = 0; i < none; ++i) first_by_address.emplace(ascii_lower(text.recipients[i].address), i);
+  }
   auto lookup = [&](std::string_view address) {
+    if (none < indexed_from) {
+      for (std::size_t i = 0; i < none; ++i)
+        if (iequals(text.recipients[i].address, address)) return i;
+      return none;
+    }
     const auto it = first_by_address.find(ascii_lower(address));
-    return it == first_by_address.end() ? text.recipients.size() : it->second;
+    return it == first_by_address.end() ? none : it->second;
   };
   for (recipient_evidence& r : dsn.recipients) {
     // the earliest text record naming either the final or the original recipient
     std::size_t index = lookup(r.address);
     if (r.original_recipient) index = std::min(index, lookup(*r.original_recipient));
-    if (index == text.recipients.size()) continue;
+    if (index == none) continue;
     const recipient_evidence& t = text.recipients[index];
     if (!r.diagnostic && t.diagnostic) r.diagnostic = t.diagnostic;
     if (!r.reply_code && t.reply_code) r.reply_code = t.reply_code;
     if (!r.smtp_command && t.smtp_command) r.smtp_command = t.smtp_command;
     if (!r.remote_mta && t.remote_mta) r.remote_mta = t.remote_mta;
     if ((!r.status || is_generic_status(*r.status)) && t.status) r.status = t.status;
-    if (!t.extra_text.empty()) r.extra_text += (r.extra_text.empty() ? "" : " ") + t.extra_text;
+    if (!t.extra_text.empty()) {
+      if (!r.extra_text.empty()) r.extra_text += ' ';
+      r.extra_text += t.extra_text;
+    }
     if (!r.context) r.context = t.context;
   }
 }
@@ -77,16 +89,27 @@ void enrich_from_text(report& dsn, const report& text) {
 // One record per address: later blocks for the same address fill what earlier ones left empty. Linear (a
 // hash index by lower-cased address): a crafted report may list 100,000 recipients.
 void merge_duplicates(std::vector<recipient_evidence>& recipients) {
+  constexpr std::size_t indexed_from = 8;  // fewer (nearly every report) are compared directly
   std::vector<recipient_evidence> out;
+  out.reserve(recipients.size());
   std::unordered_map<std::string, std::size_t> index_of;  // lower-cased address -> index in out
-  index_of.reserve(recipients.size());
+  if (recipients.size() >= indexed_from) index_of.reserve(recipients.size());
   for (recipient_evidence& r : recipients) {
-    const auto [slot, inserted] = index_of.emplace(ascii_lower(r.address), out.size());
-    if (inserted) {
+    std::size_t slot = out.size();
+    if (recipients.size() < indexed_from) {
+      for (std::size_t i = 0; i < out.size(); ++i)
+        if (iequals(out[i].address, r.address)) {
+          slot = i;
+          break;
+        }
+    } else {
+      slot = index_of.emplace(ascii_lower(r.address), out.size()).first->second;
+    }
+    if (slot == out.size()) {
       out.push_back(std::move(r));
       continue;
     }
-    recipient_evidence& kept = out[slot->second];
+    recipient_evidence& kept = out[slot];
     if (!kept.diagnostic) kept.diagnostic = r.diagnostic;
     if (!kept.status) kept.status = r.status;
     if (!kept.reply_code) kept.reply_code = r.reply_code;
