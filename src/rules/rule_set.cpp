@@ -444,16 +444,29 @@ bool rule_set::literal_present(std::size_t index, std::string_view text) const {
 
 std::string rule_set::reason_for_status(std::string_view status) const {
   if (status.size() < 5) return {};
-  const std::string code(status);
-  std::string any_class = code;
-  any_class[0] = 'x';
-  const std::size_t last_dot = code.rfind('.');
-  const std::string any_detail = code.substr(0, last_dot + 1) + "x";
-  std::string any_both = any_detail;
-  any_both[0] = 'x';
-  for (const std::string* key : std::initializer_list<const std::string*>{&code, &any_class, &any_detail, &any_both})
-    if (const auto it = reason_by_status_.find(*key); it != reason_by_status_.end()) return it->second;
-  return {};
+  // the code itself, then "x" for its class, for its detail, and for both (the keys live in one buffer)
+  std::string key(status);
+  const std::size_t last_dot = key.rfind('.');
+  const auto find = [&]() -> const std::string* {
+    const auto it = reason_by_status_.find(key);
+    return it == reason_by_status_.end() ? nullptr : &it->second;
+  };
+  const std::string* reason = find();
+  if (!reason) {
+    key[0] = 'x';
+    reason = find();
+  }
+  if (!reason) {
+    key[0] = status[0];
+    key.resize(last_dot + 1);
+    key += 'x';
+    reason = find();
+  }
+  if (!reason) {
+    key[0] = 'x';
+    reason = find();
+  }
+  return reason ? *reason : std::string();
 }
 
 std::string rule_set::reason_for_reply(std::string_view reply_code) const {
@@ -469,8 +482,8 @@ std::string rule_set::status_for_reason(std::string_view reason, bool temporary)
 }
 
 std::string rule_set::action_for(std::optional<category> cat, bounce_class cls) const {
-  const std::string cat_name = cat ? std::string(to_string(*cat)) : std::string();
-  const std::string cls_name(to_string(cls));
+  const std::string_view cat_name = cat ? to_string(*cat) : std::string_view();
+  const std::string_view cls_name = to_string(cls);
   const action_entry* best = nullptr;
   int best_score = -1;
   for (const action_entry& e : actions_) {
