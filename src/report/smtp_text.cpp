@@ -4,9 +4,6 @@
 #include "util/text.hpp"
 
 #include <algorithm>
-#include <bit>
-#include <cstdint>
-#include <cstring>
 #include <array>
 #include <string>
 #include <vector>
@@ -187,44 +184,6 @@ bool strip_continuation_prefixes_into(std::string_view text, std::string& out) {
   out.append(text.substr(copied));
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return true;
-}
-
-// The offset of the first of the eight bytes at `p` that is below 0x21 (whitespace or another control byte), or
-// 8: one test for a stretch of a word. (A borrow can mark a byte after the first low one, never one before it.)
-unsigned first_low_byte(const char* p) {
-  std::uint64_t w;
-  std::memcpy(&w, p, 8);
-  const std::uint64_t low = (w - 0x2121212121212121u) & ~w & 0x8080808080808080u;
-  return low == 0 ? 8 : static_cast<unsigned>(std::countr_zero(low)) / 8;
-}
-
-// Writes `s` (no whitespace at either end) at `o` with each run of whitespace in it made one space; returns
-// the end of what it wrote (at most s.size() bytes, but it may store up to s.size() + 8).
-char* copy_collapsed(std::string_view s, char* o) {
-  const char* p = s.data();
-  const char* const end = p + s.size();
-  while (p != end) {
-    // the bytes of a word eight at a time (a little-endian word's first byte is its lowest): all eight are
-    // stored, and those before the first low byte kept
-    if constexpr (std::endian::native == std::endian::little) {
-      while (end - p >= 8) {
-        const unsigned n = first_low_byte(p);
-        std::memcpy(o, p, 8);
-        o += n;
-        p += n;
-        if (n < 8) break;
-      }
-      if (p == end) break;
-    }
-    if (!is_space(*p)) {
-      *o++ = *p++;
-      continue;
-    }
-    *o++ = ' ';
-    ++p;
-    while (is_space(*p)) ++p;  // s ends with a byte that is not whitespace: this stops inside s
-  }
-  return o;
 }
 
 }  // namespace
