@@ -108,27 +108,37 @@ std::string failure_status(std::string_view diagnostic, std::string_view status_
   // a check of OUR sender (the phrases of rule policy-sender-verify-failed) quotes the answer its probe got:
   // Exim lists it ("Response: 550 5.1.1 ...") before "Sender verify failed", Postfix after "Sender address
   // rejected: undeliverable address: host x said: ..."; only the words before that answer count
-  static const literal_scanner sender_verification = [] {
-    std::vector<std::string> phrases = {"sender verify failed",
-                                        "sender verify defer",
-                                        "sender verification failed",
-                                        "sender verification failure",
-                                        "sender verification rejected",
-                                        "sender address rejected: unverified address",
-                                        "sender address rejected: undeliverable address",
-                                        "sender address rejected: address verification failed",
-                                        "callout verification failed"};
+  static const std::vector<std::string> phrases = [] {
+    std::vector<std::string> list = {"sender verify failed",
+                                     "sender verify defer",
+                                     "sender verification failed",
+                                     "sender verification failure",
+                                     "sender verification rejected",
+                                     "sender address rejected: unverified address",
+                                     "sender address rejected: undeliverable address",
+                                     "sender address rejected: address verification failed",
+                                     "callout verification failed"};
     for (const char* negation : {"could not", "unable to", "cannot", "can't"})
       for (const char* object : {"", "the ", "your "})
-        phrases.push_back(std::string(negation) + " verify " + object + "sender");
+        list.push_back(std::string(negation) + " verify " + object + "sender");
     for (const char* object : {"", "the "})
       for (const char* noun : {"", "address "})
-        phrases.push_back(std::string("verification of ") + object + "sender " + noun + "failed");
-    return literal_scanner(phrases);
+        list.push_back(std::string("verification of ") + object + "sender " + noun + "failed");
+    return list;
   }();
-  if (const literal_scanner::hit hit = sender_verification.first(diagnostic); hit.begin != std::string_view::npos) {
+  static const literal_scanner sender_verification(phrases);
+  // every phrase has a 'v' ("verify", "undeliverable"): a diagnostic without one (most) needs no scan
+  static const bool all_have_v = std::all_of(phrases.begin(), phrases.end(), [](const std::string& p) {
+    return p.find('v') != std::string::npos;
+  });
+  const bool may_quote_verification = !all_have_v || diagnostic.find('v') != std::string_view::npos ||
+                                      diagnostic.find('V') != std::string_view::npos;
+  const literal_scanner::hit hit = may_quote_verification ? sender_verification.first(diagnostic)
+                                                          : literal_scanner::hit{std::string_view::npos, 0};
+  if (hit.begin != std::string_view::npos) {
     const std::size_t response = ifind(diagnostic, "response:");
-    diagnostic = diagnostic.substr(0, response < hit.begin ? response : hit.begin + sender_verification.length(hit.literal));
+    diagnostic =
+        diagnostic.substr(0, response < hit.begin ? response : hit.begin + sender_verification.length(hit.literal));
   }
   std::string status = find_last_status_code(diagnostic, failures_only);
   const std::string field = find_status_code(status_field);
