@@ -44,8 +44,9 @@ std::string find_smtp_command(std::string_view text) {
 }
 
 std::string find_remote_host(std::string_view text) {
-  static constexpr std::string_view leads[] = {"while talking to ", "host ", "remote host ", "remote server ",
-                                               "connecting to ", "server "};
+  // (and "remote host ", after "host ": never reached, as "host " is found in it first with the same host)
+  static constexpr std::string_view leads[] = {"while talking to ", "host ", "remote server ", "connecting to ",
+                                               "server "};
   for (std::string_view lead : leads) {
     for (std::size_t at = ifind(text, lead); at != std::string_view::npos; at = ifind(text, lead, at + 1)) {
       if (at > 0 && is_alpha(text[at - 1])) continue;
