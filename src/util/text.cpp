@@ -50,7 +50,8 @@ std::size_t find_last(std::string_view haystack, std::string_view needle) noexce
 
 std::vector<std::string_view> split_lines(std::string_view text) {
   std::vector<std::string_view> lines;
-  lines.reserve(text.size() / 32 + 1);  // room for lines of 32 bytes on average: mostly no regrowing
+  // room for lines of 32 bytes on average, mostly no regrowing (a huge text grows as usual beyond 4096 lines)
+  lines.reserve(std::min<std::size_t>(text.size() / 32 + 1, 4096));
   std::size_t start = 0;
   while (start <= text.size()) {
     const std::size_t nl = text.find('\n', start);
