@@ -435,7 +435,7 @@ bool read_list_refusal(const message_view& view, std::string_view text, report& 
 
   std::vector<std::string> posters = find_addresses(view.to);
   if (const header_field* f = find_field(view.returned_headers, "From"))
-    for (auto& a : find_addresses(f->value)) posters.push_back(a);
+    for (auto& a : find_addresses(f->value)) posters.push_back(std::move(a));
   const auto usable = [&](const std::string& a) {
     return !is_system_address(a) && !iequals(a, view.from_address) &&
            std::none_of(posters.begin(), posters.end(), [&](const std::string& p) { return iequals(p, a); });
@@ -445,7 +445,7 @@ bool read_list_refusal(const message_view& view, std::string_view text, report& 
     for (const header_field& f : view.returned_headers)
       if (iequals(f.name, name))
         for (auto& a : find_addresses(f.value))
-          if (usable(a)) addressed.push_back(a);
+          if (usable(a)) addressed.push_back(std::move(a));
   std::string list;
   for (const std::string& a : addressed) {
     const std::string_view local = std::string_view(a).substr(0, a.find('@'));
@@ -502,11 +502,11 @@ bool read_text_bounce(const message_view& view, report& out) {
   // addressee, the returned sender and system mailboxes back in (people do bounce mail sent to themselves,
   // and postmaster@ can be the failed recipient), never the bounce's own sender.
   std::vector<std::string> senders;
-  for (auto& a : find_addresses(view.to)) senders.push_back(a);
+  for (auto& a : find_addresses(view.to)) senders.push_back(std::move(a));
   if (const header_field* f = find_field(view.returned_headers, "From"))
-    for (auto& a : find_addresses(f->value)) senders.push_back(a);
+    for (auto& a : find_addresses(f->value)) senders.push_back(std::move(a));
   if (const header_field* f = find_field(view.returned_headers, "Return-Path"))
-    for (auto& a : find_addresses(f->value)) senders.push_back(a);
+    for (auto& a : find_addresses(f->value)) senders.push_back(std::move(a));
   auto listed = [](const std::vector<std::string>& list, const std::string& a) {
     return std::any_of(list.begin(), list.end(), [&](const std::string& e) { return iequals(e, a); });
   };
@@ -517,7 +517,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   for (std::string_view name : {"To", "Cc", "Delivered-To", "X-Original-To"})
     for (const header_field& f : view.returned_headers)
       if (iequals(f.name, name))
-        for (auto& a : find_addresses(f.value)) returned_recipients.push_back(a);
+        for (auto& a : find_addresses(f.value)) returned_recipients.push_back(std::move(a));
   const auto leads_line = [](std::string_view line, const std::string& a) {
     while (!line.empty() && (line.front() == '<' || line.front() == '"' || line.front() == '*' || is_space(line.front())))
       line.remove_prefix(1);
@@ -533,7 +533,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   // Known recipients from headers MTAs add for the purpose.
   std::vector<std::string> declared;
   for (std::string_view name : {"X-Failed-Recipients", "X-Original-To-Failed"})
-    for (auto& a : find_addresses(view.top().header(name))) declared.push_back(a);
+    for (auto& a : find_addresses(view.top().header(name))) declared.push_back(std::move(a));
 
   const std::vector<std::size_t> reply_starts = reply_text_starts(lines, top);
   std::vector<located_address> found;
@@ -745,7 +745,7 @@ bool read_text_bounce(const message_view& view, report& out) {
     }
     const std::string host = find_remote_host(block_text);
     if (!host.empty()) r.remote_mta = host;
-    r.extra_text = sanitize_utf8(block_text);
+    r.extra_text = is_valid_utf8(block_text) ? std::move(block_text) : sanitize_utf8(block_text);  // last use
     // the whole section is the last resort of a recipient the server said nothing specific about; when it
     // names several recipients and this one has its own code, the section's words may be another's
     if (found.size() == 1 || (!r.status && !r.reply_code)) r.context = context;
