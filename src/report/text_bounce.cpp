@@ -297,13 +297,21 @@ bool strip_quote_marks(std::string_view text, std::string& out) {
 // A header field quoted in the text whose addresses are never the failed recipient, also when a transcript
 // puts a time stamp before it ("Fri 2024-07-05 16:20:09: *  Message-ID: <...@example.net>").
 bool names_no_recipient(std::string_view line) {
-  static const literal_scanner fields{"message-id:", "in-reply-to:", "references:", "reply-to:", "sender:",
-                                      "return-path:"};
-  const literal_scanner::hit hit = fields.first(line);
-  if (hit.begin == std::string_view::npos) return false;
-  const std::string_view before = line.substr(0, hit.begin);
-  return before.find('@') == std::string_view::npos &&
-         (hit.begin == 0 || !is_alpha(line[hit.begin - 1]));  // "Message-ID:", not "xsender:"
+  static constexpr std::string_view fields[] = {"message-id:", "in-reply-to:", "references:", "reply-to:", "sender:",
+                                                "return-path:"};
+  // Each name has one ':', its last byte: the leftmost name in the line ends at the first ':' that ends one (a
+  // name ending at a later ':' starts after this one), and of those ending there the longest starts first.
+  for (std::size_t colon = line.find(':'); colon != std::string_view::npos; colon = line.find(':', colon + 1)) {
+    std::size_t begin = std::string_view::npos;
+    for (const std::string_view field : fields)
+      if (field.size() <= colon + 1 && iequals(line.substr(colon + 1 - field.size(), field.size()), field))
+        begin = std::min(begin, colon + 1 - field.size());
+    if (begin == std::string_view::npos) continue;
+    const std::string_view before = line.substr(0, begin);
+    return before.find('@') == std::string_view::npos &&
+           (begin == 0 || !is_alpha(line[begin - 1]));  // "Message-ID:", not "xsender:"
+  }
+  return false;
 }
 
 constexpr std::size_t no_line = std::string_view::npos;
