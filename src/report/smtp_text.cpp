@@ -128,12 +128,15 @@ std::string failure_status(std::string_view diagnostic, std::string_view status_
     return list;
   }();
   static const literal_scanner sender_verification(phrases);
-  // every phrase has a 'v' ("verify", "undeliverable"): a diagnostic without one (most) needs no scan
-  static const bool all_have_v = std::all_of(phrases.begin(), phrases.end(), [](const std::string& p) {
-    return p.find('v') != std::string::npos;
+  // every phrase has "verif" ("verify", "unverified", "verification") or is the one about an undeliverable
+  // address (checked when the list is built): a diagnostic with neither (most) needs no scan
+  static constexpr std::string_view cues[] = {"verif", "undeliverable address"};
+  static const bool every_phrase_has_a_cue = std::all_of(phrases.begin(), phrases.end(), [](const std::string& p) {
+    return std::any_of(std::begin(cues), std::end(cues), [&](std::string_view c) { return p.find(c) != p.npos; });
   });
-  const bool may_quote_verification = !all_have_v || diagnostic.find('v') != std::string_view::npos ||
-                                      diagnostic.find('V') != std::string_view::npos;
+  const bool may_quote_verification =
+      !every_phrase_has_a_cue ||
+      std::any_of(std::begin(cues), std::end(cues), [&](std::string_view c) { return icontains(diagnostic, c); });
   const literal_scanner::hit hit = may_quote_verification ? sender_verification.first(diagnostic)
                                                           : literal_scanner::hit{std::string_view::npos, 0};
   if (hit.begin != std::string_view::npos) {
