@@ -736,7 +736,6 @@ bool read_text_bounce(const message_view& view, report& out) {
     }
     if (diagnostic.empty()) diagnostic = block_text;
     if (diagnostic.size() > 2000) diagnostic.resize(2000);
-    r.diagnostic = sanitize_utf8(diagnostic);
     // a transcript quotes the 2xx replies that went well before the one that failed: take the last failure
     const std::string status = server_status.empty() ? failure_status(diagnostic, {}, !delayed) : server_status;
     if (!status.empty()) r.status = status;
@@ -747,6 +746,7 @@ bool read_text_bounce(const message_view& view, report& out) {
     }
     if (reply.empty()) reply = find_reply_code(diagnostic);
     if (!reply.empty()) r.reply_code = reply;
+    r.diagnostic = is_valid_utf8(diagnostic) ? std::move(diagnostic) : sanitize_utf8(diagnostic);  // last use
     if (!r.smtp_command) {
       const std::string command = find_smtp_command(block_text);
       if (!command.empty()) r.smtp_command = command;
