@@ -337,3 +337,21 @@ TEST_CASE("whitespace is collapsed the same at every length and offset") {
   CHECK(join_reply_lines(std::vector<std::string_view>{"550-5.1.1 first  line", "550 5.1.1 second\tline"}) ==
         "550-5.1.1 first line second line");
 }
+
+TEST_CASE("one scan finds what find_smtp_command and find_remote_host find") {
+  const std::string long_prose(3000, 'x');  // long enough for the scanner's lanes
+  for (const std::string& text : std::vector<std::string>{
+           "said: 550 unknown (in reply to RCPT TO command)",
+           "host mx.example.org[192.0.2.1] said: 550 5.1.1 (in reply to end of DATA command)",
+           "ghost mx.example.org said: remote server mx2.example.net. refused to talk to me",
+           "Remote Server returned '550' while talking to MX.Example.NET.: >>> DATA <<< 554 no",
+           "connecting to a.b while connecting to smtp.example.com: Connection refused; server relay.example.org",
+           "the host said: server x; host y.z.example and then host mx.example.org",
+           "SMTP error from remote mail server after pipelined RCPT TO:<a@example.org>: 550",
+           long_prose + " host mx.example.org said: 550 (in reply to MAIL FROM command) " + long_prose,
+           "", "no command and no host here"}) {
+    const smtp_cues cues = find_smtp_cues(text);
+    CHECK(cues.command == find_smtp_command(text));
+    CHECK(cues.remote_host == find_remote_host(text));
+  }
+}

@@ -5,63 +5,107 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bouncekit::detail {
 
+namespace {
+
+// The phrases that say which command a reply answered.
+struct cue {
+  std::string_view phrase;
+  std::string_view command;
+};
+constexpr std::array<cue, 38> command_cues = {{
+    {"in reply to rcpt to", "RCPT"},  {"after rcpt to", "RCPT"},        {"in reply to rcpt", "RCPT"},
+    {">>> rcpt to", "RCPT"},          {"rcpt to:<", "RCPT"},            {"rcpt to command", "RCPT"},
+    {"in reply to mail from", "MAIL"}, {"after mail from", "MAIL"},     {">>> mail from", "MAIL"},
+    {"mail from command", "MAIL"},    {"in reply to end of data", "DATA"}, {"after end of data", "DATA"},
+    {"in reply to data", "DATA"},     {"after data", "DATA"},           {">>> data", "DATA"},
+    {"end of data command", "DATA"},  {"data command", "DATA"},         {"after the data", "DATA"},
+    {"in reply to ehlo", "EHLO"},     {"after ehlo", "EHLO"},           {">>> ehlo", "EHLO"},
+    {"in reply to helo", "HELO"},     {"after helo", "HELO"},           {">>> helo", "HELO"},
+    {"while connecting", "CONN"},     {"during the smtp greeting", "CONN"}, {"after initial connection", "CONN"},
+    {"connection refused", "CONN"},   {"smtp greeting", "CONN"},        {"in reply to starttls", "EHLO"},
+    // Postfix: "host x[192.0.2.1] refused to talk to me: 554 ..." (its greeting)
+    {"refused to talk to me", "CONN"},
+    {"did not like our rcpt", "RCPT"}, {"did not like our mail", "MAIL"}, {"did not like our data", "DATA"},
+    // Exim: "SMTP error from remote mail server after pipelined end of data:"
+    {"after pipelined rcpt to", "RCPT"}, {"after pipelined mail from", "MAIL"},
+    {"after pipelined end of data", "DATA"}, {"after pipelined data", "DATA"},
+}};
+
+// The words before a remote host's name, in order of precedence (and "remote host ", after "host ": never
+// reached, as "host " is found in it first with the same host).
+constexpr std::string_view host_leads[] = {"while talking to ", "host ", "remote server ", "connecting to ", "server "};
+
+// The host named just after the lead at `at` (`lead_size` bytes), or empty: a lead that ends a word ("ghost "), or
+// no dotted name after it.
+std::string_view host_after(std::string_view text, std::size_t at, std::size_t lead_size) {
+  if (at > 0 && is_alpha(text[at - 1])) return {};
+  const std::size_t b = at + lead_size;
+  std::size_t e = b;
+  while (e < text.size() &&
+         (is_alpha(text[e]) || is_digit(text[e]) || text[e] == '.' || text[e] == '-' || text[e] == '_'))
+    ++e;
+  std::string_view host = text.substr(b, e - b);
+  while (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  if (host.find('.') != std::string_view::npos && host.size() >= 4 && is_alpha(host.front())) return host;
+  return {};
+}
+
+}  // namespace
+
 std::string find_smtp_command(std::string_view text) {
-  struct cue {
-    std::string_view phrase;
-    std::string_view command;
-  };
-  static constexpr std::array<cue, 38> cues = {{
-      {"in reply to rcpt to", "RCPT"},  {"after rcpt to", "RCPT"},        {"in reply to rcpt", "RCPT"},
-      {">>> rcpt to", "RCPT"},          {"rcpt to:<", "RCPT"},            {"rcpt to command", "RCPT"},
-      {"in reply to mail from", "MAIL"}, {"after mail from", "MAIL"},     {">>> mail from", "MAIL"},
-      {"mail from command", "MAIL"},    {"in reply to end of data", "DATA"}, {"after end of data", "DATA"},
-      {"in reply to data", "DATA"},     {"after data", "DATA"},           {">>> data", "DATA"},
-      {"end of data command", "DATA"},  {"data command", "DATA"},         {"after the data", "DATA"},
-      {"in reply to ehlo", "EHLO"},     {"after ehlo", "EHLO"},           {">>> ehlo", "EHLO"},
-      {"in reply to helo", "HELO"},     {"after helo", "HELO"},           {">>> helo", "HELO"},
-      {"while connecting", "CONN"},     {"during the smtp greeting", "CONN"}, {"after initial connection", "CONN"},
-      {"connection refused", "CONN"},   {"smtp greeting", "CONN"},        {"in reply to starttls", "EHLO"},
-      // Postfix: "host x[192.0.2.1] refused to talk to me: 554 ..." (its greeting)
-      {"refused to talk to me", "CONN"},
-      {"did not like our rcpt", "RCPT"}, {"did not like our mail", "MAIL"}, {"did not like our data", "DATA"},
-      // Exim: "SMTP error from remote mail server after pipelined end of data:"
-      {"after pipelined rcpt to", "RCPT"}, {"after pipelined mail from", "MAIL"},
-      {"after pipelined end of data", "DATA"}, {"after pipelined data", "DATA"},
-  }};
   // the leftmost cue decides
   static const literal_scanner scanner = [] {
     std::vector<std::string> phrases;
-    for (const cue& c : cues) phrases.emplace_back(c.phrase);
+    for (const cue& c : command_cues) phrases.emplace_back(c.phrase);
     return literal_scanner(phrases);
   }();
   const literal_scanner::hit first = scanner.first(text);
-  return first.begin == std::string_view::npos ? std::string() : std::string(cues[first.literal].command);
+  return first.begin == std::string_view::npos ? std::string() : std::string(command_cues[first.literal].command);
 }
 
 std::string find_remote_host(std::string_view text) {
-  // (and "remote host ", after "host ": never reached, as "host " is found in it first with the same host)
-  static constexpr std::string_view leads[] = {"while talking to ", "host ", "remote server ", "connecting to ",
-                                               "server "};
-  for (std::string_view lead : leads) {
-    for (std::size_t at = ifind(text, lead); at != std::string_view::npos; at = ifind(text, lead, at + 1)) {
-      if (at > 0 && is_alpha(text[at - 1])) continue;
-      std::size_t b = at + lead.size();
-      std::size_t e = b;
-      while (e < text.size() && (is_alpha(text[e]) || is_digit(text[e]) || text[e] == '.' || text[e] == '-' ||
-                                 text[e] == '_'))
-        ++e;
-      std::string_view host = text.substr(b, e - b);
-      while (!host.empty() && host.back() == '.') host.remove_suffix(1);
-      if (host.find('.') != std::string_view::npos && host.size() >= 4 && is_alpha(host.front()))
-        return ascii_lower(host);
-    }
-  }
+  for (std::string_view lead : host_leads)
+    for (std::size_t at = ifind(text, lead); at != std::string_view::npos; at = ifind(text, lead, at + 1))
+      if (const std::string_view host = host_after(text, at, lead.size()); !host.empty()) return ascii_lower(host);
   return {};
+}
+
+smtp_cues find_smtp_cues(std::string_view text) {
+  // find_remote_host reads the whole text for its leads (most texts name no host after the first), so the
+  // command's cues cost nothing more in the same scan
+  static const literal_scanner scanner = [] {
+    std::vector<std::string> phrases;
+    for (const cue& c : command_cues) phrases.emplace_back(c.phrase);
+    phrases.insert(phrases.end(), std::begin(host_leads), std::end(host_leads));
+    return literal_scanner(phrases);
+  }();
+  constexpr auto first_lead = static_cast<std::uint32_t>(command_cues.size());
+  literal_scanner::hit command{std::string_view::npos, 0};  // the leftmost cue, the longest of those starting there
+  std::vector<std::pair<std::uint32_t, std::size_t>> leads;  // (lead, offset) of each lead found
+  scanner.scan_at(text, [&](std::uint32_t id, std::size_t at) {
+    if (id >= first_lead) {
+      leads.emplace_back(id - first_lead, at);
+    } else if (at < command.begin || (at == command.begin && scanner.length(id) > scanner.length(command.literal))) {
+      command = {at, id};
+    }
+  });
+  smtp_cues out;
+  if (command.begin != std::string_view::npos) out.command = command_cues[command.literal].command;
+  // as find_remote_host tries them: lead by lead, each from the left (one found twice gives the same answer)
+  std::sort(leads.begin(), leads.end());
+  for (const auto& [lead, at] : leads)
+    if (const std::string_view host = host_after(text, at, host_leads[lead].size()); !host.empty()) {
+      out.remote_host = ascii_lower(host);
+      break;
+    }
+  return out;
 }
 
 std::string strip_value_type(std::string_view value) {

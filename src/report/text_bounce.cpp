@@ -747,12 +747,9 @@ bool read_text_bounce(const message_view& view, report& out) {
     if (reply.empty()) reply = find_reply_code(diagnostic);
     if (!reply.empty()) r.reply_code = reply;
     r.diagnostic = is_valid_utf8(diagnostic) ? std::move(diagnostic) : sanitize_utf8(diagnostic);  // last use
-    if (!r.smtp_command) {
-      const std::string command = find_smtp_command(block_text);
-      if (!command.empty()) r.smtp_command = command;
-    }
-    const std::string host = find_remote_host(block_text);
-    if (!host.empty()) r.remote_mta = host;
+    smtp_cues cues = find_smtp_cues(block_text);
+    if (!r.smtp_command && !cues.command.empty()) r.smtp_command = std::move(cues.command);
+    if (!cues.remote_host.empty()) r.remote_mta = std::move(cues.remote_host);
     r.extra_text = is_valid_utf8(block_text) ? std::move(block_text) : sanitize_utf8(block_text);  // last use
     // the whole section is the last resort of a recipient the server said nothing specific about; when it
     // names several recipients and this one has its own code, the section's words may be another's
