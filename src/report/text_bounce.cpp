@@ -347,15 +347,14 @@ std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& 
     std::uint32_t phrase = 0;
   };
   std::vector<lead_hit> lead_of(lines.size());
-  std::vector<std::size_t> line_start(lines.size());
   const char* const base = lines.front().data();
-  for (std::size_t i = 0; i < lines.size(); ++i) line_start[i] = static_cast<std::size_t>(lines[i].data() - base);
-  const std::string_view block(base, line_start.back() + lines.back().size());
+  const auto line_start = [&](std::string_view l) { return static_cast<std::size_t>(l.data() - base); };
+  const std::string_view block(base, line_start(lines.back()) + lines.back().size());
   const auto found = [&](std::uint32_t phrase, std::size_t at) {
-    const std::size_t line = static_cast<std::size_t>(std::upper_bound(line_start.begin(), line_start.end(), at) -
-                                                      line_start.begin()) - 1;
+    const std::size_t line =
+        static_cast<std::size_t>(std::ranges::upper_bound(lines, at, {}, line_start) - lines.begin()) - 1;
     lead_hit& best = lead_of[line];
-    const std::size_t begin = at - line_start[line];
+    const std::size_t begin = at - line_start(lines[line]);
     if (begin < best.begin || (begin == best.begin && lead_phrases[phrase].size() > lead_phrases[best.phrase].size()))
       best = {begin, phrase};
   };
