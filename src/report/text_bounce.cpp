@@ -414,7 +414,7 @@ void start_at_reply_code(std::string& diagnostic, const std::string& code) {
   const std::size_t code_at = code.empty() ? std::string::npos : diagnostic.find(code);
   if (code_at != std::string::npos && code_at > 0 && code_at < 120 && diagnostic[code_at - 1] != '\'' &&
       diagnostic[code_at - 1] != '"') {
-    diagnostic = diagnostic.substr(code_at);
+    diagnostic.erase(0, code_at);
     while (ends_with_unmatched_paren(diagnostic)) {
       diagnostic.pop_back();
       while (!diagnostic.empty() && diagnostic.back() == ' ') diagnostic.pop_back();
