@@ -64,7 +64,9 @@ class splitter {
       out_.error = fmt::format("message has more than {} MIME parts (max_parts)", limits_.max_parts);
       return false;
     }
-    mime_part part;
+    // built in place (no part to move); the reference is not used once parts below this one are added
+    const int index = static_cast<int>(out_.parts.size());
+    mime_part& part = out_.parts.emplace_back();
     part.depth = depth;
     part.parent = parent;
     std::size_t body = begin;
@@ -75,8 +77,6 @@ class splitter {
     const bool rfc822 = part.is("message", "rfc822");
     if (!multipart && !rfc822)
       decode_part_body(part, text_.substr(body, end - body), inside_returned_message, out_, budget_, limits_);
-    const int index = static_cast<int>(out_.parts.size());
-    out_.parts.push_back(std::move(part));
     if (!multipart && !rfc822) return true;
     if (depth + 1 > limits_.max_mime_depth) {
       if (!budget_.depth_reported)
