@@ -2,6 +2,9 @@
 #include "report/evidence.hpp"
 #include "util/text.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 namespace bouncekit::detail {
 
 namespace {
@@ -68,9 +71,10 @@ field_list read_inline_headers(std::string_view text) {
     std::size_t nl = text.find('\n', pos);
     if (nl == std::string_view::npos) nl = text.size();
     const std::string_view line = text.substr(pos, nl - pos);
-    bool starter = false;
-    for (std::string_view s : starters)
-      if (istarts_with(line, s)) starter = true;
+    // most lines start with none of the starters' first letters: that one comparison each rejects them
+    const char first = line.empty() ? '\0' : ascii_lower_char(line[0]);
+    const bool starter = std::any_of(std::begin(starters), std::end(starters),
+                                     [&](std::string_view s) { return s[0] == first && istarts_with(line, s); });
     if (starter && looks_like_field(line)) {
       // count the identifying fields of the block that starts here
       std::size_t p = pos;
