@@ -73,7 +73,7 @@ class splitter {
     part.headers = read_field_block(text_.substr(0, end), body, true, limits_.max_header_line_bytes);
     if (body > end) body = end;
     const content_type ct = read_content_type(part);
-    const bool multipart = part.type == "multipart";
+    const bool multipart = std::string_view(part.type) == "multipart";
     const bool rfc822 = part.is("message", "rfc822");
     if (!multipart && !rfc822)
       decode_part_body(part, text_.substr(body, end - body), inside_returned_message, out_, budget_, limits_);

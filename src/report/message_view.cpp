@@ -58,7 +58,7 @@ std::string html_to_text(std::string_view html) {
 }
 
 bool is_message_container(const mime_part& p) {
-  return p.type == "message" && (p.subtype == "rfc822" || p.subtype == "global");
+  return p.is("message", "rfc822") || p.is("message", "global");
 }
 
 // A header block quoted inline in the text (a returned message): the first block with at least two
@@ -109,10 +109,11 @@ message_view::message_view(const parsed_message& m) : message(m) {
   for (std::size_t i = 0; i < m.parts.size(); ++i) {
     const mime_part& p = m.parts[i];
     if (!p.is_text() || inside_returned_message(i)) continue;
-    if (p.subtype == "plain" || p.subtype.empty()) {
+    const std::string_view subtype = p.subtype;  // compared as a view: no strlen, no call
+    if (subtype == "plain" || subtype.empty()) {
       if (!text.empty()) text += '\n';
       text += p.body;
-    } else if (p.subtype == "html") {
+    } else if (subtype == "html") {
       if (!html.empty()) html += '\n';
       html += p.body;
     }
@@ -124,9 +125,8 @@ message_view::message_view(const parsed_message& m) : message(m) {
     if (p.parent >= 0 && is_message_container(m.parts[static_cast<std::size_t>(p.parent)]) &&
         !p.headers.empty()) {
       returned_headers = p.headers;
-    } else if ((p.type == "text" && p.subtype == "rfc822-headers") ||
-               (p.type == "message" && (p.subtype == "global-headers" || p.subtype == "global" ||
-                                        (p.subtype == "rfc822" && !p.body.empty())))) {
+    } else if (p.is("text", "rfc822-headers") || p.is("message", "global-headers") || p.is("message", "global") ||
+               (p.is("message", "rfc822") && !p.body.empty())) {
       std::size_t pos = 0;
       returned_headers = read_field_block(p.body, pos, false);
     }
