@@ -43,3 +43,17 @@ TEST_CASE("what counts as a field line") {
   CHECK_FALSE(looks_like_field(std::string(77, 'n') + ": a name too long"));
   CHECK_FALSE(looks_like_field(std::string(70, 'n') + "       : blanks past the limit"));
 }
+
+TEST_CASE("fields are found by name in any case, whichever way they were added") {
+  field_list f;
+  f.push_back_copy("Content-TYPE", "text/plain");
+  f.push_back({"X-Mailer", "m"});
+  f.push_back_copy("Received", "a");
+  CHECK(field_value(f, "content-type") == "text/plain");
+  CHECK(field_value(f, "x-mailer") == "m");
+  CHECK(find_field(f, "Received") == &f[2]);
+  CHECK(find_field(f, "Reply-To") == nullptr);
+  CHECK(find_field(f, "") == nullptr);
+  const field_list copy = f;
+  CHECK(field_value(copy, "CONTENT-TYPE") == "text/plain");
+}

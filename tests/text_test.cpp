@@ -305,9 +305,23 @@ TEST_CASE("a report's address with a doubled @ is kept as written; other junk is
   CHECK(malformed_report_address("rfc822; eli@example.org").empty());  // one '@' is normalise_address's
 }
 
-TEST_CASE("joined reply lines collapse whitespace like collapse_whitespace, at every length and offset") {
-  // the reference: the lines joined by one space, collapsed afterwards (the words eight bytes at a time must not
-  // change what comes out, whatever their length, and control or UTF-8 bytes inside words stay)
+TEST_CASE("whitespace is collapsed the same at every length and offset") {
+  // the reference: a byte at a time (the words copied eight bytes at a time must not change what comes out,
+  // whatever their length, and control or UTF-8 bytes inside words stay)
+  const auto collapsed = [](std::string_view s) {
+    std::string out;
+    bool gap = false;
+    for (const char c : s) {
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+        gap = !out.empty();
+      } else {
+        if (gap) out += ' ';
+        gap = false;
+        out += c;
+      }
+    }
+    return out;
+  };
   const std::vector<std::string> words = {"a", "mailbox", "unavailable:", "x\x01y", "caf\xc3\xa9", "0123456789abcdefg",
                                           "\xe2\x80\x94", "12345678"};
   for (std::size_t n = 1; n <= 40; ++n) {
@@ -316,9 +330,28 @@ TEST_CASE("joined reply lines collapse whitespace like collapse_whitespace, at e
       if (k > 0) line += (k % 3 == 0) ? "\t " : (k % 5 == 0 ? "   " : " ");
       line += words[(k * 7 + n) % words.size()];
     }
+    CHECK(collapse_whitespace(" \n" + line + "\r\n") == collapsed(line));
     const std::vector<std::string_view> lines = {line, "  second\t\tline  ", "", "x"};
-    CHECK(join_reply_lines(lines) == collapse_whitespace(line + " second line x"));
+    CHECK(join_reply_lines(lines) == collapsed(line + " second line x"));
   }
   CHECK(join_reply_lines(std::vector<std::string_view>{"550-5.1.1 first  line", "550 5.1.1 second\tline"}) ==
         "550-5.1.1 first line second line");
+}
+
+TEST_CASE("one scan finds what find_smtp_command and find_remote_host find") {
+  const std::string long_prose(3000, 'x');  // long enough for the scanner's lanes
+  for (const std::string& text : std::vector<std::string>{
+           "said: 550 unknown (in reply to RCPT TO command)",
+           "host mx.example.org[192.0.2.1] said: 550 5.1.1 (in reply to end of DATA command)",
+           "ghost mx.example.org said: remote server mx2.example.net. refused to talk to me",
+           "Remote Server returned '550' while talking to MX.Example.NET.: >>> DATA <<< 554 no",
+           "connecting to a.b while connecting to smtp.example.com: Connection refused; server relay.example.org",
+           "the host said: server x; host y.z.example and then host mx.example.org",
+           "SMTP error from remote mail server after pipelined RCPT TO:<a@example.org>: 550",
+           long_prose + " host mx.example.org said: 550 (in reply to MAIL FROM command) " + long_prose,
+           "", "no command and no host here"}) {
+    const smtp_cues cues = find_smtp_cues(text);
+    CHECK(cues.command == find_smtp_command(text));
+    CHECK(cues.remote_host == find_remote_host(text));
+  }
 }

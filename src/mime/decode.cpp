@@ -91,8 +91,9 @@ std::string windows1252_to_utf8(std::string_view bytes) {
 }
 
 std::string normalise_charset(std::string_view charset) {
-  std::string name = ascii_lower(trim(charset));
-  if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
+  std::string lowered = ascii_lower(trim(charset));
+  if (lowered.size() >= 2 && lowered.front() == '"' && lowered.back() == '"') lowered = lowered.substr(1, lowered.size() - 2);
+  const std::string_view name = lowered;  // compared as a view: a length check rejects most names at once
   if (name == "utf8") return "utf-8";
   if (name == "ks_c_5601-1987" || name == "ks_c_5601") return "cp949";
   if (name == "x-sjis" || name == "shift-jis" || name == "sjis") return "shift_jis";
@@ -100,7 +101,7 @@ std::string normalise_charset(std::string_view charset) {
   if (name == "x-euc-jp") return "euc-jp";
   if (name == "gb2312" || name == "x-gbk" || name == "gbk") return "gb18030";  // supersets of each other
   if (name == "ansi_x3.4-1968" || name == "ascii" || name == "us-ascii" || name == "7bit") return "us-ascii";
-  return name;
+  return lowered;
 }
 
 // The length of the leading run of ASCII bytes: 32 at a time (four words tested at once), then eight, then one.

@@ -50,7 +50,7 @@ void field_list::push_back_copy(std::string_view name, std::string_view value) {
   char* p = allocate(name.size() + value.size());
   std::copy(name.begin(), name.end(), p);
   std::copy(value.begin(), value.end(), p + name.size());
-  fields_.push_back({std::string_view(p, name.size()), std::string_view(p + name.size(), value.size())});
+  push_back({std::string_view(p, name.size()), std::string_view(p + name.size(), value.size())});
 }
 
 void field_list::share_storage(const field_list& other) {
@@ -117,7 +117,7 @@ std::string_view joined(field_list& fields, std::string_view value, std::string_
 
 field_list read_field_block(std::string_view text, std::size_t& pos, bool stop_at_junk, std::size_t max_value_bytes) {
   field_list fields;
-  fields.reserve(16);  // one allocation for a report block, three for a long message header
+  fields.reserve(32);  // one allocation for a report block, two for a long message header
   while (pos < text.size()) {
     const line_span first = line_at(text, pos);
     const std::string_view line = first.line;
@@ -181,7 +181,7 @@ std::vector<field_list> read_field_blocks(std::string_view text, std::size_t max
 }
 
 const header_field* find_field(const field_list& fields, std::string_view name) noexcept {
-  if (name.empty()) return nullptr;
+  if (name.empty() || !fields.may_have(name)) return nullptr;
   const char first = ascii_lower_char(name[0]);  // a header has dozens of fields: reject most by two checks
   for (const header_field& f : fields)
     if (f.name.size() == name.size() && ascii_lower_char(f.name[0]) == first && (f.name == name || iequals(f.name, name)))

@@ -27,7 +27,7 @@ struct mime_part {
   std::size_t depth = 0;          // 0 for the message itself
   int parent = -1;                // index in parsed_message::parts
   bool is(std::string_view t, std::string_view st) const noexcept { return type == t && subtype == st; }
-  bool is_text() const noexcept { return type == "text"; }
+  bool is_text() const noexcept { return std::string_view(type) == "text"; }
   // The header's value decoded from RFC 2047 into UTF-8 (empty when absent).
   std::string header(std::string_view name) const;
 };

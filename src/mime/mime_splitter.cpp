@@ -64,19 +64,19 @@ class splitter {
       out_.error = fmt::format("message has more than {} MIME parts (max_parts)", limits_.max_parts);
       return false;
     }
-    mime_part part;
+    // built in place (no part to move); the reference is not used once parts below this one are added
+    const int index = static_cast<int>(out_.parts.size());
+    mime_part& part = out_.parts.emplace_back();
     part.depth = depth;
     part.parent = parent;
     std::size_t body = begin;
     part.headers = read_field_block(text_.substr(0, end), body, true, limits_.max_header_line_bytes);
     if (body > end) body = end;
     const content_type ct = read_content_type(part);
-    const bool multipart = part.type == "multipart";
+    const bool multipart = std::string_view(part.type) == "multipart";
     const bool rfc822 = part.is("message", "rfc822");
     if (!multipart && !rfc822)
       decode_part_body(part, text_.substr(body, end - body), inside_returned_message, out_, budget_, limits_);
-    const int index = static_cast<int>(out_.parts.size());
-    out_.parts.push_back(std::move(part));
     if (!multipart && !rfc822) return true;
     if (depth + 1 > limits_.max_mime_depth) {
       if (!budget_.depth_reported)

@@ -120,9 +120,10 @@ content_type read_content_type(mime_part& part) {
 
 void decode_part_body(mime_part& part, std::string_view raw_body, bool inside_returned_message, parsed_message& out,
                       part_budget& budget, const limits& limits) {
-  const bool readable = part.type == "text" || part.type == "message" ||
-                        (part.type == "application" && (part.subtype == "octet-stream" || part.subtype == "rfc822"));
-  const bool wanted = readable && (!inside_returned_message || part.type == "message" || part.is("text", "rfc822-headers"));
+  const std::string_view type = part.type, subtype = part.subtype;  // compared as views: no strlen, no call
+  const bool readable = type == "text" || type == "message" ||
+                        (type == "application" && (subtype == "octet-stream" || subtype == "rfc822"));
+  const bool wanted = readable && (!inside_returned_message || type == "message" || part.is("text", "rfc822-headers"));
   if (!wanted || raw_body.empty()) return;
   const auto over_limit = [&] {
     out.warnings.push_back({"decoded-size-limit", 0});
@@ -142,7 +143,7 @@ void decode_part_body(mime_part& part, std::string_view raw_body, bool inside_re
   // decoded bodies may carry CRLF again (base64 of Windows text)
   if (bytes.find('\r') != std::string::npos) bytes = normalise_line_endings(bytes);
   bool known = true;
-  const bool global = part.type == "message" && part.subtype.rfind("global", 0) == 0;
+  const bool global = type == "message" && subtype.starts_with("global");
   part.body = to_utf8_moved(std::move(bytes), global ? std::string_view("utf-8") : std::string_view(part.charset), &known);
   if (!known) out.warnings.push_back({"unknown-charset", 0});
   budget.decoded_bytes += part.body.size();

@@ -2,6 +2,9 @@
 #include "report/evidence.hpp"
 #include "util/text.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 namespace bouncekit::detail {
 
 namespace {
@@ -55,7 +58,7 @@ std::string html_to_text(std::string_view html) {
 }
 
 bool is_message_container(const mime_part& p) {
-  return p.type == "message" && (p.subtype == "rfc822" || p.subtype == "global");
+  return p.is("message", "rfc822") || p.is("message", "global");
 }
 
 // A header block quoted inline in the text (a returned message): the first block with at least two
@@ -68,9 +71,10 @@ field_list read_inline_headers(std::string_view text) {
     std::size_t nl = text.find('\n', pos);
     if (nl == std::string_view::npos) nl = text.size();
     const std::string_view line = text.substr(pos, nl - pos);
-    bool starter = false;
-    for (std::string_view s : starters)
-      if (istarts_with(line, s)) starter = true;
+    // most lines start with none of the starters' first letters: that one comparison each rejects them
+    const char first = line.empty() ? '\0' : ascii_lower_char(line[0]);
+    const bool starter = std::any_of(std::begin(starters), std::end(starters),
+                                     [&](std::string_view s) { return s[0] == first && istarts_with(line, s); });
     if (starter && looks_like_field(line)) {
       // count the identifying fields of the block that starts here
       std::size_t p = pos;
@@ -105,10 +109,11 @@ message_view::message_view(const parsed_message& m) : message(m) {
   for (std::size_t i = 0; i < m.parts.size(); ++i) {
     const mime_part& p = m.parts[i];
     if (!p.is_text() || inside_returned_message(i)) continue;
-    if (p.subtype == "plain" || p.subtype.empty()) {
+    const std::string_view subtype = p.subtype;  // compared as a view: no strlen, no call
+    if (subtype == "plain" || subtype.empty()) {
       if (!text.empty()) text += '\n';
       text += p.body;
-    } else if (p.subtype == "html") {
+    } else if (subtype == "html") {
       if (!html.empty()) html += '\n';
       html += p.body;
     }
@@ -120,9 +125,8 @@ message_view::message_view(const parsed_message& m) : message(m) {
     if (p.parent >= 0 && is_message_container(m.parts[static_cast<std::size_t>(p.parent)]) &&
         !p.headers.empty()) {
       returned_headers = p.headers;
-    } else if ((p.type == "text" && p.subtype == "rfc822-headers") ||
-               (p.type == "message" && (p.subtype == "global-headers" || p.subtype == "global" ||
-                                        (p.subtype == "rfc822" && !p.body.empty())))) {
+    } else if (p.is("text", "rfc822-headers") || p.is("message", "global-headers") || p.is("message", "global") ||
+               (p.is("message", "rfc822") && !p.body.empty())) {
       std::size_t pos = 0;
       returned_headers = read_field_block(p.body, pos, false);
     }

@@ -158,6 +158,7 @@ struct marker_scanners {
   std::vector<std::size_t> text_index;
   literal_scanner from;
   std::vector<std::size_t> from_index;
+  std::vector<std::size_t> header_index;  // the other "header:" markers, in table order
 };
 
 constexpr std::string_view from_prefix = "header:From:";
@@ -165,7 +166,7 @@ constexpr std::string_view from_prefix = "header:From:";
 const marker_scanners& format_marker_scanners() {
   static const marker_scanners scanners = [] {
     std::vector<std::string> text, from;
-    std::vector<std::size_t> text_index, from_index;
+    std::vector<std::size_t> text_index, from_index, header_index;
     for (std::size_t i = 0; i < marker_count; ++i) {
       const std::string_view m = format_markers[i].marker;
       if (m.substr(0, from_prefix.size()) == from_prefix) {
@@ -174,11 +175,17 @@ const marker_scanners& format_marker_scanners() {
       } else if (m.substr(0, 7) != "header:") {
         text.emplace_back(m);
         text_index.push_back(i);
+      } else {
+        header_index.push_back(i);
       }
     }
     literal_scanner text_scanner(text);
-    return marker_scanners{std::move(text), std::move(text_scanner), std::move(text_index), literal_scanner(from),
-                           std::move(from_index)};
+    return marker_scanners{std::move(text),
+                           std::move(text_scanner),
+                           std::move(text_index),
+                           literal_scanner(from),
+                           std::move(from_index),
+                           std::move(header_index)};
   }();
   return scanners;
 }
@@ -218,13 +225,13 @@ std::string detect_mta_format(const message_view& view, std::string_view text, s
   const std::size_t in_from = scanners.from.lowest(view.from);
   std::size_t first = std::min(in_text == std::string_view::npos ? marker_count : scanners.text_index[in_text],
                                in_from == std::string_view::npos ? marker_count : scanners.from_index[in_from]);
-  for (std::size_t i = 0; i < first; ++i)
-    if (const std::string_view m = format_markers[i].marker; m.substr(0, 7) == "header:" &&
-                                                               m.substr(0, from_prefix.size()) != from_prefix &&
-                                                               header_marker_matches(view, m.substr(7))) {
+  for (const std::size_t i : scanners.header_index) {
+    if (i >= first) break;
+    if (header_marker_matches(view, format_markers[i].marker.substr(7))) {
       first = i;
       break;
     }
+  }
   if (first == marker_count) return "text";
   const std::string_view format = format_markers[first].format;
   if (format == "exchange2007" && generated_by_exchange_online(text.substr(0, format_marker_window)))

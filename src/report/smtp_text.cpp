@@ -4,66 +4,108 @@
 #include "util/text.hpp"
 
 #include <algorithm>
-#include <bit>
-#include <cstdint>
-#include <cstring>
 #include <array>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bouncekit::detail {
 
+namespace {
+
+// The phrases that say which command a reply answered.
+struct cue {
+  std::string_view phrase;
+  std::string_view command;
+};
+constexpr std::array<cue, 38> command_cues = {{
+    {"in reply to rcpt to", "RCPT"},  {"after rcpt to", "RCPT"},        {"in reply to rcpt", "RCPT"},
+    {">>> rcpt to", "RCPT"},          {"rcpt to:<", "RCPT"},            {"rcpt to command", "RCPT"},
+    {"in reply to mail from", "MAIL"}, {"after mail from", "MAIL"},     {">>> mail from", "MAIL"},
+    {"mail from command", "MAIL"},    {"in reply to end of data", "DATA"}, {"after end of data", "DATA"},
+    {"in reply to data", "DATA"},     {"after data", "DATA"},           {">>> data", "DATA"},
+    {"end of data command", "DATA"},  {"data command", "DATA"},         {"after the data", "DATA"},
+    {"in reply to ehlo", "EHLO"},     {"after ehlo", "EHLO"},           {">>> ehlo", "EHLO"},
+    {"in reply to helo", "HELO"},     {"after helo", "HELO"},           {">>> helo", "HELO"},
+    {"while connecting", "CONN"},     {"during the smtp greeting", "CONN"}, {"after initial connection", "CONN"},
+    {"connection refused", "CONN"},   {"smtp greeting", "CONN"},        {"in reply to starttls", "EHLO"},
+    // Postfix: "host x[192.0.2.1] refused to talk to me: 554 ..." (its greeting)
+    {"refused to talk to me", "CONN"},
+    {"did not like our rcpt", "RCPT"}, {"did not like our mail", "MAIL"}, {"did not like our data", "DATA"},
+    // Exim: "SMTP error from remote mail server after pipelined end of data:"
+    {"after pipelined rcpt to", "RCPT"}, {"after pipelined mail from", "MAIL"},
+    {"after pipelined end of data", "DATA"}, {"after pipelined data", "DATA"},
+}};
+
+// The words before a remote host's name, in order of precedence (and "remote host ", after "host ": never
+// reached, as "host " is found in it first with the same host).
+constexpr std::string_view host_leads[] = {"while talking to ", "host ", "remote server ", "connecting to ", "server "};
+
+// The host named just after the lead at `at` (`lead_size` bytes), or empty: a lead that ends a word ("ghost "), or
+// no dotted name after it.
+std::string_view host_after(std::string_view text, std::size_t at, std::size_t lead_size) {
+  if (at > 0 && is_alpha(text[at - 1])) return {};
+  const std::size_t b = at + lead_size;
+  std::size_t e = b;
+  while (e < text.size() &&
+         (is_alpha(text[e]) || is_digit(text[e]) || text[e] == '.' || text[e] == '-' || text[e] == '_'))
+    ++e;
+  std::string_view host = text.substr(b, e - b);
+  while (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  if (host.find('.') != std::string_view::npos && host.size() >= 4 && is_alpha(host.front())) return host;
+  return {};
+}
+
+}  // namespace
+
 std::string find_smtp_command(std::string_view text) {
-  struct cue {
-    std::string_view phrase;
-    std::string_view command;
-  };
-  static constexpr std::array<cue, 38> cues = {{
-      {"in reply to rcpt to", "RCPT"},  {"after rcpt to", "RCPT"},        {"in reply to rcpt", "RCPT"},
-      {">>> rcpt to", "RCPT"},          {"rcpt to:<", "RCPT"},            {"rcpt to command", "RCPT"},
-      {"in reply to mail from", "MAIL"}, {"after mail from", "MAIL"},     {">>> mail from", "MAIL"},
-      {"mail from command", "MAIL"},    {"in reply to end of data", "DATA"}, {"after end of data", "DATA"},
-      {"in reply to data", "DATA"},     {"after data", "DATA"},           {">>> data", "DATA"},
-      {"end of data command", "DATA"},  {"data command", "DATA"},         {"after the data", "DATA"},
-      {"in reply to ehlo", "EHLO"},     {"after ehlo", "EHLO"},           {">>> ehlo", "EHLO"},
-      {"in reply to helo", "HELO"},     {"after helo", "HELO"},           {">>> helo", "HELO"},
-      {"while connecting", "CONN"},     {"during the smtp greeting", "CONN"}, {"after initial connection", "CONN"},
-      {"connection refused", "CONN"},   {"smtp greeting", "CONN"},        {"in reply to starttls", "EHLO"},
-      // Postfix: "host x[192.0.2.1] refused to talk to me: 554 ..." (its greeting)
-      {"refused to talk to me", "CONN"},
-      {"did not like our rcpt", "RCPT"}, {"did not like our mail", "MAIL"}, {"did not like our data", "DATA"},
-      // Exim: "SMTP error from remote mail server after pipelined end of data:"
-      {"after pipelined rcpt to", "RCPT"}, {"after pipelined mail from", "MAIL"},
-      {"after pipelined end of data", "DATA"}, {"after pipelined data", "DATA"},
-  }};
   // the leftmost cue decides
   static const literal_scanner scanner = [] {
     std::vector<std::string> phrases;
-    for (const cue& c : cues) phrases.emplace_back(c.phrase);
+    for (const cue& c : command_cues) phrases.emplace_back(c.phrase);
     return literal_scanner(phrases);
   }();
   const literal_scanner::hit first = scanner.first(text);
-  return first.begin == std::string_view::npos ? std::string() : std::string(cues[first.literal].command);
+  return first.begin == std::string_view::npos ? std::string() : std::string(command_cues[first.literal].command);
 }
 
 std::string find_remote_host(std::string_view text) {
-  static constexpr std::string_view leads[] = {"while talking to ", "host ", "remote host ", "remote server ",
-                                               "connecting to ", "server "};
-  for (std::string_view lead : leads) {
-    for (std::size_t at = ifind(text, lead); at != std::string_view::npos; at = ifind(text, lead, at + 1)) {
-      if (at > 0 && is_alpha(text[at - 1])) continue;
-      std::size_t b = at + lead.size();
-      std::size_t e = b;
-      while (e < text.size() && (is_alpha(text[e]) || is_digit(text[e]) || text[e] == '.' || text[e] == '-' ||
-                                 text[e] == '_'))
-        ++e;
-      std::string_view host = text.substr(b, e - b);
-      while (!host.empty() && host.back() == '.') host.remove_suffix(1);
-      if (host.find('.') != std::string_view::npos && host.size() >= 4 && is_alpha(host.front()))
-        return ascii_lower(host);
-    }
-  }
+  for (std::string_view lead : host_leads)
+    for (std::size_t at = ifind(text, lead); at != std::string_view::npos; at = ifind(text, lead, at + 1))
+      if (const std::string_view host = host_after(text, at, lead.size()); !host.empty()) return ascii_lower(host);
   return {};
+}
+
+smtp_cues find_smtp_cues(std::string_view text) {
+  // find_remote_host reads the whole text for its leads (most texts name no host after the first), so the
+  // command's cues cost nothing more in the same scan
+  static const literal_scanner scanner = [] {
+    std::vector<std::string> phrases;
+    for (const cue& c : command_cues) phrases.emplace_back(c.phrase);
+    phrases.insert(phrases.end(), std::begin(host_leads), std::end(host_leads));
+    return literal_scanner(phrases);
+  }();
+  constexpr auto first_lead = static_cast<std::uint32_t>(command_cues.size());
+  literal_scanner::hit command{std::string_view::npos, 0};  // the leftmost cue, the longest of those starting there
+  std::vector<std::pair<std::uint32_t, std::size_t>> leads;  // (lead, offset) of each lead found
+  scanner.scan_at(text, [&](std::uint32_t id, std::size_t at) {
+    if (id >= first_lead) {
+      leads.emplace_back(id - first_lead, at);
+    } else if (at < command.begin || (at == command.begin && scanner.length(id) > scanner.length(command.literal))) {
+      command = {at, id};
+    }
+  });
+  smtp_cues out;
+  if (command.begin != std::string_view::npos) out.command = command_cues[command.literal].command;
+  // as find_remote_host tries them: lead by lead, each from the left (one found twice gives the same answer)
+  std::sort(leads.begin(), leads.end());
+  for (const auto& [lead, at] : leads)
+    if (const std::string_view host = host_after(text, at, host_leads[lead].size()); !host.empty()) {
+      out.remote_host = ascii_lower(host);
+      break;
+    }
+  return out;
 }
 
 std::string strip_value_type(std::string_view value) {
@@ -111,27 +153,40 @@ std::string failure_status(std::string_view diagnostic, std::string_view status_
   // a check of OUR sender (the phrases of rule policy-sender-verify-failed) quotes the answer its probe got:
   // Exim lists it ("Response: 550 5.1.1 ...") before "Sender verify failed", Postfix after "Sender address
   // rejected: undeliverable address: host x said: ..."; only the words before that answer count
-  static const literal_scanner sender_verification = [] {
-    std::vector<std::string> phrases = {"sender verify failed",
-                                        "sender verify defer",
-                                        "sender verification failed",
-                                        "sender verification failure",
-                                        "sender verification rejected",
-                                        "sender address rejected: unverified address",
-                                        "sender address rejected: undeliverable address",
-                                        "sender address rejected: address verification failed",
-                                        "callout verification failed"};
+  static const std::vector<std::string> phrases = [] {
+    std::vector<std::string> list = {"sender verify failed",
+                                     "sender verify defer",
+                                     "sender verification failed",
+                                     "sender verification failure",
+                                     "sender verification rejected",
+                                     "sender address rejected: unverified address",
+                                     "sender address rejected: undeliverable address",
+                                     "sender address rejected: address verification failed",
+                                     "callout verification failed"};
     for (const char* negation : {"could not", "unable to", "cannot", "can't"})
       for (const char* object : {"", "the ", "your "})
-        phrases.push_back(std::string(negation) + " verify " + object + "sender");
+        list.push_back(std::string(negation) + " verify " + object + "sender");
     for (const char* object : {"", "the "})
       for (const char* noun : {"", "address "})
-        phrases.push_back(std::string("verification of ") + object + "sender " + noun + "failed");
-    return literal_scanner(phrases);
+        list.push_back(std::string("verification of ") + object + "sender " + noun + "failed");
+    return list;
   }();
-  if (const literal_scanner::hit hit = sender_verification.first(diagnostic); hit.begin != std::string_view::npos) {
+  static const literal_scanner sender_verification(phrases);
+  // every phrase has "verif" ("verify", "unverified", "verification") or is the one about an undeliverable
+  // address (checked when the list is built): a diagnostic with neither (most) needs no scan
+  static constexpr std::string_view cues[] = {"verif", "undeliverable address"};
+  static const bool every_phrase_has_a_cue = std::all_of(phrases.begin(), phrases.end(), [](const std::string& p) {
+    return std::any_of(std::begin(cues), std::end(cues), [&](std::string_view c) { return p.find(c) != p.npos; });
+  });
+  const bool may_quote_verification =
+      !every_phrase_has_a_cue ||
+      std::any_of(std::begin(cues), std::end(cues), [&](std::string_view c) { return icontains(diagnostic, c); });
+  const literal_scanner::hit hit = may_quote_verification ? sender_verification.first(diagnostic)
+                                                          : literal_scanner::hit{std::string_view::npos, 0};
+  if (hit.begin != std::string_view::npos) {
     const std::size_t response = ifind(diagnostic, "response:");
-    diagnostic = diagnostic.substr(0, response < hit.begin ? response : hit.begin + sender_verification.length(hit.literal));
+    diagnostic =
+        diagnostic.substr(0, response < hit.begin ? response : hit.begin + sender_verification.length(hit.literal));
   }
   std::string status = find_last_status_code(diagnostic, failures_only);
   const std::string field = find_status_code(status_field);
@@ -187,44 +242,6 @@ bool strip_continuation_prefixes_into(std::string_view text, std::string& out) {
   out.append(text.substr(copied));
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return true;
-}
-
-// The offset of the first of the eight bytes at `p` that is below 0x21 (whitespace or another control byte), or
-// 8: one test for a stretch of a word. (A borrow can mark a byte after the first low one, never one before it.)
-unsigned first_low_byte(const char* p) {
-  std::uint64_t w;
-  std::memcpy(&w, p, 8);
-  const std::uint64_t low = (w - 0x2121212121212121u) & ~w & 0x8080808080808080u;
-  return low == 0 ? 8 : static_cast<unsigned>(std::countr_zero(low)) / 8;
-}
-
-// Writes `s` (no whitespace at either end) at `o` with each run of whitespace in it made one space; returns
-// the end of what it wrote (at most s.size() bytes, but it may store up to s.size() + 8).
-char* copy_collapsed(std::string_view s, char* o) {
-  const char* p = s.data();
-  const char* const end = p + s.size();
-  while (p != end) {
-    // the bytes of a word eight at a time (a little-endian word's first byte is its lowest): all eight are
-    // stored, and those before the first low byte kept
-    if constexpr (std::endian::native == std::endian::little) {
-      while (end - p >= 8) {
-        const unsigned n = first_low_byte(p);
-        std::memcpy(o, p, 8);
-        o += n;
-        p += n;
-        if (n < 8) break;
-      }
-      if (p == end) break;
-    }
-    if (!is_space(*p)) {
-      *o++ = *p++;
-      continue;
-    }
-    *o++ = ' ';
-    ++p;
-    while (is_space(*p)) ++p;  // s ends with a byte that is not whitespace: this stops inside s
-  }
-  return o;
 }
 
 }  // namespace

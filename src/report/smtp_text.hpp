@@ -16,6 +16,13 @@ std::string find_smtp_command(std::string_view text);
 // mx.example.org.:" or "Remote host said"; empty when none.
 std::string find_remote_host(std::string_view text);
 
+// find_smtp_command and find_remote_host of the same text, by one scan.
+struct smtp_cues {
+  std::string command;
+  std::string remote_host;
+};
+smtp_cues find_smtp_cues(std::string_view text);
+
 // The value of a typed report field without its type: "rfc822; bob@example.org", "dns; mx.example.org".
 std::string strip_value_type(std::string_view value);
 

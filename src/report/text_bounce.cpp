@@ -297,13 +297,21 @@ bool strip_quote_marks(std::string_view text, std::string& out) {
 // A header field quoted in the text whose addresses are never the failed recipient, also when a transcript
 // puts a time stamp before it ("Fri 2024-07-05 16:20:09: *  Message-ID: <...@example.net>").
 bool names_no_recipient(std::string_view line) {
-  static const literal_scanner fields{"message-id:", "in-reply-to:", "references:", "reply-to:", "sender:",
-                                      "return-path:"};
-  const literal_scanner::hit hit = fields.first(line);
-  if (hit.begin == std::string_view::npos) return false;
-  const std::string_view before = line.substr(0, hit.begin);
-  return before.find('@') == std::string_view::npos &&
-         (hit.begin == 0 || !is_alpha(line[hit.begin - 1]));  // "Message-ID:", not "xsender:"
+  static constexpr std::string_view fields[] = {"message-id:", "in-reply-to:", "references:", "reply-to:", "sender:",
+                                                "return-path:"};
+  // Each name has one ':', its last byte: the leftmost name in the line ends at the first ':' that ends one (a
+  // name ending at a later ':' starts after this one), and of those ending there the longest starts first.
+  for (std::size_t colon = line.find(':'); colon != std::string_view::npos; colon = line.find(':', colon + 1)) {
+    std::size_t begin = std::string_view::npos;
+    for (const std::string_view field : fields)
+      if (field.size() <= colon + 1 && iequals(line.substr(colon + 1 - field.size(), field.size()), field))
+        begin = std::min(begin, colon + 1 - field.size());
+    if (begin == std::string_view::npos) continue;
+    const std::string_view before = line.substr(0, begin);
+    return before.find('@') == std::string_view::npos &&
+           (begin == 0 || !is_alpha(line[begin - 1]));  // "Message-ID:", not "xsender:"
+  }
+  return false;
 }
 
 constexpr std::size_t no_line = std::string_view::npos;
@@ -339,15 +347,14 @@ std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& 
     std::uint32_t phrase = 0;
   };
   std::vector<lead_hit> lead_of(lines.size());
-  std::vector<std::size_t> line_start(lines.size());
   const char* const base = lines.front().data();
-  for (std::size_t i = 0; i < lines.size(); ++i) line_start[i] = static_cast<std::size_t>(lines[i].data() - base);
-  const std::string_view block(base, line_start.back() + lines.back().size());
+  const auto line_start = [&](std::string_view l) { return static_cast<std::size_t>(l.data() - base); };
+  const std::string_view block(base, line_start(lines.back()) + lines.back().size());
   const auto found = [&](std::uint32_t phrase, std::size_t at) {
-    const std::size_t line = static_cast<std::size_t>(std::upper_bound(line_start.begin(), line_start.end(), at) -
-                                                      line_start.begin()) - 1;
+    const std::size_t line =
+        static_cast<std::size_t>(std::ranges::upper_bound(lines, at, {}, line_start) - lines.begin()) - 1;
     lead_hit& best = lead_of[line];
-    const std::size_t begin = at - line_start[line];
+    const std::size_t begin = at - line_start(lines[line]);
     if (begin < best.begin || (begin == best.begin && lead_phrases[phrase].size() > lead_phrases[best.phrase].size()))
       best = {begin, phrase};
   };
@@ -407,7 +414,7 @@ void start_at_reply_code(std::string& diagnostic, const std::string& code) {
   const std::size_t code_at = code.empty() ? std::string::npos : diagnostic.find(code);
   if (code_at != std::string::npos && code_at > 0 && code_at < 120 && diagnostic[code_at - 1] != '\'' &&
       diagnostic[code_at - 1] != '"') {
-    diagnostic = diagnostic.substr(code_at);
+    diagnostic.erase(0, code_at);
     while (ends_with_unmatched_paren(diagnostic)) {
       diagnostic.pop_back();
       while (!diagnostic.empty() && diagnostic.back() == ' ') diagnostic.pop_back();
@@ -435,7 +442,7 @@ bool read_list_refusal(const message_view& view, std::string_view text, report& 
 
   std::vector<std::string> posters = find_addresses(view.to);
   if (const header_field* f = find_field(view.returned_headers, "From"))
-    for (auto& a : find_addresses(f->value)) posters.push_back(a);
+    for (auto& a : find_addresses(f->value)) posters.push_back(std::move(a));
   const auto usable = [&](const std::string& a) {
     return !is_system_address(a) && !iequals(a, view.from_address) &&
            std::none_of(posters.begin(), posters.end(), [&](const std::string& p) { return iequals(p, a); });
@@ -445,7 +452,7 @@ bool read_list_refusal(const message_view& view, std::string_view text, report& 
     for (const header_field& f : view.returned_headers)
       if (iequals(f.name, name))
         for (auto& a : find_addresses(f.value))
-          if (usable(a)) addressed.push_back(a);
+          if (usable(a)) addressed.push_back(std::move(a));
   std::string list;
   for (const std::string& a : addressed) {
     const std::string_view local = std::string_view(a).substr(0, a.find('@'));
@@ -502,11 +509,11 @@ bool read_text_bounce(const message_view& view, report& out) {
   // addressee, the returned sender and system mailboxes back in (people do bounce mail sent to themselves,
   // and postmaster@ can be the failed recipient), never the bounce's own sender.
   std::vector<std::string> senders;
-  for (auto& a : find_addresses(view.to)) senders.push_back(a);
+  for (auto& a : find_addresses(view.to)) senders.push_back(std::move(a));
   if (const header_field* f = find_field(view.returned_headers, "From"))
-    for (auto& a : find_addresses(f->value)) senders.push_back(a);
+    for (auto& a : find_addresses(f->value)) senders.push_back(std::move(a));
   if (const header_field* f = find_field(view.returned_headers, "Return-Path"))
-    for (auto& a : find_addresses(f->value)) senders.push_back(a);
+    for (auto& a : find_addresses(f->value)) senders.push_back(std::move(a));
   auto listed = [](const std::vector<std::string>& list, const std::string& a) {
     return std::any_of(list.begin(), list.end(), [&](const std::string& e) { return iequals(e, a); });
   };
@@ -517,7 +524,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   for (std::string_view name : {"To", "Cc", "Delivered-To", "X-Original-To"})
     for (const header_field& f : view.returned_headers)
       if (iequals(f.name, name))
-        for (auto& a : find_addresses(f.value)) returned_recipients.push_back(a);
+        for (auto& a : find_addresses(f.value)) returned_recipients.push_back(std::move(a));
   const auto leads_line = [](std::string_view line, const std::string& a) {
     while (!line.empty() && (line.front() == '<' || line.front() == '"' || line.front() == '*' || is_space(line.front())))
       line.remove_prefix(1);
@@ -533,7 +540,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   // Known recipients from headers MTAs add for the purpose.
   std::vector<std::string> declared;
   for (std::string_view name : {"X-Failed-Recipients", "X-Original-To-Failed"})
-    for (auto& a : find_addresses(view.top().header(name))) declared.push_back(a);
+    for (auto& a : find_addresses(view.top().header(name))) declared.push_back(std::move(a));
 
   const std::vector<std::size_t> reply_starts = reply_text_starts(lines, top);
   std::vector<located_address> found;
@@ -728,7 +735,6 @@ bool read_text_bounce(const message_view& view, report& out) {
     }
     if (diagnostic.empty()) diagnostic = block_text;
     if (diagnostic.size() > 2000) diagnostic.resize(2000);
-    r.diagnostic = sanitize_utf8(diagnostic);
     // a transcript quotes the 2xx replies that went well before the one that failed: take the last failure
     const std::string status = server_status.empty() ? failure_status(diagnostic, {}, !delayed) : server_status;
     if (!status.empty()) r.status = status;
@@ -739,13 +745,11 @@ bool read_text_bounce(const message_view& view, report& out) {
     }
     if (reply.empty()) reply = find_reply_code(diagnostic);
     if (!reply.empty()) r.reply_code = reply;
-    if (!r.smtp_command) {
-      const std::string command = find_smtp_command(block_text);
-      if (!command.empty()) r.smtp_command = command;
-    }
-    const std::string host = find_remote_host(block_text);
-    if (!host.empty()) r.remote_mta = host;
-    r.extra_text = sanitize_utf8(block_text);
+    r.diagnostic = is_valid_utf8(diagnostic) ? std::move(diagnostic) : sanitize_utf8(diagnostic);  // last use
+    smtp_cues cues = find_smtp_cues(block_text);
+    if (!r.smtp_command && !cues.command.empty()) r.smtp_command = std::move(cues.command);
+    if (!cues.remote_host.empty()) r.remote_mta = std::move(cues.remote_host);
+    r.extra_text = is_valid_utf8(block_text) ? std::move(block_text) : sanitize_utf8(block_text);  // last use
     // the whole section is the last resort of a recipient the server said nothing specific about; when it
     // names several recipients and this one has its own code, the section's words may be another's
     if (found.size() == 1 || (!r.status && !r.reply_code)) r.context = context;

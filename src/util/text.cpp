@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstdint>
 #include <cstring>
 
 namespace bouncekit::detail {
@@ -48,6 +50,8 @@ std::size_t find_last(std::string_view haystack, std::string_view needle) noexce
 
 std::vector<std::string_view> split_lines(std::string_view text) {
   std::vector<std::string_view> lines;
+  // room for lines of 32 bytes on average, mostly no regrowing (a huge text grows as usual beyond 4096 lines)
+  lines.reserve(std::min<std::size_t>(text.size() / 32 + 1, 4096));
   std::size_t start = 0;
   while (start <= text.size()) {
     const std::size_t nl = text.find('\n', start);
@@ -61,23 +65,50 @@ std::vector<std::string_view> split_lines(std::string_view text) {
   return lines;
 }
 
-std::string collapse_whitespace(std::string_view s) {
-  std::string out(s.size(), '\0');
-  char* const begin = out.data();
-  char* o = begin;
-  bool gap = false;  // whitespace seen since the last word
-  for (const char c : s) {
-    if (is_space(c)) {
-      gap = o != begin;
+namespace {
+
+// The offset of the first of the eight bytes at `p` that is below 0x21 (whitespace or another control byte), or
+// 8: one test for a stretch of a word. (A borrow can mark a byte after the first low one, never one before it.)
+unsigned first_low_byte(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  const std::uint64_t low = (w - 0x2121212121212121u) & ~w & 0x8080808080808080u;
+  return low == 0 ? 8 : static_cast<unsigned>(std::countr_zero(low)) / 8;
+}
+
+}  // namespace
+
+char* copy_collapsed(std::string_view s, char* o) noexcept {
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  while (p != end) {
+    // the bytes of a word eight at a time (a little-endian word's first byte is its lowest): all eight are
+    // stored, and those before the first low byte kept
+    if constexpr (std::endian::native == std::endian::little) {
+      while (end - p >= 8) {
+        const unsigned n = first_low_byte(p);
+        std::memcpy(o, p, 8);
+        o += n;
+        p += n;
+        if (n < 8) break;
+      }
+      if (p == end) break;
+    }
+    if (!is_space(*p)) {
+      *o++ = *p++;
       continue;
     }
-    if (gap) {
-      *o++ = ' ';
-      gap = false;
-    }
-    *o++ = c;
+    *o++ = ' ';
+    ++p;
+    while (is_space(*p)) ++p;  // s ends with a byte that is not whitespace: this stops inside s
   }
-  out.resize(static_cast<std::size_t>(o - begin));
+  return o;
+}
+
+std::string collapse_whitespace(std::string_view s) {
+  s = trim(s);
+  std::string out(s.size() + 8, '\0');  // and room for copy_collapsed's last eight-byte store
+  out.resize(static_cast<std::size_t>(copy_collapsed(s, out.data()) - out.data()));
   return out;
 }
 
