@@ -520,11 +520,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   // In the second pass the bounce's addressee and the returned sender come back when the returned message was
   // sent to them, or when a line of the error block starts with them; not from prose (a greeting such as
   // "Hello alice@example.com," or "your mailbox alice@example.com is almost full" names no failed recipient).
-  std::vector<std::string> returned_recipients;
-  for (std::string_view name : {"To", "Cc", "Delivered-To", "X-Original-To"})
-    for (const header_field& f : view.returned_headers)
-      if (iequals(f.name, name))
-        for (auto& a : find_addresses(f.value)) returned_recipients.push_back(std::move(a));
+  std::vector<std::string> returned_recipients;  // filled for the second pass only (most texts need one)
   const auto leads_line = [](std::string_view line, const std::string& a) {
     while (!line.empty() && (line.front() == '<' || line.front() == '"' || line.front() == '*' || is_space(line.front())))
       line.remove_prefix(1);
@@ -546,6 +542,11 @@ bool read_text_bounce(const message_view& view, report& out) {
   std::vector<located_address> found;
   for (int pass = 0; pass < 2 && found.empty(); ++pass) {
     strict = pass == 0;
+    if (!strict)
+      for (std::string_view name : {"To", "Cc", "Delivered-To", "X-Original-To"})
+        for (const header_field& f : view.returned_headers)
+          if (iequals(f.name, name))
+            for (auto& a : find_addresses(f.value)) returned_recipients.push_back(std::move(a));
     std::vector<std::string> transcript_sender;  // a transcript's ">>> MAIL From:<...>": the server's reply to it names the sender
     for (std::size_t i = 0; i < lines.size(); ++i) {
       const std::string_view line = trim(lines[i]);
