@@ -538,7 +538,12 @@ bool read_text_bounce(const message_view& view, report& out) {
   for (std::string_view name : {"X-Failed-Recipients", "X-Original-To-Failed"})
     for (auto& a : find_addresses(view.top().header(name))) declared.push_back(std::move(a));
 
-  const std::vector<std::size_t> reply_starts = reply_text_starts(lines, top);
+  // where servers' replies start, worked out when an address after the first needs it (most texts name one)
+  std::optional<std::vector<std::size_t>> reply_starts;
+  const auto reply_start = [&](std::size_t line) {
+    if (!reply_starts) reply_starts = reply_text_starts(lines, top);
+    return (*reply_starts)[line];
+  };
   std::vector<located_address> found;
   for (int pass = 0; pass < 2 && found.empty(); ++pass) {
     strict = pass == 0;
@@ -567,9 +572,9 @@ bool read_text_bounce(const message_view& view, report& out) {
                                         [&](const located_address& f) { return iequals(f.address, a); });
         if (known == found.end()) {
           // named in a server's reply after a recipient's entry: part of that recipient's diagnostic
-          if (!found.empty() && reply_starts[i] != no_line) {
+          if (!found.empty() && reply_start(i) != no_line) {
             const std::size_t at = ifind(line, a);
-            if (at != std::string_view::npos && at >= reply_starts[i]) continue;
+            if (at != std::string_view::npos && at >= reply_start(i)) continue;
           }
           found.push_back({a, i, says_failure(line) ? i : no_line});
         } else if (known->failing_line == no_line && says_failure(line)) {
