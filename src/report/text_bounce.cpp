@@ -693,26 +693,28 @@ bool read_text_bounce(const message_view& view, report& out) {
       return at < 48 || !find_status_code(l).empty() || trim(l.substr(0, at)).ends_with("said:");
     };
     std::size_t first_code_line = block.size();
+    std::string first_code;  // the reply code on that line, if any
     for (std::size_t j = 0; j < block.size() && diagnostic.empty(); ++j) {
       std::string code;
       const std::string_view l = trim(block[j]);
       if (!code_line(l, code)) continue;
-      if (first_code_line == block.size()) first_code_line = j;
+      if (first_code_line == block.size()) {
+        first_code_line = j;
+        first_code = code;
+      }
       const std::string status = find_status_code(l);
       if ((!code.empty() && code[0] != '2') || (!status.empty() && status[0] != '2')) {
         first_code_line = j;
+        first_code = code;
         break;
       }
     }
-    for (std::size_t j = first_code_line; j < block.size() && diagnostic.empty(); ++j) {
-      const std::string_view l = trim(block[j]);
-      std::string code;
-      if (code_line(l, code)) {
-        if (is_transcript && is_server_line(l)) {  // a server's reply in a transcript: all of it, nothing else
-          std::size_t first = 0;
-          diagnostic = server_reply_around(lines, begin + j, 0, first);
-          break;
-        }
+    if (first_code_line < block.size()) {  // (found only while there was no diagnostic yet)
+      const std::size_t j = first_code_line;
+      if (is_transcript && is_server_line(block[j])) {  // a server's reply in a transcript: all of it, nothing else
+        std::size_t first = 0;
+        diagnostic = server_reply_around(lines, begin + j, 0, first);
+      } else {
         const std::span<const std::string_view> rest = block.subspan(j);
         // stop at a blank line after the reply, or where a transcript's next entry starts
         std::size_t stop = rest.size();
@@ -724,8 +726,7 @@ bool read_text_bounce(const message_view& view, report& out) {
           }
         }
         diagnostic = join_reply_lines(rest.first(stop));
-        start_at_reply_code(diagnostic, code);
-        break;
+        start_at_reply_code(diagnostic, first_code);
       }
     }
     if (diagnostic.empty() && found.size() == 1 && begin > 0 && find_reply_code(block_text).empty() &&
