@@ -81,6 +81,7 @@ class top_phrases {
  public:
   explicit top_phrases(std::string_view text)
       : text_size_(text.size()), scanned_(std::min(text.size(), format_marker_window)) {
+    hits_.reserve(32);  // most texts have fewer: one allocation
     phrases().scanner.scan_at(text.substr(0, scanned_), [&](std::uint32_t id, std::size_t at) {
       hits_.push_back({at, id});
     });
