@@ -81,6 +81,7 @@ class top_phrases {
  public:
   explicit top_phrases(std::string_view text)
       : text_size_(text.size()), scanned_(std::min(text.size(), format_marker_window)) {
+    hits_.reserve(32);  // most texts have fewer: one allocation
     phrases().scanner.scan_at(text.substr(0, scanned_), [&](std::uint32_t id, std::size_t at) {
       hits_.push_back({at, id});
     });
@@ -520,11 +521,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   // In the second pass the bounce's addressee and the returned sender come back when the returned message was
   // sent to them, or when a line of the error block starts with them; not from prose (a greeting such as
   // "Hello alice@example.com," or "your mailbox alice@example.com is almost full" names no failed recipient).
-  std::vector<std::string> returned_recipients;
-  for (std::string_view name : {"To", "Cc", "Delivered-To", "X-Original-To"})
-    for (const header_field& f : view.returned_headers)
-      if (iequals(f.name, name))
-        for (auto& a : find_addresses(f.value)) returned_recipients.push_back(std::move(a));
+  std::vector<std::string> returned_recipients;  // filled for the second pass only (most texts need one)
   const auto leads_line = [](std::string_view line, const std::string& a) {
     while (!line.empty() && (line.front() == '<' || line.front() == '"' || line.front() == '*' || is_space(line.front())))
       line.remove_prefix(1);
@@ -542,10 +539,20 @@ bool read_text_bounce(const message_view& view, report& out) {
   for (std::string_view name : {"X-Failed-Recipients", "X-Original-To-Failed"})
     for (auto& a : find_addresses(view.top().header(name))) declared.push_back(std::move(a));
 
-  const std::vector<std::size_t> reply_starts = reply_text_starts(lines, top);
+  // where servers' replies start, worked out when an address after the first needs it (most texts name one)
+  std::optional<std::vector<std::size_t>> reply_starts;
+  const auto reply_start = [&](std::size_t line) {
+    if (!reply_starts) reply_starts = reply_text_starts(lines, top);
+    return (*reply_starts)[line];
+  };
   std::vector<located_address> found;
   for (int pass = 0; pass < 2 && found.empty(); ++pass) {
     strict = pass == 0;
+    if (!strict)
+      for (std::string_view name : {"To", "Cc", "Delivered-To", "X-Original-To"})
+        for (const header_field& f : view.returned_headers)
+          if (iequals(f.name, name))
+            for (auto& a : find_addresses(f.value)) returned_recipients.push_back(std::move(a));
     std::vector<std::string> transcript_sender;  // a transcript's ">>> MAIL From:<...>": the server's reply to it names the sender
     for (std::size_t i = 0; i < lines.size(); ++i) {
       const std::string_view line = trim(lines[i]);
@@ -566,9 +573,9 @@ bool read_text_bounce(const message_view& view, report& out) {
                                         [&](const located_address& f) { return iequals(f.address, a); });
         if (known == found.end()) {
           // named in a server's reply after a recipient's entry: part of that recipient's diagnostic
-          if (!found.empty() && reply_starts[i] != no_line) {
+          if (!found.empty() && reply_start(i) != no_line) {
             const std::size_t at = ifind(line, a);
-            if (at != std::string_view::npos && at >= reply_starts[i]) continue;
+            if (at != std::string_view::npos && at >= reply_start(i)) continue;
           }
           found.push_back({a, i, says_failure(line) ? i : no_line});
         } else if (known->failing_line == no_line && says_failure(line)) {
@@ -687,26 +694,28 @@ bool read_text_bounce(const message_view& view, report& out) {
       return at < 48 || !find_status_code(l).empty() || trim(l.substr(0, at)).ends_with("said:");
     };
     std::size_t first_code_line = block.size();
+    std::string first_code;  // the reply code on that line, if any
     for (std::size_t j = 0; j < block.size() && diagnostic.empty(); ++j) {
       std::string code;
       const std::string_view l = trim(block[j]);
       if (!code_line(l, code)) continue;
-      if (first_code_line == block.size()) first_code_line = j;
+      if (first_code_line == block.size()) {
+        first_code_line = j;
+        first_code = code;
+      }
       const std::string status = find_status_code(l);
       if ((!code.empty() && code[0] != '2') || (!status.empty() && status[0] != '2')) {
         first_code_line = j;
+        first_code = code;
         break;
       }
     }
-    for (std::size_t j = first_code_line; j < block.size() && diagnostic.empty(); ++j) {
-      const std::string_view l = trim(block[j]);
-      std::string code;
-      if (code_line(l, code)) {
-        if (is_transcript && is_server_line(l)) {  // a server's reply in a transcript: all of it, nothing else
-          std::size_t first = 0;
-          diagnostic = server_reply_around(lines, begin + j, 0, first);
-          break;
-        }
+    if (first_code_line < block.size()) {  // (found only while there was no diagnostic yet)
+      const std::size_t j = first_code_line;
+      if (is_transcript && is_server_line(block[j])) {  // a server's reply in a transcript: all of it, nothing else
+        std::size_t first = 0;
+        diagnostic = server_reply_around(lines, begin + j, 0, first);
+      } else {
         const std::span<const std::string_view> rest = block.subspan(j);
         // stop at a blank line after the reply, or where a transcript's next entry starts
         std::size_t stop = rest.size();
@@ -718,8 +727,7 @@ bool read_text_bounce(const message_view& view, report& out) {
           }
         }
         diagnostic = join_reply_lines(rest.first(stop));
-        start_at_reply_code(diagnostic, code);
-        break;
+        start_at_reply_code(diagnostic, first_code);
       }
     }
     if (diagnostic.empty() && found.size() == 1 && begin > 0 && find_reply_code(block_text).empty() &&

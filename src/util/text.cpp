@@ -100,7 +100,7 @@ char* copy_collapsed(std::string_view s, char* o) noexcept {
     }
     *o++ = ' ';
     ++p;
-    while (is_space(*p)) ++p;  // s ends with a byte that is not whitespace: this stops inside s
+    while (p != end && is_space(*p)) ++p;  // (s ends with a byte that is not whitespace, but be safe)
   }
   return o;
 }
