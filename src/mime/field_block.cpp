@@ -137,7 +137,9 @@ field_list read_field_block(std::string_view text, std::size_t& pos, bool stop_a
       pos = first.next;
       continue;
     }
-    const std::string_view name = trim(line.substr(0, colon));
+    std::size_t name_end = colon;  // the name starts the line; only blanks may stand between it and the colon
+    while (blank(line[name_end - 1])) --name_end;
+    const std::string_view name = line.substr(0, name_end);
     const std::string_view head = trim(line.substr(colon + 1));
     // the continuation lines, if any
     std::size_t end = first.next;
