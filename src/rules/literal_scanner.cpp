@@ -1,6 +1,7 @@
 #include "rules/literal_scanner.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <map>
 #include <stdexcept>
 
@@ -52,31 +53,48 @@ void literal_scanner::build(const std::vector<std::string>& literals) {
     if (!literals[id].empty()) ends[s].push_back(id);
   }
   // breadth-first: every state's transitions are its trie edges, and its fail state's transitions elsewhere
-  // (built with plain state numbers, turned into flagged row offsets at the end)
+  // (built with plain state numbers, laid out as rows at the end)
   const std::size_t n = trie.size();
-  delta_.assign(n * classes_, 0);
-  output_.assign(n, none);
+  std::vector<std::uint32_t> next(n * classes_, 0);
+  std::vector<std::uint32_t> heads(n, none);
   std::vector<std::uint32_t> fail(n, 0);
   std::vector<std::uint32_t> queue{0};
   for (std::size_t q = 0; q < queue.size(); ++q) {
     const std::uint32_t s = queue[q];
-    std::uint32_t head = s == 0 ? none : output_[fail[s]];
+    std::uint32_t head = s == 0 ? none : heads[fail[s]];
     for (std::uint32_t id : ends[s]) {
       outputs_.push_back({id, head});
       head = static_cast<std::uint32_t>(outputs_.size() - 1);
     }
-    output_[s] = head;
-    for (std::uint32_t k = 0; k < classes_; ++k)
-      delta_[s * classes_ + k] = s == 0 ? 0 : delta_[fail[s] * classes_ + k];
+    heads[s] = head;
+    for (std::uint32_t k = 0; k < classes_; ++k) next[s * classes_ + k] = s == 0 ? 0 : next[fail[s] * classes_ + k];
     for (const auto& [k, t] : trie[s]) {
-      fail[t] = s == 0 ? 0 : delta_[fail[s] * classes_ + k];
-      delta_[s * classes_ + k] = t;
+      fail[t] = s == 0 ? 0 : next[fail[s] * classes_ + k];
+      next[s * classes_ + k] = t;
       queue.push_back(t);
     }
   }
-  if (n * classes_ > row_mask) throw std::length_error("literal_scanner: too many literals");
-  for (std::uint32_t& target : delta_)
-    target = target * classes_ | (output_[target] != none ? has_output : 0);
+  if (n * classes_ > static_cast<std::size_t>(INT32_MAX)) throw std::length_error("literal_scanner: too many literals");
+  // rows: the states without output from 0 up (the start state, which has none, first), those with output
+  // below 0
+  std::size_t with_output = 0;
+  for (std::size_t s = 0; s < n; ++s) with_output += heads[s] != none;
+  delta_origin_ = static_cast<row_t>(with_output * classes_);
+  std::vector<row_t> row_of(n);
+  output_.assign(with_output, none);
+  for (std::size_t s = 0, plain = 0, flagged = 0; s < n; ++s) {
+    if (heads[s] == none) {
+      row_of[s] = static_cast<row_t>(plain++ * classes_);
+    } else {
+      row_of[s] = static_cast<row_t>(flagged * classes_) - delta_origin_;
+      output_[flagged++] = heads[s];
+    }
+  }
+  delta_.assign(n * classes_, 0);
+  for (std::size_t s = 0; s < n; ++s)
+    for (std::uint32_t k = 0; k < classes_; ++k)
+      delta_[static_cast<std::size_t>(delta_origin_ + row_of[s]) + k] =
+          static_cast<std::int32_t>(row_of[next[s * classes_ + k]]);
 }
 
 literal_scanner::hit literal_scanner::first(std::string_view text) const {
@@ -98,11 +116,12 @@ literal_scanner::hit literal_scanner::first(std::string_view text) const {
     }
     return best;
   }
-  std::uint32_t row = 0;
+  const std::int32_t* const delta = delta_.data() + delta_origin_;
+  row_t row = 0;
   std::size_t limit = text.size();
   for (std::size_t i = 0; i < limit; ++i) {
-    row = delta_[(row & row_mask) + class_of_[begin[i]]];
-    if (!(row & has_output)) [[likely]]
+    row = delta[row + class_of_[begin[i]]];
+    if (row >= 0) [[likely]]
       continue;
     report(row, begin + i + 1, consider);
     // a match ending at or after best.begin + longest starts after best.begin

@@ -56,9 +56,10 @@ class literal_scanner {
 
  private:
   static constexpr std::uint32_t none = 0xFFFFFFFFu;
-  // delta_ holds the next state's row offset (state * classes_), with this bit set when it ends a literal
-  static constexpr std::uint32_t has_output = 0x80000000u;
-  static constexpr std::uint32_t row_mask = 0x7FFFFFFFu;
+  // A state is named by its row: the offset of its transitions from delta_origin_, negative exactly for the
+  // states that end a literal. The walk then tests a sign (of all lanes at once: of their rows or-ed) and
+  // indexes the table with the row as it is, where a flag bit would cost a mask per byte and lane.
+  using row_t = std::ptrdiff_t;
   struct output {
     std::uint32_t literal;
     std::uint32_t next;
@@ -94,40 +95,43 @@ class literal_scanner {
       stop[k] = bytes + std::min(n, (k + 1) * stretch);
       steps = std::min<std::size_t>(steps, static_cast<std::size_t>(stop[k] - at[k]));
     }
-    const std::uint32_t* const delta = delta_.data();
+    const std::int32_t* const delta = delta_.data() + delta_origin_;
     const std::uint8_t* const class_of = class_of_;
-    std::uint32_t row[count] = {};
+    row_t row[count] = {};
     for (std::size_t i = 0; i < steps; ++i) {
-      std::uint32_t any = 0;
+      row_t any = 0;
 #pragma GCC unroll 8
-      for (std::size_t k = 0; k < count; ++k) any |= row[k] = delta[(row[k] & row_mask) + class_of[at[k][i]]];
-      if (any & has_output) [[unlikely]]
+      for (std::size_t k = 0; k < count; ++k) any |= row[k] = delta[row[k] + class_of[at[k][i]]];
+      if (any < 0) [[unlikely]]
         for (std::size_t k = 0; k < count; ++k)
-          if (row[k] & has_output) report(row[k], at[k] + i + 1, found);
+          if (row[k] < 0) report(row[k], at[k] + i + 1, found);
     }
     for (std::size_t k = 0; k < count; ++k) walk(at[k] + steps, stop[k], found, row[k]);
   }
 
+  // Calls found for each literal that state `row` (< 0) ends.
   template <typename F>
-  void report(std::uint32_t row, const unsigned char* end, F& found) const {
-    for (std::uint32_t o = output_[(row & row_mask) / classes_]; o != none; o = outputs_[o].next)
+  void report(row_t row, const unsigned char* end, F& found) const {
+    for (std::uint32_t o = output_[static_cast<std::size_t>(row + delta_origin_) / classes_]; o != none;
+         o = outputs_[o].next)
       found(outputs_[o].literal, end);
   }
   // The automaton from state `row` over [from, to).
   template <typename F>
-  void walk(const unsigned char* from, const unsigned char* to, F& found, std::uint32_t row = 0) const {
-    const std::uint32_t* const delta = delta_.data();
+  void walk(const unsigned char* from, const unsigned char* to, F& found, row_t row = 0) const {
+    const std::int32_t* const delta = delta_.data() + delta_origin_;
     for (; from < to; ++from) {
-      row = delta[(row & row_mask) + class_of_[*from]];
-      if (row & has_output) [[unlikely]]
+      row = delta[row + class_of_[*from]];
+      if (row < 0) [[unlikely]]
         report(row, from + 1, found);
     }
   }
 
   std::uint8_t class_of_[256] = {};    // byte -> column of delta_ (0: a byte no literal contains)
   std::uint32_t classes_ = 1;
-  std::vector<std::uint32_t> delta_;   // row + class -> next row (see has_output), fail links folded in
-  std::vector<std::uint32_t> output_;  // state -> head of its list in outputs_, or none
+  std::vector<std::int32_t> delta_;    // delta_origin_ + row + class -> next row, fail links folded in
+  row_t delta_origin_ = 0;             // where row 0 (the start state) is: the rows of states with output before it
+  std::vector<std::uint32_t> output_;  // (delta_origin_ + row) / classes_ of a state with output -> head of its list in outputs_
   std::vector<output> outputs_;
   std::vector<std::uint32_t> lengths_;  // literal id -> length
   std::size_t longest_ = 0;
