@@ -90,11 +90,13 @@ void literal_scanner::build(const std::vector<std::string>& literals) {
       output_[flagged++] = heads[s];
     }
   }
-  delta_.assign(n * classes_, 0);
+  std::shared_ptr<std::int32_t[]> table(new std::int32_t[n * classes_]);
   for (std::size_t s = 0; s < n; ++s)
     for (std::uint32_t k = 0; k < classes_; ++k)
-      delta_[static_cast<std::size_t>(delta_origin_ + row_of[s]) + k] =
+      table[static_cast<std::size_t>(delta_origin_ + row_of[s]) + k] =
           static_cast<std::int32_t>(row_of[next[s * classes_ + k]]);
+  delta_ = table.get() + delta_origin_;
+  table_ = std::move(table);
 }
 
 literal_scanner::hit literal_scanner::first(std::string_view text) const {
@@ -116,7 +118,7 @@ literal_scanner::hit literal_scanner::first(std::string_view text) const {
     }
     return best;
   }
-  const std::int32_t* const delta = delta_.data() + delta_origin_;
+  const std::int32_t* const delta = delta_;
   row_t row = 0;
   std::size_t limit = text.size();
   for (std::size_t i = 0; i < limit; ++i) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,7 +57,7 @@ class literal_scanner {
 
  private:
   static constexpr std::uint32_t none = 0xFFFFFFFFu;
-  // A state is named by its row: the offset of its transitions from delta_origin_, negative exactly for the
+  // A state is named by its row: the offset of its transitions from delta_, negative exactly for the
   // states that end a literal. The walk then tests a sign (of all lanes at once: of their rows or-ed) and
   // indexes the table with the row as it is, where a flag bit would cost a mask per byte and lane.
   using row_t = std::ptrdiff_t;
@@ -95,16 +96,18 @@ class literal_scanner {
       stop[k] = bytes + std::min(n, (k + 1) * stretch);
       steps = std::min<std::size_t>(steps, static_cast<std::size_t>(stop[k] - at[k]));
     }
-    const std::int32_t* const delta = delta_.data() + delta_origin_;
+    const std::int32_t* const delta = delta_;
     const std::uint8_t* const class_of = class_of_;
     row_t row[count] = {};
     for (std::size_t i = 0; i < steps; ++i) {
       row_t any = 0;
 #pragma GCC unroll 8
       for (std::size_t k = 0; k < count; ++k) any |= row[k] = delta[row[k] + class_of[at[k][i]]];
-      if (any < 0) [[unlikely]]
+      if (any < 0) [[unlikely]] {
+#pragma GCC unroll 8  // (unrolled, the rows need not be kept in memory for this branch)
         for (std::size_t k = 0; k < count; ++k)
           if (row[k] < 0) report(row[k], at[k] + i + 1, found);
+      }
     }
     for (std::size_t k = 0; k < count; ++k) walk(at[k] + steps, stop[k], found, row[k]);
   }
@@ -119,7 +122,7 @@ class literal_scanner {
   // The automaton from state `row` over [from, to).
   template <typename F>
   void walk(const unsigned char* from, const unsigned char* to, F& found, row_t row = 0) const {
-    const std::int32_t* const delta = delta_.data() + delta_origin_;
+    const std::int32_t* const delta = delta_;
     for (; from < to; ++from) {
       row = delta[row + class_of_[*from]];
       if (row < 0) [[unlikely]]
@@ -129,8 +132,12 @@ class literal_scanner {
 
   std::uint8_t class_of_[256] = {};    // byte -> column of delta_ (0: a byte no literal contains)
   std::uint32_t classes_ = 1;
-  std::vector<std::int32_t> delta_;    // delta_origin_ + row + class -> next row, fail links folded in
-  row_t delta_origin_ = 0;             // where row 0 (the start state) is: the rows of states with output before it
+  // row + class -> next row, fail links folded in: delta_ points at row 0 (the start state) in table_, after
+  // the rows of the states with output. The table never changes once built, so copies share it (and the
+  // pointer stays valid); the walk indexes delta_ with no origin to add.
+  std::shared_ptr<const std::int32_t[]> table_;
+  const std::int32_t* delta_ = nullptr;
+  row_t delta_origin_ = 0;  // delta_ - table_.get()
   std::vector<std::uint32_t> output_;  // (delta_origin_ + row) / classes_ of a state with output -> head of its list in outputs_
   std::vector<output> outputs_;
   std::vector<std::uint32_t> lengths_;  // literal id -> length
