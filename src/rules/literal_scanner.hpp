@@ -109,7 +109,11 @@ class literal_scanner {
           if (row[k] < 0) report(row[k], at[k] + i + 1, found);
       }
     }
-    for (std::size_t k = 0; k < count; ++k) walk(at[k] + steps, stop[k], found, row[k]);
+    // (row is indexed by constants only, so that it can live in registers: the walks take a copy)
+    row_t last[count];
+#pragma GCC unroll 8
+    for (std::size_t k = 0; k < count; ++k) last[k] = row[k];
+    for (std::size_t k = 0; k < count; ++k) walk(at[k] + steps, stop[k], found, last[k]);
   }
 
   // Calls found for each literal that state `row` (< 0) ends.
