@@ -115,7 +115,7 @@ bool bounce_signs(const message_view& view) {
   // A report: delivery status is a bounce; a read receipt (RFC 8098) or a TLS report (RFC 8460) is not.
   if (view.content_type == "multipart/report")
     return view.report_type != "disposition-notification" && view.report_type != "tlsrpt";
-  const std::string return_path = std::string(trim(field_value(view.top().headers, "Return-Path")));
+  const std::string_view return_path = trim(field_value(view.top().headers, "Return-Path"));  // no copy
   if (return_path == "<>" && !icontains(view.top().header("Auto-Submitted"), "auto-replied")) return true;
   // a mailing-list manager's error notice to a poster (fml), sent from the list's -admin or owner- address
   if (!view.top().header("X-MLServer").empty()) {
