@@ -88,7 +88,7 @@ class splitter {
     std::size_t body = begin;
     part.headers = read_field_block(text_.substr(0, end), body, true, limits_.max_header_line_bytes);
     if (body > end) body = end;
-    const content_type ct = read_content_type(part);
+    const content_type ct = read_content_type(part, index == 0 ? &out_ : nullptr);
     const bool multipart = std::string_view(part.type) == "multipart";
     const bool rfc822 = part.is("message", "rfc822");
     if (!multipart && !rfc822)

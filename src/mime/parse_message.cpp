@@ -71,7 +71,7 @@ void single_part(parsed_message& out, const limits& limits) {
   mime_part part;
   part.headers = read_field_block(out.normalised, pos, true, limits.max_header_line_bytes);
   const std::string_view body = std::string_view(out.normalised).substr(std::min(pos, out.normalised.size()));
-  read_content_type(part);
+  read_content_type(part, &out);
   part_budget budget;
   decode_part_body(part, body, false, out, budget, limits);
   if (part.type != "text") {  // the structure is broken: read it as the text it is
@@ -106,10 +106,14 @@ bool repair_unindented_parameters(std::string_view text, std::string& repaired) 
 
 }  // namespace
 
-content_type read_content_type(mime_part& part) {
+content_type read_content_type(mime_part& part, parsed_message* top) {
   const std::string_view value = field_value(part.headers, "Content-Type");
   if (value.empty()) return {};
   content_type ct = parse_content_type(value);
+  if (top) {
+    top->content_type = ct.type + "/" + ct.subtype;  // even when one is empty: as message_view always showed it
+    top->report_type = ascii_lower(ct.param("report-type"));
+  }
   if (!ct.type.empty() && !ct.subtype.empty()) {
     part.type = ct.type;
     part.subtype = ct.subtype;

@@ -100,11 +100,8 @@ message_view::message_view(const parsed_message& m) : message(m) {
   from = t.header("From");
   from_address = find_address(from);
   to = t.header("To");
-  if (const std::string_view ct = field_value(t.headers, "Content-Type"); !ct.empty()) {
-    const detail::content_type parsed = parse_content_type(ct);
-    content_type = parsed.type + "/" + parsed.subtype;
-    report_type = ascii_lower(parsed.param("report-type"));
-  }
+  content_type = m.content_type;  // parsed once, by parse_message()
+  report_type = m.report_type;
   std::string html;
   for (std::size_t i = 0; i < m.parts.size(); ++i) {
     const mime_part& p = m.parts[i];
