@@ -96,7 +96,13 @@ field_list read_inline_headers(std::string_view text) {
 
 message_view::message_view(const parsed_message& m) : message(m) {
   const mime_part& t = m.parts.front();
-  subject = collapse_whitespace(t.header("Subject"));
+  // a subject with nothing to decode is collapsed straight from the field: one string instead of two
+  if (const header_field* f = find_field(t.headers, "Subject")) {
+    const std::string_view value = f->value;
+    subject = value.find("=?") == std::string_view::npos && is_valid_utf8(value)
+                  ? collapse_whitespace(value)
+                  : collapse_whitespace(decode_encoded_words(value));
+  }
   from = t.header("From");
   from_address = find_address(from);
   to = t.header("To");
