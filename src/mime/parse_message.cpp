@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <utility>
 
 namespace bouncekit::detail {
@@ -53,8 +54,11 @@ prescan scan(std::string_view text) {
   return s;
 }
 
-std::string decode_transfer_encoding(std::string_view raw, std::string_view transfer_encoding, parsed_message& out) {
+// Sets `transformed` when the bytes were decoded (base64, quoted-printable), clears it when they are `raw` as is.
+std::string decode_transfer_encoding(std::string_view raw, std::string_view transfer_encoding, parsed_message& out,
+                                     bool& transformed) {
   const std::string_view cte = trim(transfer_encoding);
+  transformed = true;
   if (iequals(cte, "base64")) {
     bool ok = true;
     std::string decoded = decode_base64(raw, &ok);
@@ -62,6 +66,7 @@ std::string decode_transfer_encoding(std::string_view raw, std::string_view tran
     return decoded;
   }
   if (iequals(cte, "quoted-printable")) return decode_quoted_printable(raw);
+  transformed = false;
   return std::string(raw);
 }
 
@@ -139,13 +144,21 @@ void decode_part_body(mime_part& part, std::string_view raw_body, bool inside_re
     over_limit();
     return;
   }
-  std::string bytes = decode_transfer_encoding(raw_body, field_value(part.headers, "Content-Transfer-Encoding"), out);
+  bool transformed = false;
+  std::string bytes =
+      decode_transfer_encoding(raw_body, field_value(part.headers, "Content-Transfer-Encoding"), out, transformed);
   if (bytes.size() > limits.max_decoded_bytes - budget.decoded_bytes) {
     bytes.resize(limits.max_decoded_bytes - budget.decoded_bytes);
     over_limit();
   }
-  // decoded bodies may carry CRLF again (base64 of Windows text)
-  if (bytes.find('\r') != std::string::npos) bytes = normalise_line_endings(bytes);
+  // decoded bodies may carry CRLF again (base64 of Windows text); a body taken as is from out.normalised has
+  // no CR to look for (mimetic's bodies live in its own storage: those are looked at)
+  const auto inside = [](std::string_view inner, std::string_view outer) {
+    const auto i = reinterpret_cast<std::uintptr_t>(inner.data()), o = reinterpret_cast<std::uintptr_t>(outer.data());
+    return i >= o && i - o <= outer.size() && inner.size() <= outer.size() - (i - o);
+  };
+  if ((transformed || !inside(raw_body, out.normalised)) && bytes.find('\r') != std::string::npos)
+    bytes = normalise_line_endings(bytes);
   bool known = true;
   const bool global = type == "message" && subtype.starts_with("global");
   part.body = to_utf8_moved(std::move(bytes), global ? std::string_view("utf-8") : std::string_view(part.charset), &known);
