@@ -105,23 +105,28 @@ recipient_evidence read_recipient(const field_list& block) {
 // Some MTAs (AOL's among them) leave out the blank lines between recipient blocks, or after the per-message
 // block. A recipient field that repeats within a block starts the next recipient's block, and so does an
 // Original-Recipient that follows a recipient's Final-Recipient and its Action or Status. (Other orders stay
-// one block: some MTAs write Action or Status before Final-Recipient.) Returns the index of each block's first
-// field: {0} when the block is one recipient's, as nearly all are.
+// one block: some MTAs write Action or Status before Final-Recipient.) Returns the index of the first field of
+// each block after the first (which starts at 0): empty, and nothing allocated, when the block is one
+// recipient's, as nearly all are.
 std::vector<std::size_t> recipient_starts(const field_list& block) {
-  std::vector<std::size_t> starts{0};
+  std::vector<std::size_t> starts;
+  std::size_t current = 0;  // where the block being looked at starts
   for (std::size_t i = 0; i < block.size(); ++i) {
     const header_field& f = block[i];
     const bool final_recipient = iequals(f.name, "Final-Recipient");
     if (!final_recipient && !iequals(f.name, "Original-Recipient")) continue;
     bool next = false;
     bool after_final = false;
-    for (std::size_t j = starts.back(); j < i && !next; ++j) {
+    for (std::size_t j = current; j < i && !next; ++j) {
       const std::string_view name = block[j].name;
       if (iequals(name, f.name)) next = true;  // the field repeats
       else if (iequals(name, "Final-Recipient")) after_final = true;
       else if (!final_recipient && after_final && (iequals(name, "Action") || iequals(name, "Status"))) next = true;
     }
-    if (next) starts.push_back(i);
+    if (next) {
+      starts.push_back(i);
+      current = i;
+    }
   }
   return starts;
 }
@@ -139,14 +144,15 @@ void read_block(const field_list& block, report& out) {
 void read_blocks(std::string_view body, report& out) {
   for (const field_list& written : read_field_blocks(body)) {
     const std::vector<std::size_t> starts = recipient_starts(written);
-    if (starts.size() == 1) {
+    if (starts.empty()) {
       read_block(written, out);
       continue;
     }
-    for (std::size_t k = 0; k < starts.size(); ++k) {
+    for (std::size_t k = 0; k <= starts.size(); ++k) {
       field_list part;
-      const std::size_t end = k + 1 < starts.size() ? starts[k + 1] : written.size();
-      for (std::size_t i = starts[k]; i < end; ++i) part.push_back(written[i]);
+      const std::size_t begin = k == 0 ? 0 : starts[k - 1];
+      const std::size_t end = k < starts.size() ? starts[k] : written.size();
+      for (std::size_t i = begin; i < end; ++i) part.push_back(written[i]);
       part.share_storage(written);  // folded values live in the block's storage
       read_block(part, out);
     }
