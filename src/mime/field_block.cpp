@@ -139,7 +139,9 @@ std::string_view joined(field_list& fields, std::string_view value, std::string_
 
 field_list read_field_block(std::string_view text, std::size_t& pos, bool stop_at_junk, std::size_t max_value_bytes) {
   field_list fields;
-  fields.reserve(32);  // one allocation for a report block, two for a long message header
+  // one allocation for a part header or a report block; a long message header grows past it. (32, a 1 KB
+  // block for each list alive at once, cost more: malloc keeps few blocks of one size at hand.)
+  fields.reserve(16);
   while (pos < text.size()) {
     const line_span first = line_at(text, pos);
     const std::string_view line = first.line;
