@@ -2,6 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <string>
+#include <string_view>
+
 using namespace bouncekit::detail;
 
 TEST_CASE("a field block is unfolded and ends at a blank line") {
@@ -42,6 +46,33 @@ TEST_CASE("what counts as a field line") {
   CHECK(looks_like_field(std::string(76, 'n') + ": the longest name"));
   CHECK_FALSE(looks_like_field(std::string(77, 'n') + ": a name too long"));
   CHECK_FALSE(looks_like_field(std::string(70, 'n') + "       : blanks past the limit"));
+}
+
+// The name is checked eight bytes at a time: every byte that ends or spoils a name, at every place in and
+// around a word, must give what a byte-by-byte check gives.
+TEST_CASE("field names are checked alike at every byte position") {
+  const auto reference = [](std::string_view line) {
+    const std::size_t limit = std::min<std::size_t>(line.size(), 77);
+    for (std::size_t i = 0; i < limit; ++i) {
+      const auto c = static_cast<unsigned char>(line[i]);
+      if (c == ':') return i != 0;
+      if (c > 32 && c < 127) continue;
+      if (i == 0 || (c != ' ' && c != '\t')) return false;
+      while (i < limit && (line[i] == ' ' || line[i] == '\t')) ++i;
+      return i < limit && line[i] == ':';
+    }
+    return false;
+  };
+  for (const char odd : {':', ' ', '\t', '\0', '\x1f', '!', '~', '\x7f', '\x80', '\xff', '9'})
+    for (std::size_t length = 0; length <= 20; ++length)
+      for (std::size_t at = 0; at <= length; ++at) {
+        std::string line(length, 'n');
+        if (at < length) line[at] = odd;
+        for (const std::string_view tail : {"", ":", ": v", " : v"}) {
+          const std::string text = line + std::string(tail);
+          CHECK(looks_like_field(text) == reference(text));
+        }
+      }
 }
 
 TEST_CASE("fields are found by name in any case, whichever way they were added") {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <cstdint>
@@ -115,8 +116,12 @@ inline std::size_t ascii_prefix(std::string_view s) noexcept {
   std::size_t i = 0;
   for (; i + 32 <= s.size(); i += 32)
     if ((word_at(i) | word_at(i + 8) | word_at(i + 16) | word_at(i + 24)) & high_bits) break;
-  for (; i + 8 <= s.size(); i += 8)
-    if (word_at(i) & high_bits) break;
+  for (; i + 8 <= s.size(); i += 8) {
+    const std::uint64_t high = word_at(i) & high_bits;
+    // the first 8-bit byte of the word, without a byte loop (its lowest flagged byte, on little-endian)
+    if (high && std::endian::native == std::endian::little) return i + static_cast<std::size_t>(std::countr_zero(high)) / 8;
+    if (high) break;
+  }
   while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
   return i;
 }

@@ -33,7 +33,7 @@ class field_list {
   // Adds a field whose views point into text that outlives the list (or into this list's storage).
   void push_back(const header_field& f) {
     fields_.push_back(f);
-    names_ |= name_bit(f.name);
+    if (!f.name.empty()) names_[name_bit(f.name) / 64] |= std::uint64_t{1} << (name_bit(f.name) % 64);
   }
   // Adds a field, copying its name and value into the list's storage.
   void push_back_copy(std::string_view name, std::string_view value);
@@ -44,21 +44,22 @@ class field_list {
   // The last field's value, for read_field_block() to extend.
   header_field& last() noexcept { return fields_.back(); }
   // False when no field can be named `name` (ASCII case-insensitive); true when one may be.
-  bool may_have(std::string_view name) const noexcept { return (names_ & name_bit(name)) != 0; }
+  bool may_have(std::string_view name) const noexcept {
+    return !name.empty() && (names_[name_bit(name) / 64] >> (name_bit(name) % 64) & 1) != 0;
+  }
 
  private:
-  // A name's bit in names_: its length and first letter (in lower case), hashed to one of 64.
-  static std::uint64_t name_bit(std::string_view name) noexcept {
-    if (name.empty()) return 0;
+  // A (non-empty) name's bit in names_: its length and first letter (in lower case), hashed to one of 128.
+  static unsigned name_bit(std::string_view name) noexcept {
     const auto c = static_cast<unsigned char>(name[0]);
     const unsigned first = c >= 'A' && c <= 'Z' ? c + 32u : c;
-    return std::uint64_t{1} << ((first * 31u + name.size()) & 63);
+    return static_cast<unsigned>((first * 31u + name.size()) & 127);
   }
 
   std::vector<header_field> fields_;
   // The bits of every field's name: most names asked for are absent from a block, and find_field() rejects
   // nearly all of those with one test instead of a comparison per field.
-  std::uint64_t names_ = 0;
+  std::uint64_t names_[2] = {0, 0};  // 128 bits: a message header has dozens of names, and 64 filled up
   // Storage for unfolded values; chunks never move. Most lists need one chunk at most: it is kept apart
   // from the others, so that it costs no vector.
   std::shared_ptr<char[]> chunk_;                       // the one allocate() writes into, if any

@@ -40,6 +40,11 @@ struct parsed_message {
   std::vector<mime_part> parts;      // depth-first; parts[0] is the message itself
   std::vector<parse_warning> warnings;
   std::optional<std::string> error;  // a limit was hit or the structure could not be read
+  // The message's own Content-Type, kept from the parse so that message_view need not parse it again:
+  // "type/subtype" as parse_content_type() gives them (empty without the field) and the report-type parameter
+  // in lower case.
+  std::string content_type;
+  std::string report_type;
 };
 
 // Which structural parser parse_message() uses: the built-in splitter, or mimetic as a reference.

@@ -17,8 +17,9 @@ struct part_budget {
 };
 
 // Sets the part's type, subtype and charset from its Content-Type field; returns the parsed field (for the
-// boundary).
-content_type read_content_type(mime_part& part);
+// boundary). For the message's own header (parts[0]) pass the message as `top`: its content_type and
+// report_type are set too.
+content_type read_content_type(mime_part& part, parsed_message* top = nullptr);
 
 // Transfer-decodes the body of a text, message or octet-stream part and converts text to UTF-8; other parts
 // keep an empty body. Inside a returned message only message/* and text/rfc822-headers parts are decoded: the

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+#include <cstring>
 #include <utility>
 
 namespace bouncekit::detail {
@@ -25,9 +27,12 @@ struct prescan {
 prescan scan(std::string_view text) {
   prescan s;
   std::size_t pos = 0;
+  // memchr itself, not string_view::find (its checks cost more than the search on a line of ~70 bytes);
+  // `at` is always below text.size()
   const auto line_at = [&](std::size_t at) {
-    const std::size_t nl = text.find('\n', at);
-    return text.substr(at, (nl == std::string_view::npos ? text.size() : nl) - at);
+    const char* const start = text.data() + at;
+    const void* nl = std::memchr(start, '\n', text.size() - at);
+    return std::string_view(start, nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - start) : text.size() - at);
   };
   const auto names_container = [](std::string_view value) {
     return ifind(value, "multipart") != std::string_view::npos || ifind(value, "rfc822") != std::string_view::npos;
@@ -53,8 +58,11 @@ prescan scan(std::string_view text) {
   return s;
 }
 
-std::string decode_transfer_encoding(std::string_view raw, std::string_view transfer_encoding, parsed_message& out) {
+// Sets `transformed` when the bytes were decoded (base64, quoted-printable), clears it when they are `raw` as is.
+std::string decode_transfer_encoding(std::string_view raw, std::string_view transfer_encoding, parsed_message& out,
+                                     bool& transformed) {
   const std::string_view cte = trim(transfer_encoding);
+  transformed = true;
   if (iequals(cte, "base64")) {
     bool ok = true;
     std::string decoded = decode_base64(raw, &ok);
@@ -62,6 +70,7 @@ std::string decode_transfer_encoding(std::string_view raw, std::string_view tran
     return decoded;
   }
   if (iequals(cte, "quoted-printable")) return decode_quoted_printable(raw);
+  transformed = false;
   return std::string(raw);
 }
 
@@ -71,7 +80,7 @@ void single_part(parsed_message& out, const limits& limits) {
   mime_part part;
   part.headers = read_field_block(out.normalised, pos, true, limits.max_header_line_bytes);
   const std::string_view body = std::string_view(out.normalised).substr(std::min(pos, out.normalised.size()));
-  read_content_type(part);
+  read_content_type(part, &out);
   part_budget budget;
   decode_part_body(part, body, false, out, budget, limits);
   if (part.type != "text") {  // the structure is broken: read it as the text it is
@@ -106,10 +115,14 @@ bool repair_unindented_parameters(std::string_view text, std::string& repaired) 
 
 }  // namespace
 
-content_type read_content_type(mime_part& part) {
+content_type read_content_type(mime_part& part, parsed_message* top) {
   const std::string_view value = field_value(part.headers, "Content-Type");
   if (value.empty()) return {};
   content_type ct = parse_content_type(value);
+  if (top) {
+    top->content_type = ct.type + "/" + ct.subtype;  // even when one is empty: as message_view always showed it
+    top->report_type = ascii_lower(ct.param("report-type"));
+  }
   if (!ct.type.empty() && !ct.subtype.empty()) {
     part.type = ct.type;
     part.subtype = ct.subtype;
@@ -135,13 +148,21 @@ void decode_part_body(mime_part& part, std::string_view raw_body, bool inside_re
     over_limit();
     return;
   }
-  std::string bytes = decode_transfer_encoding(raw_body, field_value(part.headers, "Content-Transfer-Encoding"), out);
+  bool transformed = false;
+  std::string bytes =
+      decode_transfer_encoding(raw_body, field_value(part.headers, "Content-Transfer-Encoding"), out, transformed);
   if (bytes.size() > limits.max_decoded_bytes - budget.decoded_bytes) {
     bytes.resize(limits.max_decoded_bytes - budget.decoded_bytes);
     over_limit();
   }
-  // decoded bodies may carry CRLF again (base64 of Windows text)
-  if (bytes.find('\r') != std::string::npos) bytes = normalise_line_endings(bytes);
+  // decoded bodies may carry CRLF again (base64 of Windows text); a body taken as is from out.normalised has
+  // no CR to look for (mimetic's bodies live in its own storage: those are looked at)
+  const auto inside = [](std::string_view inner, std::string_view outer) {
+    const auto i = reinterpret_cast<std::uintptr_t>(inner.data()), o = reinterpret_cast<std::uintptr_t>(outer.data());
+    return i >= o && i - o <= outer.size() && inner.size() <= outer.size() - (i - o);
+  };
+  if ((transformed || !inside(raw_body, out.normalised)) && bytes.find('\r') != std::string::npos)
+    bytes = normalise_line_endings(bytes);
   bool known = true;
   const bool global = type == "message" && subtype.starts_with("global");
   part.body = to_utf8_moved(std::move(bytes), global ? std::string_view("utf-8") : std::string_view(part.charset), &known);

@@ -18,6 +18,14 @@ std::optional<std::string> non_empty(std::string s) {
   return s;
 }
 
+// strip_value_type() as a view ("rfc822; user@host" -> "user@host"): no string for a value only looked at.
+std::string_view value_without_type(std::string_view value) noexcept {
+  value = trim(value);
+  const std::size_t semi = value.find(';');
+  if (semi != std::string_view::npos && semi < 16) value = trim(value.substr(semi + 1));
+  return value;
+}
+
 bool is_recipient_block(const field_list& block) {
   return find_field(block, "Final-Recipient") || find_field(block, "Original-Recipient") ||
          find_field(block, "X-Actual-Recipient");
@@ -59,15 +67,13 @@ recipient_evidence read_recipient(const field_list& block) {
     r.original_recipient = non_empty(std::move(address));
   }
   // an empty or source-routed ("@relay:user@host") final address: the original one is what was sent
-  const std::string written = strip_value_type(final_recipient);
+  const std::string_view written = value_without_type(final_recipient);
   const bool unusable = r.address.empty() || written.rfind("@", 0) == 0 || written.rfind("<@", 0) == 0;
   if (unusable && r.original_recipient) r.address = *r.original_recipient;
   r.action = ascii_lower(trim(fields.action));
   if (const auto space = r.action.find_first_of(" ("); space != std::string::npos) r.action.resize(space);
   // a multi-line reply folded into the field keeps only its first line's prefix
-  const std::string diagnostic =
-      strip_continuation_prefixes(strip_diagnostic_type(fields.diagnostic));
-  r.diagnostic = non_empty(sanitize_utf8(diagnostic));
+  std::string diagnostic = strip_continuation_prefixes(strip_diagnostic_type(fields.diagnostic));
   // The code in the server's own words is more specific than the Status field (which reporting MTAs often
   // fill with a generic or a different code); when the words quote several, the last is the innermost.
   const bool failure = r.action == "failed" || r.action == "delayed";
@@ -77,9 +83,9 @@ recipient_evidence read_recipient(const field_list& block) {
   if (r.action.empty() && !status.empty()) r.action = status[0] == '2' ? "delivered" : "failed";
   r.reply_code = non_empty(find_reply_code(diagnostic));
   // "dns; mx.example.org (TCP|192.0.2.25|51822|192.0.2.10|25) (mx.example.org ESMTP ...)": the host name
-  std::string remote = strip_value_type(fields.remote_mta);
-  remote.resize(std::min(remote.size(), remote.find_first_of(" \t(")));
-  while (!remote.empty() && remote.back() == '.') remote.pop_back();  // a fully qualified "mx.example.org."
+  std::string_view remote = value_without_type(fields.remote_mta);
+  remote = remote.substr(0, remote.find_first_of(" \t("));
+  while (!remote.empty() && remote.back() == '.') remote.remove_suffix(1);  // a fully qualified "mx.example.org."
   r.remote_mta = non_empty(ascii_lower(remote));
   // What the rules may read when the diagnostic alone names no cause: the diagnostic with its type kept
   // ("X-Unix; 77" is a local delivery agent's exit code) and a comment on the Status line
@@ -87,33 +93,44 @@ recipient_evidence read_recipient(const field_list& block) {
   const std::string_view raw_diagnostic = trim(fields.diagnostic);
   const std::string_view status_field = fields.status;
   const std::size_t comment = status_field.find('(');
-  std::string words(raw_diagnostic);
-  if (comment != std::string_view::npos) words.append(" ").append(status_field.substr(comment));
+  std::string joined;  // only when there is a comment to join: else the diagnostic is collapsed where it is
+  std::string_view words = raw_diagnostic;
+  if (comment != std::string_view::npos) {
+    joined.append(raw_diagnostic).append(" ").append(status_field.substr(comment));
+    words = joined;
+  }
   r.extra_text = strip_continuation_prefixes(collapse_whitespace(words));
   r.smtp_command = non_empty(find_smtp_command(diagnostic));
+  // last: valid UTF-8 (nearly always) is moved, not copied
+  r.diagnostic = non_empty(is_valid_utf8(diagnostic) ? std::move(diagnostic) : sanitize_utf8(diagnostic));
   return r;
 }
 
 // Some MTAs (AOL's among them) leave out the blank lines between recipient blocks, or after the per-message
 // block. A recipient field that repeats within a block starts the next recipient's block, and so does an
 // Original-Recipient that follows a recipient's Final-Recipient and its Action or Status. (Other orders stay
-// one block: some MTAs write Action or Status before Final-Recipient.) Returns the index of each block's first
-// field: {0} when the block is one recipient's, as nearly all are.
+// one block: some MTAs write Action or Status before Final-Recipient.) Returns the index of the first field of
+// each block after the first (which starts at 0): empty, and nothing allocated, when the block is one
+// recipient's, as nearly all are.
 std::vector<std::size_t> recipient_starts(const field_list& block) {
-  std::vector<std::size_t> starts{0};
+  std::vector<std::size_t> starts;
+  std::size_t current = 0;  // where the block being looked at starts
   for (std::size_t i = 0; i < block.size(); ++i) {
     const header_field& f = block[i];
     const bool final_recipient = iequals(f.name, "Final-Recipient");
     if (!final_recipient && !iequals(f.name, "Original-Recipient")) continue;
     bool next = false;
     bool after_final = false;
-    for (std::size_t j = starts.back(); j < i && !next; ++j) {
+    for (std::size_t j = current; j < i && !next; ++j) {
       const std::string_view name = block[j].name;
       if (iequals(name, f.name)) next = true;  // the field repeats
       else if (iequals(name, "Final-Recipient")) after_final = true;
       else if (!final_recipient && after_final && (iequals(name, "Action") || iequals(name, "Status"))) next = true;
     }
-    if (next) starts.push_back(i);
+    if (next) {
+      starts.push_back(i);
+      current = i;
+    }
   }
   return starts;
 }
@@ -131,14 +148,15 @@ void read_block(const field_list& block, report& out) {
 void read_blocks(std::string_view body, report& out) {
   for (const field_list& written : read_field_blocks(body)) {
     const std::vector<std::size_t> starts = recipient_starts(written);
-    if (starts.size() == 1) {
+    if (starts.empty()) {
       read_block(written, out);
       continue;
     }
-    for (std::size_t k = 0; k < starts.size(); ++k) {
+    for (std::size_t k = 0; k <= starts.size(); ++k) {
       field_list part;
-      const std::size_t end = k + 1 < starts.size() ? starts[k + 1] : written.size();
-      for (std::size_t i = starts[k]; i < end; ++i) part.push_back(written[i]);
+      const std::size_t begin = k == 0 ? 0 : starts[k - 1];
+      const std::size_t end = k < starts.size() ? starts[k] : written.size();
+      for (std::size_t i = begin; i < end; ++i) part.push_back(written[i]);
       part.share_storage(written);  // folded values live in the block's storage
       read_block(part, out);
     }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bouncekit::detail {
@@ -53,8 +54,9 @@ struct message_view {
   std::string from;          // decoded header value
   std::string from_address;  // normalised
   std::string to;
-  std::string content_type;  // "multipart/report"
-  std::string report_type;   // report-type parameter, lower-case
+  // views of what parse_message() kept in `message` (the view does not outlive it)
+  std::string_view content_type;  // "multipart/report"
+  std::string_view report_type;   // report-type parameter, lower-case
   // The notification text: the decoded text/plain parts (else text/html stripped of tags) that are not inside
   // a returned message, joined.
   std::string text;

@@ -96,29 +96,41 @@ field_list read_inline_headers(std::string_view text) {
 
 message_view::message_view(const parsed_message& m) : message(m) {
   const mime_part& t = m.parts.front();
-  subject = collapse_whitespace(t.header("Subject"));
+  // a subject with nothing to decode is collapsed straight from the field: one string instead of two
+  if (const header_field* f = find_field(t.headers, "Subject")) {
+    const std::string_view value = f->value;
+    subject = value.find("=?") == std::string_view::npos && is_valid_utf8(value)
+                  ? collapse_whitespace(value)
+                  : collapse_whitespace(decode_encoded_words(value));
+  }
   from = t.header("From");
   from_address = find_address(from);
   to = t.header("To");
-  if (const std::string_view ct = field_value(t.headers, "Content-Type"); !ct.empty()) {
-    const detail::content_type parsed = parse_content_type(ct);
-    content_type = parsed.type + "/" + parsed.subtype;
-    report_type = ascii_lower(parsed.param("report-type"));
-  }
-  std::string html;
+  content_type = m.content_type;  // parsed once, by parse_message()
+  report_type = m.report_type;
+  const auto readable = [&](std::size_t i) { return m.parts[i].is_text() && !inside_returned_message(i); };
+  bool has_html = false;
   for (std::size_t i = 0; i < m.parts.size(); ++i) {
+    if (!readable(i)) continue;
     const mime_part& p = m.parts[i];
-    if (!p.is_text() || inside_returned_message(i)) continue;
     const std::string_view subtype = p.subtype;  // compared as a view: no strlen, no call
     if (subtype == "plain" || subtype.empty()) {
       if (!text.empty()) text += '\n';
       text += p.body;
     } else if (subtype == "html") {
-      if (!html.empty()) html += '\n';
-      html += p.body;
+      has_html = true;
     }
   }
-  if (text.empty() && !html.empty()) text = html_to_text(html);
+  // the HTML parts are joined only when there is no plain text: most mail that has them has both
+  if (text.empty() && has_html) {
+    std::string html;
+    for (std::size_t i = 0; i < m.parts.size(); ++i) {
+      if (!readable(i) || std::string_view(m.parts[i].subtype) != "html") continue;
+      if (!html.empty()) html += '\n';
+      html += m.parts[i].body;
+    }
+    if (!html.empty()) text = html_to_text(html);
+  }
   // the returned message's headers
   for (std::size_t i = 0; i < m.parts.size() && returned_headers.empty(); ++i) {
     const mime_part& p = m.parts[i];
