@@ -82,7 +82,7 @@ bool read_arf(const message_view& view, report& out) {
     out.recipients.push_back(std::move(r));
   }
   // "dns; feedback.example.net": the host name, as in a DSN
-  const std::string reporting = strip_value_type(field_value(*fields, "Reporting-MTA"));
+  const std::string_view reporting = strip_value_type(field_value(*fields, "Reporting-MTA"));
   if (!reporting.empty()) out.reporting_mta = ascii_lower(reporting);
   return true;
 }

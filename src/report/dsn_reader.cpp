@@ -18,14 +18,6 @@ std::optional<std::string> non_empty(std::string s) {
   return s;
 }
 
-// strip_value_type() as a view ("rfc822; user@host" -> "user@host"): no string for a value only looked at.
-std::string_view value_without_type(std::string_view value) noexcept {
-  value = trim(value);
-  const std::size_t semi = value.find(';');
-  if (semi != std::string_view::npos && semi < 16) value = trim(value.substr(semi + 1));
-  return value;
-}
-
 bool is_recipient_block(const field_list& block) {
   return find_field(block, "Final-Recipient") || find_field(block, "Original-Recipient") ||
          find_field(block, "X-Actual-Recipient");
@@ -67,7 +59,7 @@ recipient_evidence read_recipient(const field_list& block) {
     r.original_recipient = non_empty(std::move(address));
   }
   // an empty or source-routed ("@relay:user@host") final address: the original one is what was sent
-  const std::string_view written = value_without_type(final_recipient);
+  const std::string_view written = strip_value_type(final_recipient);
   const bool unusable = r.address.empty() || written.rfind("@", 0) == 0 || written.rfind("<@", 0) == 0;
   if (unusable && r.original_recipient) r.address = *r.original_recipient;
   r.action = ascii_lower(trim(fields.action));
@@ -83,7 +75,7 @@ recipient_evidence read_recipient(const field_list& block) {
   if (r.action.empty() && !status.empty()) r.action = status[0] == '2' ? "delivered" : "failed";
   r.reply_code = non_empty(find_reply_code(diagnostic));
   // "dns; mx.example.org (TCP|192.0.2.25|51822|192.0.2.10|25) (mx.example.org ESMTP ...)": the host name
-  std::string_view remote = value_without_type(fields.remote_mta);
+  std::string_view remote = strip_value_type(fields.remote_mta);
   remote = remote.substr(0, remote.find_first_of(" \t("));
   while (!remote.empty() && remote.back() == '.') remote.remove_suffix(1);  // a fully qualified "mx.example.org."
   r.remote_mta = non_empty(ascii_lower(remote));

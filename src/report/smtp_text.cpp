@@ -108,11 +108,11 @@ smtp_cues find_smtp_cues(std::string_view text) {
   return out;
 }
 
-std::string strip_value_type(std::string_view value) {
+std::string_view strip_value_type(std::string_view value) noexcept {
   value = trim(value);
   const std::size_t semi = value.find(';');
   if (semi != std::string_view::npos && semi < 16) value = trim(value.substr(semi + 1));
-  return std::string(value);
+  return value;
 }
 
 std::string strip_diagnostic_type(std::string_view value) {

@@ -23,8 +23,9 @@ struct smtp_cues {
 };
 smtp_cues find_smtp_cues(std::string_view text);
 
-// The value of a typed report field without its type: "rfc822; bob@example.org", "dns; mx.example.org".
-std::string strip_value_type(std::string_view value);
+// The value of a typed report field without its type: "rfc822; bob@example.org", "dns; mx.example.org" (a
+// view of `value`).
+std::string_view strip_value_type(std::string_view value) noexcept;
 
 // Strips the "smtp;" / "X-Unix;" type of a Diagnostic-Code and unfolds it.
 std::string strip_diagnostic_type(std::string_view value);
