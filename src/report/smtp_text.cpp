@@ -70,15 +70,8 @@ std::string find_smtp_command(std::string_view text) {
   return first.begin == std::string_view::npos ? std::string() : std::string(command_cues[first.literal].command);
 }
 
-std::string find_remote_host(std::string_view text) {
-  for (std::string_view lead : host_leads)
-    for (std::size_t at = ifind(text, lead); at != std::string_view::npos; at = ifind(text, lead, at + 1))
-      if (const std::string_view host = host_after(text, at, lead.size()); !host.empty()) return ascii_lower(host);
-  return {};
-}
-
 smtp_cues find_smtp_cues(std::string_view text) {
-  // find_remote_host reads the whole text for its leads (most texts name no host after the first), so the
+  // the host's leads are looked for in the whole text (most texts name no host after the first), so the
   // command's cues cost nothing more in the same scan
   static const literal_scanner scanner = [] {
     std::vector<std::string> phrases;
@@ -98,7 +91,7 @@ smtp_cues find_smtp_cues(std::string_view text) {
   });
   smtp_cues out;
   if (command.begin != std::string_view::npos) out.command = command_cues[command.literal].command;
-  // as find_remote_host tries them: lead by lead, each from the left (one found twice gives the same answer)
+  // lead by lead in order of precedence, each from the left (one found twice gives the same answer)
   std::sort(leads.begin(), leads.end());
   for (const auto& [lead, at] : leads)
     if (const std::string_view host = host_after(text, at, host_leads[lead].size()); !host.empty()) {

@@ -12,11 +12,10 @@ namespace bouncekit::detail {
 // "after end of data", ">>> MAIL From:", "while connecting"; empty when the text does not say.
 std::string find_smtp_command(std::string_view text);
 
-// The remote host named in phrases such as "host mx.example.org[192.0.2.1] said:", "while talking to
-// mx.example.org.:" or "Remote host said"; empty when none.
-std::string find_remote_host(std::string_view text);
-
-// find_smtp_command and find_remote_host of the same text, by one scan.
+// find_smtp_command of a text and the remote host it names, by one scan. The host is the one after the first
+// of these leads the text has (in this order, each from the left): "while talking to ", "host ",
+// "remote server ", "connecting to ", "server "; a dotted name of four bytes or more, lower-cased ("host
+// mx.example.org[192.0.2.1] said:", "while talking to mx.example.org.:"); empty when none.
 struct smtp_cues {
   std::string command;
   std::string remote_host;
