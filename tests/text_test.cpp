@@ -54,6 +54,29 @@ TEST_CASE("case-insensitive search") {
   CHECK(icontains("Delivery Status Notification (Failure)", "notification (failure)"));
 }
 
+// ifind tests sixteen and thirty-two starts at a time: every length and position, around those block sizes, with
+// bytes that equal a needle's byte only once bit 0x20 is set ('\x1a' and ':', '@' and '`', '\x01' and '!').
+TEST_CASE("case-insensitive search agrees with a byte-by-byte reference") {
+  const auto reference = [](std::string_view haystack, std::string_view needle, std::size_t from) {
+    for (std::size_t i = from; i + needle.size() <= haystack.size(); ++i)
+      if (iequals(haystack.substr(i, needle.size()), needle)) return i;
+    return std::string_view::npos;
+  };
+  for (const std::string_view needle : {"A", "x:", "Status:", "\nfinal-recipient:", "@`!"}) {
+    for (std::size_t size = 0; size < 80; ++size) {
+      for (std::size_t at = 0; at + needle.size() <= size; ++at) {
+        std::string haystack(size, 'z');
+        for (std::size_t i = 0; i < size; ++i) haystack[i] = "a\x1a:@`\x01!zZ"[(i * 7 + at) % 9];
+        std::string upper(needle);
+        for (char& c : upper) c = ascii_upper_char(c);
+        haystack.replace(at, needle.size(), at % 2 ? upper : std::string(needle));
+        for (const std::size_t from : {std::size_t{0}, at, at + 1})
+          CHECK(ifind(haystack, needle, from) == reference(haystack, needle, from));
+      }
+    }
+  }
+}
+
 TEST_CASE("a run of dashes before an address is a separator, not part of the local part") {
   CHECK(bouncekit::detail::find_address("--list@example.org, Be Seeing You!") == "list@example.org");
   CHECK(bouncekit::detail::find_address("---- bob@example.org ----") == "bob@example.org");

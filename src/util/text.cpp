@@ -6,6 +6,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace bouncekit::detail {
 
 std::string ascii_lower(std::string_view s) {
@@ -14,28 +18,65 @@ std::string ascii_lower(std::string_view s) {
   return out;
 }
 
+namespace {
+
+// The byte with bit 0x20 set: the same for both cases of a letter (and for a few pairs of other bytes, which only
+// makes a candidate that the full comparison then rejects).
+constexpr unsigned char fold(char c) noexcept { return static_cast<unsigned char>(c) | 0x20; }
+
+// True when the needle, any case, starts at `p` (whose first and last bytes already matched once folded).
+bool matches_at(const char* p, std::string_view needle) noexcept {
+  for (std::size_t i = 1; i + 1 < needle.size(); ++i)
+    if (ascii_lower_char(p[i]) != ascii_lower_char(needle[i])) return false;
+  return ascii_lower_char(p[0]) == ascii_lower_char(needle[0]) &&
+         ascii_lower_char(p[needle.size() - 1]) == ascii_lower_char(needle.back());
+}
+
+}  // namespace
+
 std::size_t ifind(std::string_view haystack, std::string_view needle, std::size_t from) noexcept {
   if (needle.empty()) return from <= haystack.size() ? from : std::string_view::npos;
   if (haystack.size() < needle.size() || from > haystack.size() - needle.size()) return std::string_view::npos;
-  const char lower = ascii_lower_char(needle[0]);
-  const char upper = ascii_upper_char(needle[0]);
-  const std::string_view rest = needle.substr(1);
+  const std::size_t tail = needle.size() - 1;  // from a start to the needle's last byte
+  const unsigned char first = fold(needle.front());
+  const unsigned char last_byte = fold(needle.back());
   const char* const begin = haystack.data();
-  const char* const last = begin + (haystack.size() - needle.size());  // last possible start
-  // next occurrences of the first character in each case, each found by memchr (vectorised) and only
-  // searched again once passed, so the scan stays linear
-  auto next = [&](const char* from_ptr, char c) -> const char* {
-    if (from_ptr > last) return nullptr;
-    return static_cast<const char*>(std::memchr(from_ptr, c, static_cast<std::size_t>(last - from_ptr) + 1));
+  const char* const last = begin + (haystack.size() - needle.size());  // the last possible start
+  const char* p = begin + from;
+#if defined(__SSE2__)
+  // sixteen starts at a time: a candidate has the needle's first and last bytes (folded) in place, which few
+  // starts have, so the full comparison runs rarely and no call is made per occurrence of a common first byte
+  const __m128i case_bit = _mm_set1_epi8(0x20);
+  const __m128i want_first = _mm_set1_epi8(static_cast<char>(first));
+  const __m128i want_last = _mm_set1_epi8(static_cast<char>(last_byte));
+  // the starts at `q` whose first and last bytes match (folded), a bit each
+  const auto candidates = [&](const char* q) {
+    const __m128i heads = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)), case_bit);
+    const __m128i tails = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + tail)), case_bit);
+    return _mm_and_si128(_mm_cmpeq_epi8(heads, want_first), _mm_cmpeq_epi8(tails, want_last));
   };
-  const char* a = next(begin + from, lower);
-  const char* b = lower == upper ? nullptr : next(begin + from, upper);
-  while (a || b) {
-    const char* hit = (!b || (a && a < b)) ? a : b;
-    if (iequals(std::string_view(hit + 1, rest.size()), rest)) return static_cast<std::size_t>(hit - begin);
-    if (hit == a) a = next(a + 1, lower);
-    else b = next(b + 1, upper);
+  // the first candidate from `q` (whose bits are `mask`) that matches, or null
+  const auto first_match = [&](const char* q, unsigned mask) -> const char* {
+    for (; mask != 0; mask &= mask - 1)
+      if (matches_at(q + std::countr_zero(mask), needle)) return q + std::countr_zero(mask);
+    return nullptr;
+  };
+  // thirty-two starts per test while they last (most stretches have no candidate), then sixteen
+  for (; last - p >= 31; p += 32) {
+    const __m128i low = candidates(p);
+    const __m128i high = candidates(p + 16);
+    if (_mm_movemask_epi8(_mm_or_si128(low, high)) == 0) continue;
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(low)) |
+                      (static_cast<unsigned>(_mm_movemask_epi8(high)) << 16);
+    if (const char* at = first_match(p, mask)) return static_cast<std::size_t>(at - begin);
   }
+  for (; last - p >= 15; p += 16)
+    if (const char* at = first_match(p, static_cast<unsigned>(_mm_movemask_epi8(candidates(p)))))
+      return static_cast<std::size_t>(at - begin);
+#endif
+  for (; p <= last; ++p)
+    if (fold(*p) == first && fold(p[tail]) == last_byte && matches_at(p, needle))
+      return static_cast<std::size_t>(p - begin);
   return std::string_view::npos;
 }
 
