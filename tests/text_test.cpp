@@ -359,6 +359,16 @@ TEST_CASE("whitespace is collapsed the same at every length and offset") {
   }
   CHECK(join_reply_lines(std::vector<std::string_view>{"550-5.1.1 first  line", "550 5.1.1 second\tline"}) ==
         "550-5.1.1 first line second line");
+  // each kind of gap at every offset from the sixteen-byte blocks, and two gaps close together
+  for (const std::string_view gap : {" ", "  ", "\t", " \t", "\r\n", "\v", "\f ", " \n "}) {
+    for (std::size_t k = 1; k < 40; ++k) {
+      for (std::size_t d = 1; d < 20; d += 3) {
+        const std::string line =
+            std::string(k, 'a') + std::string(gap) + std::string(d, 'b') + std::string(gap) + "cdefghijklmnopqrstuv";
+        CHECK(collapse_whitespace(line) == collapsed(line));
+      }
+    }
+  }
 }
 
 namespace {

@@ -5,6 +5,8 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <tuple>
+#include <utility>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -117,11 +119,53 @@ unsigned first_low_byte(const char* p) {
   return low == 0 ? 8 : static_cast<unsigned>(std::countr_zero(low)) / 8;
 }
 
+#if defined(__SSE2__)
+// The start of copy_collapsed sixteen bytes at a time while seventeen remain: a stretch in which every whitespace
+// byte is a space that no whitespace follows (most text between line breaks) is stored as it is. A byte that
+// ends such a stretch starts a run of whitespace, which becomes one space. Stores only what it has read, so its
+// output stays within the room copy_collapsed asks for. Returns where it stopped in `p` and in `o`.
+std::pair<const char*, char*> copy_collapsed_blocks(const char* p, const char* end, char* o) noexcept {
+  const __m128i space = _mm_set1_epi8(' ');
+  const __m128i tab = _mm_set1_epi8('\t');
+  const __m128i four = _mm_set1_epi8(4);
+  // '\t', '\n', '\v', '\f' and '\r' are the five bytes from '\t' up
+  const auto control_space = [&](__m128i x) {
+    const __m128i from_tab = _mm_sub_epi8(x, tab);
+    return _mm_cmpeq_epi8(_mm_min_epu8(from_tab, four), from_tab);
+  };
+  // (p, when it is not the start, follows a byte that is no whitespace: a single space at p stays as it is)
+  while (end - p > 16) {
+    const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
+    const __m128i next_space = _mm_or_si128(_mm_cmpeq_epi8(next, space), control_space(next));
+    const __m128i run_starts =
+        _mm_or_si128(control_space(here), _mm_and_si128(_mm_cmpeq_epi8(here, space), next_space));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o), here);
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(run_starts));
+    if (mask == 0) {
+      p += 16;
+      o += 16;
+      continue;
+    }
+    const auto kept = static_cast<unsigned>(std::countr_zero(mask));
+    p += kept;
+    o += kept;
+    *o++ = ' ';
+    ++p;
+    while (p != end && is_space(*p)) ++p;
+  }
+  return {p, o};
+}
+#endif
+
 }  // namespace
 
 char* copy_collapsed(std::string_view s, char* o) noexcept {
   const char* p = s.data();
   const char* const end = p + s.size();
+#if defined(__SSE2__)
+  std::tie(p, o) = copy_collapsed_blocks(p, end, o);
+#endif
   while (p != end) {
     // the bytes of a word eight at a time (a little-endian word's first byte is its lowest): all eight are
     // stored, and those before the first low byte kept

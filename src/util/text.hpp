@@ -47,7 +47,8 @@ std::vector<std::string_view> split_lines(std::string_view text);
 std::string collapse_whitespace(std::string_view s);
 
 // Writes `s`, which neither starts nor ends with whitespace, at `out` with each run of whitespace in it made one
-// space; returns the end of what it wrote. It stores eight bytes at a time: `out` needs room for s.size() + 8.
+// space; returns the end of what it wrote. It stores eight or sixteen bytes at a time: `out` needs room for
+// s.size() + 8.
 char* copy_collapsed(std::string_view s, char* out) noexcept;
 
 // "<Bob@Example.ORG>" -> "Bob@example.org": strips brackets, quotes, "rfc822;" and mailto:, lower-cases the
