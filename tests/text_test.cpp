@@ -29,6 +29,44 @@ TEST_CASE("status and reply codes are read from text") {
   CHECK(find_reply_code("in 2500 ms") == "");
 }
 
+// find_reply_code looks for three digits in a row sixteen starts at a time: every offset, with digit runs of
+// other lengths and codes that their neighbours rule out around it.
+TEST_CASE("reply codes are found at every offset") {
+  const auto reference = [](std::string_view s) -> std::string {
+    const auto lead = [](char c) {
+      return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == ':' || c == '>' ||
+             c == '(' || c == '#' || c == '[' || c == '"' || c == ';' || c == '\'';
+    };
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    for (std::size_t i = 0; i + 3 <= s.size(); ++i) {
+      if (s[i] != '2' && s[i] != '4' && s[i] != '5') continue;
+      if (i > 0 && !lead(s[i - 1])) continue;
+      if (!digit(s[i + 1]) || !digit(s[i + 2]) || s[i + 1] > '5') continue;
+      if (i + 3 == s.size()) return std::string(s.substr(i, 3));
+      const char after = s[i + 3];
+      const bool colon_then_space = after == ':' && (i + 4 == s.size() || s[i + 4] == ' ');
+      if (after == ' ' || after == '-' || after == '\t' || after == '\n' || colon_then_space || after == '\'' ||
+          after == ')')
+        return std::string(s.substr(i, 3));
+    }
+    return {};
+  };
+  for (const std::string_view code : {"550 ", "(421)", "x554:", "2500 ", "\"452-", "::220:6d", "560 ", "45", "550"}) {
+    for (std::size_t at = 0; at < 40; ++at) {
+      for (const std::string_view filler : {"a", "12.", "9", " ", "ab:", "[x"}) {
+        std::string text;
+        while (text.size() < at) text += filler;
+        text.resize(at);
+        text += code;
+        text += " 1234 y";
+        CHECK(find_reply_code(text) == reference(text));
+        text.resize(at + code.size());
+        CHECK(find_reply_code(text) == reference(text));
+      }
+    }
+  }
+}
+
 TEST_CASE("SMTP command, remote host and diagnostic type") {
   CHECK(find_smtp_command("said: 550 unknown (in reply to RCPT TO command)") == "RCPT");
   CHECK(find_smtp_command("SMTP error from remote mail server after end of data:") == "DATA");
