@@ -15,6 +15,12 @@ TEST_CASE("addresses are found and normalised") {
   CHECK(find_addresses("a@example.org, b@example.org; a@example.org") == std::vector<std::string>{"a@example.org", "b@example.org"});
   CHECK(find_address("no address here").empty());
   CHECK(normalise_address("\"john doe\"@Example.COM") == "\"john doe\"@example.com");
+  // the same address in another case of its domain is the same; of its local part, another
+  CHECK(find_addresses("a@Example.org, a@example.ORG; A@example.org a@example.org.uk") ==
+        std::vector<std::string>{"a@example.org", "A@example.org", "a@example.org.uk"});
+  // an ASCII domain ends at the first non-ASCII byte; a non-ASCII one keeps them
+  CHECK(find_address("bob@Example.jp\xef\xbc\x8c x") == "bob@example.jp");
+  CHECK(find_address("bob@\xe4\xbe\x8b.jp, x") == "bob@\xe4\xbe\x8b.jp");
 }
 
 TEST_CASE("status and reply codes are read from text") {

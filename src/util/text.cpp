@@ -235,25 +235,50 @@ constexpr std::array<bool, 256> byte_table(Rule rule) {
 constexpr std::array<bool, 256> local_chars = byte_table(local_char_rule);
 constexpr std::array<bool, 256> domain_chars = byte_table(domain_char_rule);
 
+constexpr std::array<bool, 256> ascii_domain_chars =
+    byte_table([](char c) { return static_cast<unsigned char>(c) < 0x80 && domain_char_rule(c); });
+
 bool is_local_char(char c) noexcept { return local_chars[static_cast<unsigned char>(c)]; }
 bool is_domain_char(char c) noexcept { return domain_chars[static_cast<unsigned char>(c)]; }
+bool is_ascii_domain_char(char c) noexcept { return ascii_domain_chars[static_cast<unsigned char>(c)]; }
 
-// Extracts the address around the '@' at `at`, or empty.
-std::string address_at(std::string_view s, std::size_t at, std::size_t* end_out) {
+// The local part and the domain of the address around the '@' at `at`, as written (the domain not yet
+// lower-cased); both empty when there is none.
+struct address_parts {
+  std::string_view local, domain;
+
+  bool empty() const noexcept { return local.empty(); }
+  std::size_t size() const noexcept { return local.size() + 1 + domain.size(); }
+  // True when `normalised` is this address normalised (what to_string() would make).
+  bool is(std::string_view normalised) const noexcept {
+    if (normalised.size() != size() || normalised.substr(0, local.size()) != local || normalised[local.size()] != '@')
+      return false;
+    const std::string_view d = normalised.substr(local.size() + 1);
+    for (std::size_t k = 0; k < domain.size(); ++k)
+      if (d[k] != ascii_lower_char(domain[k])) return false;
+    return true;
+  }
+  std::string to_string() const {
+    std::string out;
+    out.reserve(size());
+    out.append(local);
+    out += '@';
+    append_lower(out, domain);
+    return out;
+  }
+};
+
+address_parts address_at(std::string_view s, std::size_t at) noexcept {
   std::size_t b = at;
   while (b > 0 && is_local_char(s[b - 1])) --b;
+  // an ASCII domain ends at the first non-ASCII byte ("example.jp，" in Chinese or Arabic text): walked over
+  // ASCII domain bytes first, and over the others only when the domain starts with one
   std::size_t e = at + 1;
-  while (e < s.size() && is_domain_char(s[e])) ++e;
-  if (end_out) *end_out = e;
+  while (e < s.size() && is_ascii_domain_char(s[e])) ++e;
+  if (e == at + 1)
+    while (e < s.size() && is_domain_char(s[e])) ++e;
   std::string_view local = s.substr(b, at - b);
   std::string_view domain = s.substr(at + 1, e - at - 1);
-  // an ASCII domain ends at the first non-ASCII byte ("example.jp，" in Chinese or Arabic text)
-  if (!domain.empty() && static_cast<unsigned char>(domain.front()) < 0x80)
-    for (std::size_t k = 0; k < domain.size(); ++k)
-      if (static_cast<unsigned char>(domain[k]) >= 0x80) {
-        domain = domain.substr(0, k);
-        break;
-      }
   // leading punctuation is the text around the address, except an RFC 2047 word ("=?utf-8?b?...?=@"); a run
   // of dashes is a separator or a signature ("--list@example.org, see you"), not part of the local part
   if (local.substr(0, 2) == "--") local.remove_prefix(std::min(local.size(), local.find_first_not_of('-')));
@@ -265,16 +290,9 @@ std::string address_at(std::string_view s, std::size_t at, std::size_t* end_out)
                              domain.back() == ']'))
     domain.remove_suffix(1);
   if (!domain.empty() && domain.front() == '[' && domain.find(']') == std::string_view::npos) domain.remove_prefix(1);
+  // (a bare host name is kept: callers prefer dotted ones)
   if (local.empty() || domain.empty()) return {};
-  if (domain.find('.') == std::string_view::npos && !iequals(domain, "localhost")) {
-    // a bare host name is an address only when nothing better is around; keep it, callers prefer dotted ones
-  }
-  std::string out;
-  out.reserve(local.size() + 1 + domain.size());
-  out.append(local);
-  out += '@';
-  append_lower(out, domain);
-  return out;
+  return {local, domain};
 }
 
 }  // namespace
@@ -320,20 +338,18 @@ std::string malformed_report_address(std::string_view s) {
 }
 
 std::string find_address(std::string_view s) {
-  for (std::size_t at = s.find('@'); at != std::string_view::npos; at = s.find('@', at + 1)) {
-    std::string a = address_at(s, at, nullptr);
-    if (!a.empty()) return a;
-  }
+  for (std::size_t at = s.find('@'); at != std::string_view::npos; at = s.find('@', at + 1))
+    if (const address_parts a = address_at(s, at); !a.empty()) return a.to_string();
   return {};
 }
 
 std::vector<std::string> find_addresses(std::string_view s) {
   std::vector<std::string> out;
-  for (std::size_t at = s.find('@'); at != std::string_view::npos; at = s.find('@', at + 1)) {
-    std::size_t end = at + 1;
-    std::string a = address_at(s, at, &end);
-    if (!a.empty() && std::find(out.begin(), out.end(), a) == out.end()) out.push_back(std::move(a));
-  }
+  // an address named again is recognised before it is copied
+  for (std::size_t at = s.find('@'); at != std::string_view::npos; at = s.find('@', at + 1))
+    if (const address_parts a = address_at(s, at);
+        !a.empty() && std::none_of(out.begin(), out.end(), [&](const std::string& seen) { return a.is(seen); }))
+      out.push_back(a.to_string());
   return out;
 }
 
