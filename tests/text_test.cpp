@@ -86,6 +86,21 @@ TEST_CASE("SMTP command, remote host and diagnostic type") {
                           "IP not allowed") == "CONN");
 }
 
+// ascii_lower works eight bytes at a time: every byte value at every position of strings of every length up to 40.
+TEST_CASE("ascii_lower changes A-Z only, at any length") {
+  for (std::size_t size = 0; size <= 40; ++size) {
+    for (unsigned value = 0; value < 256; ++value) {
+      std::string s(size, 'Q');
+      for (std::size_t i = 0; i < size; ++i)
+        s[i] = static_cast<char>(i % 3 == 0 ? value : (value + 37 * i) % 256);
+      std::string expected = s;
+      for (char& c : expected)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+      CHECK(ascii_lower(s) == expected);
+    }
+  }
+}
+
 TEST_CASE("case-insensitive search") {
   CHECK(ifind("Hello World", "world") == 6);
   CHECK(ifind("aaa", "AAAA") == std::string_view::npos);

@@ -14,9 +14,41 @@
 
 namespace bouncekit::detail {
 
+namespace {
+
+// The eight bytes of `w` lower-cased (ASCII): a byte's bit 7 is set by adding 63 from 'A' up and by adding 37
+// from past 'Z' up, on its low seven bits (so nothing carries into the next byte); bytes of 128 and up stay.
+std::uint64_t lower_eight(std::uint64_t w) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101u;
+  const std::uint64_t low_seven = w & (ones * 0x7f);
+  const std::uint64_t from_a = low_seven + ones * (128 - 'A');
+  const std::uint64_t past_z = low_seven + ones * (128 - 'Z' - 1);
+  const std::uint64_t upper = (from_a ^ past_z) & ~w & (ones * 0x80);
+  return w | (upper >> 2);
+}
+
+// Lower-cases `n` bytes at `p` in place, eight at a time (the last eight again, overlapping: it changes nothing
+// twice).
+void lower_in_place(char* p, std::size_t n) noexcept {
+  if (n < 8) {
+    for (std::size_t i = 0; i < n; ++i) p[i] = ascii_lower_char(p[i]);
+    return;
+  }
+  const auto lower_at = [p](std::size_t at) {
+    std::uint64_t w;
+    std::memcpy(&w, p + at, 8);
+    w = lower_eight(w);
+    std::memcpy(p + at, &w, 8);
+  };
+  for (std::size_t i = 0; i + 8 < n; i += 8) lower_at(i);
+  lower_at(n - 8);
+}
+
+}  // namespace
+
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = ascii_lower_char(c);
+  lower_in_place(out.data(), out.size());
   return out;
 }
 
@@ -203,7 +235,7 @@ namespace {
 void append_lower(std::string& out, std::string_view s) {
   const std::size_t at = out.size();
   out.append(s);
-  for (std::size_t i = at; i < out.size(); ++i) out[i] = ascii_lower_char(out[i]);
+  lower_in_place(out.data() + at, s.size());
 }
 
 constexpr bool local_char_rule(char c) noexcept {
