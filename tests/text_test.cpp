@@ -332,6 +332,11 @@ TEST_CASE("a multi-line reply joined into one line keeps only its first continua
   CHECK(strip_continuation_prefixes("queued 2024-05-02 for 450-minute retries") ==
         "queued 2024-05-02 for 450-minute retries");
   CHECK(strip_continuation_prefixes("") == "");
+  // the variant for a string no longer needed: the same answers, with or without anything to strip
+  CHECK(strip_continuation_prefixes_moved("550-5.7.1 first line 550-5.7.1 second 550 5.7.1 end") ==
+        "550-5.7.1 first line second end");
+  CHECK(strip_continuation_prefixes_moved("queued 2024-05-02 for 450-minute retries, a long enough text") ==
+        "queued 2024-05-02 for 450-minute retries, a long enough text");
 }
 
 TEST_CASE("a failure's status: the innermost code, but not a quoted temporary one or a sender check's answer") {

@@ -65,7 +65,7 @@ recipient_evidence read_recipient(const field_list& block) {
   r.action = ascii_lower(trim(fields.action));
   if (const auto space = r.action.find_first_of(" ("); space != std::string::npos) r.action.resize(space);
   // a multi-line reply folded into the field keeps only its first line's prefix
-  std::string diagnostic = strip_continuation_prefixes(strip_diagnostic_type(fields.diagnostic));
+  std::string diagnostic = strip_continuation_prefixes_moved(strip_diagnostic_type(fields.diagnostic));
   // The code in the server's own words is more specific than the Status field (which reporting MTAs often
   // fill with a generic or a different code); when the words quote several, the last is the innermost.
   const bool failure = r.action == "failed" || r.action == "delayed";
@@ -91,7 +91,7 @@ recipient_evidence read_recipient(const field_list& block) {
     joined.append(raw_diagnostic).append(" ").append(status_field.substr(comment));
     words = joined;
   }
-  r.extra_text = strip_continuation_prefixes(collapse_whitespace(words));
+  r.extra_text = strip_continuation_prefixes_moved(collapse_whitespace(words));
   r.smtp_command = non_empty(find_smtp_command(diagnostic));
   // last: valid UTF-8 (nearly always) is moved, not copied
   r.diagnostic = non_empty(is_valid_utf8(diagnostic) ? std::move(diagnostic) : sanitize_utf8(diagnostic));

@@ -245,6 +245,12 @@ std::string strip_continuation_prefixes(std::string_view text) {
   return out;
 }
 
+std::string strip_continuation_prefixes_moved(std::string&& text) {
+  std::string out;
+  if (!strip_continuation_prefixes_into(text, out)) out = std::move(text);
+  return out;
+}
+
 std::string join_reply_lines(std::span<const std::string_view> lines) {
   // the lines joined by one space, whitespace collapsed as they are copied: at most each line and its space
   std::size_t most = 0;

@@ -48,6 +48,8 @@ std::string failure_status(std::string_view diagnostic, std::string_view status_
 // quoted inside the text ("Response: 550 5.1.1 ..." in a reply without enhanced codes) and a single-line
 // reply ("550 5.1.1 ...") stay as written. Expects whitespace already collapsed to single spaces.
 std::string strip_continuation_prefixes(std::string_view text);
+// The same for a string that is no longer needed: returned as it is (no copy) when there is nothing to strip.
+std::string strip_continuation_prefixes_moved(std::string&& text);
 
 // Joins the lines of a multi-line SMTP reply ("550-5.7.1 first", "550 5.7.1 second") into one line: blank lines
 // and section rules dropped, the repeated continuation prefixes removed, whitespace collapsed.
