@@ -108,6 +108,21 @@ std::size_t ifind(std::string_view haystack, std::string_view needle, std::size_
     if (const char* at = first_match(p, static_cast<unsigned>(_mm_movemask_epi8(candidates(p)))))
       return static_cast<std::size_t>(at - begin);
 #endif
+  // (short haystacks: a header value, a line) eight starts at a time whose first bytes are in the haystack: a
+  // byte that folds to the needle's first is a zero after the XOR (a borrow can mark a byte after a zero, never
+  // one before it, and every mark is checked in full)
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr std::uint64_t ones = 0x0101010101010101u;
+    for (; last - p >= 7; p += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      const std::uint64_t x = (w | (ones * 0x20)) ^ (ones * first);
+      for (std::uint64_t zero = (x - ones) & ~x & (ones * 0x80); zero != 0; zero &= zero - 1) {
+        const char* const at = p + static_cast<unsigned>(std::countr_zero(zero)) / 8;
+        if (fold(at[tail]) == last_byte && matches_at(at, needle)) return static_cast<std::size_t>(at - begin);
+      }
+    }
+  }
   for (; p <= last; ++p)
     if (fold(*p) == first && fold(p[tail]) == last_byte && matches_at(p, needle))
       return static_cast<std::size_t>(p - begin);
