@@ -3,6 +3,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 
 namespace bouncekit::detail {
@@ -66,15 +67,23 @@ bool is_message_container(const mime_part& p) {
 field_list read_inline_headers(std::string_view text) {
   static constexpr std::string_view starters[] = {"received:", "return-path:", "message-id:", "from:", "date:",
                                                   "subject:", "to:", "mime-version:", "dkim-signature:", "x-"};
+  // the starters' first letters, in either case: most lines start with none, and one look-up rejects them
+  static constexpr std::array<bool, 256> starts_a_starter = [] {
+    std::array<bool, 256> table{};
+    for (const std::string_view s : starters) {
+      table[static_cast<unsigned char>(s[0])] = true;
+      table[static_cast<unsigned char>(ascii_upper_char(s[0]))] = true;
+    }
+    return table;
+  }();
   std::size_t pos = 0;
   while (pos < text.size()) {
     std::size_t nl = text.find('\n', pos);
     if (nl == std::string_view::npos) nl = text.size();
     const std::string_view line = text.substr(pos, nl - pos);
-    // most lines start with none of the starters' first letters: that one comparison each rejects them
-    const char first = line.empty() ? '\0' : ascii_lower_char(line[0]);
-    const bool starter = std::any_of(std::begin(starters), std::end(starters),
-                                     [&](std::string_view s) { return s[0] == first && istarts_with(line, s); });
+    const bool starter = !line.empty() && starts_a_starter[static_cast<unsigned char>(line[0])] &&
+                         std::any_of(std::begin(starters), std::end(starters),
+                                     [&](std::string_view s) { return istarts_with(line, s); });
     if (starter && looks_like_field(line)) {
       // count the identifying fields of the block that starts here
       std::size_t p = pos;
