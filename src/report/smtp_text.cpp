@@ -81,23 +81,25 @@ smtp_cues find_smtp_cues(std::string_view text) {
   }();
   constexpr auto first_lead = static_cast<std::uint32_t>(command_cues.size());
   literal_scanner::hit command{std::string_view::npos, 0};  // the leftmost cue, the longest of those starting there
-  std::vector<std::pair<std::uint32_t, std::size_t>> leads;  // (lead, offset) of each lead found
+  // the host after the lead that comes first in order of precedence, each lead from the left: a lead found is
+  // looked at only when it would come before the best so far (no list of leads to sort)
+  std::pair<std::uint32_t, std::size_t> best_lead{std::size(host_leads), 0};  // (lead, offset): none yet
+  std::string_view host;
   scanner.scan_at(text, [&](std::uint32_t id, std::size_t at) {
     if (id >= first_lead) {
-      leads.emplace_back(id - first_lead, at);
+      const std::pair<std::uint32_t, std::size_t> lead{id - first_lead, at};
+      if (lead >= best_lead) return;
+      if (const std::string_view named = host_after(text, at, host_leads[lead.first].size()); !named.empty()) {
+        best_lead = lead;
+        host = named;
+      }
     } else if (at < command.begin || (at == command.begin && scanner.length(id) > scanner.length(command.literal))) {
       command = {at, id};
     }
   });
   smtp_cues out;
   if (command.begin != std::string_view::npos) out.command = command_cues[command.literal].command;
-  // lead by lead in order of precedence, each from the left (one found twice gives the same answer)
-  std::sort(leads.begin(), leads.end());
-  for (const auto& [lead, at] : leads)
-    if (const std::string_view host = host_after(text, at, host_leads[lead].size()); !host.empty()) {
-      out.remote_host = ascii_lower(host);
-      break;
-    }
+  if (!host.empty()) out.remote_host = ascii_lower(host);
   return out;
 }
 
