@@ -1,3 +1,5 @@
+#include "mime/mime_message.hpp"
+#include "report/evidence.hpp"
 #include "report/smtp_text.hpp"
 #include "util/text.hpp"
 
@@ -472,4 +474,20 @@ TEST_CASE("one scan finds what find_smtp_command and a lead-by-lead search for t
     CHECK(cues.command == find_smtp_command(text));
     CHECK(cues.remote_host == host_by_lead_order(text));
   }
+}
+
+// The text of a message with only an HTML part: tags dropped (style and script with their content), line
+// breaks kept, entities decoded, and the runs between them (longer than sixteen bytes here) copied whole.
+TEST_CASE("an HTML-only message's text") {
+  const std::string raw =
+      "From: MAILER-DAEMON@mx.example.org\nTo: a@example.com\nSubject: Undeliverable\n"
+      "Content-Type: text/html\n\n"
+      "<html><style>p { color: red }</style><p>Your message to bob@example.org could not be delivered"
+      "<br>Reason: mailbox &lt;bob@example.org&gt; is full &amp; over quota</p>"
+      "<script>var x = 1 < 2;</script>&nbsp;the end &unknown; x</html>";
+  const parsed_message m = parse_message(raw, bouncekit::limits{});
+  const message_view view(m);
+  CHECK(view.text ==
+        "\nYour message to bob@example.org could not be delivered\nReason: mailbox <bob@example.org> is full & "
+        "over quota\n the end &unknown; x");
 }
