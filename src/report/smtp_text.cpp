@@ -168,14 +168,26 @@ std::string failure_status(std::string_view diagnostic, std::string_view status_
   }();
   static const literal_scanner sender_verification(phrases);
   // every phrase has "verif" ("verify", "unverified", "verification") or is the one about an undeliverable
-  // address (checked when the list is built): a diagnostic with neither (most) needs no scan
+  // address (checked when the list is built): a diagnostic with neither (most) needs no scan. Both cues hold
+  // "ver", so one search for it, with each cue checked around each "ver" found, tells whether either is there.
   static constexpr std::string_view cues[] = {"verif", "undeliverable address"};
+  static constexpr std::string_view shared = "ver";
   static const bool every_phrase_has_a_cue = std::all_of(phrases.begin(), phrases.end(), [](const std::string& p) {
     return std::any_of(std::begin(cues), std::end(cues), [&](std::string_view c) { return p.find(c) != p.npos; });
   });
-  const bool may_quote_verification =
-      !every_phrase_has_a_cue ||
-      std::any_of(std::begin(cues), std::end(cues), [&](std::string_view c) { return icontains(diagnostic, c); });
+  static const bool every_cue_has_shared = std::all_of(std::begin(cues), std::end(cues), [](std::string_view c) {
+    return c.find(shared) != std::string_view::npos;
+  });
+  const auto has_a_cue = [&](std::string_view text) {
+    if (!every_cue_has_shared)
+      return std::any_of(std::begin(cues), std::end(cues), [&](std::string_view c) { return icontains(text, c); });
+    for (std::size_t at = ifind(text, shared); at != std::string_view::npos; at = ifind(text, shared, at + 1))
+      for (const std::string_view c : cues)
+        if (const std::size_t offset = c.find(shared); at >= offset && istarts_with(text.substr(at - offset), c))
+          return true;
+    return false;
+  };
+  const bool may_quote_verification = !every_phrase_has_a_cue || has_a_cue(diagnostic);
   const literal_scanner::hit hit = may_quote_verification ? sender_verification.first(diagnostic)
                                                           : literal_scanner::hit{std::string_view::npos, 0};
   if (hit.begin != std::string_view::npos) {
