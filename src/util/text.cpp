@@ -395,8 +395,10 @@ std::vector<std::string> find_addresses(std::string_view s) {
   // an address named again is recognised before it is copied
   for (std::size_t at = s.find('@'); at != std::string_view::npos; at = s.find('@', at + 1))
     if (const address_parts a = address_at(s, at);
-        !a.empty() && std::none_of(out.begin(), out.end(), [&](const std::string& seen) { return a.is(seen); }))
+        !a.empty() && std::none_of(out.begin(), out.end(), [&](const std::string& seen) { return a.is(seen); })) {
+      if (out.empty()) out.reserve(4);  // room for a few at once (most texts name none, and allocate nothing)
       out.push_back(a.to_string());
+    }
   return out;
 }
 
