@@ -12,6 +12,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <span>
 
@@ -77,13 +78,20 @@ constexpr std::string_view transcript_phrase = "transcript of session";
 // bytes instead of one scan each: an automaton of all of them costs about what one of them does per byte. Each
 // list's questions are answered only when the scanned bytes settle them (a section longer than the window is
 // scanned for again).
+// The automaton holds each phrase's first scanned_head bytes only, and a hit of a longer phrase is checked for
+// the rest: the hits are the same, but the stretches the scanner walks side by side overlap by scanned_head
+// bytes instead of by the longest phrase's (some 70, a fifth of the bytes walked in a text of a kilobyte).
 class top_phrases {
  public:
   explicit top_phrases(std::string_view text)
       : text_size_(text.size()), scanned_(std::min(text.size(), format_marker_window)) {
     hits_.reserve(32);  // most texts have fewer: one allocation
-    phrases().scanner.scan_at(text.substr(0, scanned_), [&](std::uint32_t id, std::size_t at) {
-      hits_.push_back({at, id});
+    const union_phrases& u = phrases();
+    const std::string_view window = text.substr(0, scanned_);
+    u.scanner.scan_at(window, [&](std::uint32_t id, std::size_t at) {
+      if (u.tail[id].empty() ||
+          (u.length[id] <= window.size() - at && u.tail[id].matches(window.data() + at + scanned_head)))
+        hits_.push_back({at, id});
     });
   }
 
@@ -101,8 +109,7 @@ class top_phrases {
     literal_scanner::hit best{std::string_view::npos, 0};
     for (const hit& h : hits_)
       if (in(section_end, h.phrase) && h.begin >= from &&
-          (h.begin < best.begin ||
-           (h.begin == best.begin && u.scanner.length(h.phrase) > u.scanner.length(best.literal))))
+          (h.begin < best.begin || (h.begin == best.begin && u.length[h.phrase] > u.length[best.literal])))
         best = {h.begin, h.phrase};
     // one starting earlier would have ended inside the window, and been seen
     const bool settled = scanned_ == text_size_ ||
@@ -134,14 +141,48 @@ class top_phrases {
     if (size > scanned_) return false;
     const union_phrases& u = phrases();
     for (const hit& h : hits_)
-      if (in(lead, h.phrase) && h.begin + u.scanner.length(h.phrase) <= size) found(h.phrase - u.first[lead], h.begin);
+      if (in(lead, h.phrase) && h.begin + u.length[h.phrase] <= size) found(h.phrase - u.first[lead], h.begin);
     return true;
   }
 
  private:
   enum list : std::size_t { format, section_end, statement, lead, transcript, list_count };
+  // How much of each phrase the automaton walks: about half the phrases are longer.
+  static constexpr std::size_t scanned_head = 20;
+  // A phrase's bytes after its head, compared eight at a time: a letter in either case, anything else as it is.
+  class phrase_tail {
+   public:
+    explicit phrase_tail(std::string_view tail = {}) {
+      for (const char c : tail) {
+        lower_ += is_alpha(c) ? static_cast<char>(c | 0x20) : c;
+        fold_ += is_alpha(c) ? '\x20' : '\0';
+      }
+    }
+    bool empty() const { return lower_.empty(); }
+    // Whether the tail starts at `text` (which holds at least as many bytes).
+    bool matches(const char* text) const {
+      const std::size_t n = lower_.size();
+      std::size_t i = 0;
+      for (; i + 8 <= n; i += 8)
+        if ((word(text + i) | word(fold_.data() + i)) != word(lower_.data() + i)) return false;
+      for (; i < n; ++i)
+        if ((text[i] | fold_[i]) != lower_[i]) return false;
+      return true;
+    }
+
+   private:
+    static std::uint64_t word(const char* at) {
+      std::uint64_t w;
+      std::memcpy(&w, at, sizeof w);
+      return w;
+    }
+    std::string lower_;  // letters lower-cased
+    std::string fold_;   // 0x20 under a letter: or-ed into the text's byte, it folds an upper-case letter
+  };
   struct union_phrases {
-    literal_scanner scanner;
+    literal_scanner scanner;                   // of the phrases' heads
+    std::vector<std::size_t> length;           // id -> the whole phrase's length
+    std::vector<phrase_tail> tail;             // id -> the phrase after its head
     std::uint32_t first[list_count + 1] = {};  // list k has the ids [first[k], first[k + 1])
     std::size_t longest[list_count] = {};
   };
@@ -166,7 +207,13 @@ class top_phrases {
         all.insert(all.end(), lists[k].begin(), lists[k].end());
       }
       out.first[list_count] = static_cast<std::uint32_t>(all.size());
-      out.scanner = literal_scanner(all);
+      std::vector<std::string> heads;
+      for (const std::string& p : all) {
+        heads.push_back(p.substr(0, scanned_head));
+        out.length.push_back(p.size());
+        out.tail.emplace_back(std::string_view(p).substr(std::min(p.size(), scanned_head)));
+      }
+      out.scanner = literal_scanner(heads);
       return out;
     }();
     return u;
@@ -178,8 +225,7 @@ class top_phrases {
   std::size_t lowest(list k, std::size_t size) const {
     std::size_t best = std::string_view::npos;
     for (const hit& h : hits_)
-      if (in(k, h.phrase) && h.begin + phrases().scanner.length(h.phrase) <= size)
-        best = std::min<std::size_t>(best, h.phrase);
+      if (in(k, h.phrase) && h.begin + phrases().length[h.phrase] <= size) best = std::min<std::size_t>(best, h.phrase);
     return best;
   }
 
