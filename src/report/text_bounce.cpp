@@ -623,7 +623,7 @@ bool read_text_bounce(const message_view& view, report& out) {
             const std::size_t at = ifind(line, a);
             if (at != std::string_view::npos && at >= reply_start(i)) continue;
           }
-          found.push_back({a, i, says_failure(line) ? i : no_line});
+          found.push_back({std::move(a), i, says_failure(line) ? i : no_line});
         } else if (known->failing_line == no_line && says_failure(line)) {
           known->failing_line = i;  // named again where the server refused it (a transcript quotes headers first)
         }
@@ -733,23 +733,22 @@ bool read_text_bounce(const message_view& view, report& out) {
     // the diagnostic starts at the first line carrying an SMTP reply or status code, if any; in a transcript,
     // at the first failing one (the 220 greeting and 250 replies before it went well)
     // (a reply code far into the line counts when "said:" leads it: Postfix wraps "host x said: 550\n 5.1.1 ...")
-    const auto code_line = [](std::string_view l, std::string& code) {
-      code = find_reply_code(l);
-      if (code.empty()) return !find_status_code(l).empty();
+    const auto code_line = [](std::string_view l, const std::string& code, const std::string& status) {
+      if (code.empty()) return !status.empty();
       const std::size_t at = l.find(code);
-      return at < 48 || !find_status_code(l).empty() || trim(l.substr(0, at)).ends_with("said:");
+      return at < 48 || !status.empty() || trim(l.substr(0, at)).ends_with("said:");
     };
     std::size_t first_code_line = block.size();
     std::string first_code;  // the reply code on that line, if any
     for (std::size_t j = 0; j < block.size() && diagnostic.empty(); ++j) {
-      std::string code;
       const std::string_view l = trim(block[j]);
-      if (!code_line(l, code)) continue;
+      const std::string code = find_reply_code(l);
+      const std::string status = find_status_code(l);
+      if (!code_line(l, code, status)) continue;
       if (first_code_line == block.size()) {
         first_code_line = j;
         first_code = code;
       }
-      const std::string status = find_status_code(l);
       if ((!code.empty() && code[0] != '2') || (!status.empty() && status[0] != '2')) {
         first_code_line = j;
         first_code = code;
