@@ -237,14 +237,18 @@ class top_phrases {
 // Boilerplate addresses that are never the failed recipient: system mailboxes, and a mailing list's command
 // and owner addresses (a list manager's notice tells the poster to write to them).
 bool is_system_address(std::string_view address) {
-  const std::string_view local = address.substr(0, address.find('@'));
-  const auto starts_with = [&](std::string_view head) { return istarts_with(address, head); };
+  const std::size_t at = address.find('@');
+  const std::string_view local = address.substr(0, at);
+  // the whole local part before an '@' (compared only when the lengths agree)
+  static constexpr std::string_view mailboxes[] = {"mailer-daemon", "postmaster", "mail-daemon", "noreply",
+                                                   "no-reply",      "root",       "abuse"};
+  if (at != std::string_view::npos)
+    for (const std::string_view mailbox : mailboxes)
+      if (local.size() == mailbox.size() && iequals(local, mailbox)) return true;
   const auto ends_with = [&](std::string_view tail) {
     return local.size() > tail.size() && iequals(local.substr(local.size() - tail.size()), tail);
   };
-  return starts_with("mailer-daemon@") || starts_with("postmaster@") || starts_with("mail-daemon@") ||
-         starts_with("noreply@") || starts_with("no-reply@") || starts_with("root@") || starts_with("abuse@") ||
-         starts_with("owner-") || ends_with("-request") || ends_with("-ctl") || ends_with("-owner");
+  return istarts_with(address, "owner-") || ends_with("-request") || ends_with("-ctl") || ends_with("-owner");
 }
 
 // The part of the text before the returned message.
