@@ -228,6 +228,28 @@ TEST_CASE("the format names who wrote a text bounce by its own words, not by wor
   CHECK(format_of("From: MAILER-DAEMON@mout.gmx.example\nTo: pia@example.com\n" + exim_body) == "gmx");
 }
 
+TEST_CASE("a long phrase of the text is found in any case, and only whole") {
+  const auto classify = [](const std::string& m) { return shared_classifier().classify(m); };
+  const std::string head = "From: MAILER-DAEMON@mx.example.net\nTo: pia@example.com\nSubject: Mail delivery failed\n\n";
+  const std::string failure = "\n\nThe following address failed:\n\n  omar@example.net\n    550 5.1.1 User unknown\n";
+  // Exim's self-introduction, shouted
+  CHECK(classify(head + "THIS MESSAGE WAS CREATED AUTOMATICALLY BY MAIL DELIVERY SOFTWARE." + failure).format ==
+        "exim");
+  // its first words, then others
+  CHECK(classify(head + "This message was created automatically by a person at the desk." + failure).format == "text");
+  // at the very end of the text, cut short
+  CHECK(classify(head + "Sorry." + failure + "This message was created automatically by mail delivery softw").format ==
+        "text");
+  // the returned message starts at its marker, in any case: the address after it is not a recipient
+  const auto recipients_with = [&](const std::string& marker) {
+    return classify(head + "Your message could not be delivered." + failure + "\n------ " + marker +
+                    ".\n\nnoor@example.org wrote: hi\n")
+        .recipients.size();
+  };
+  CHECK(recipients_with("BELOW THIS LINE IS A COPY OF THE MESSAGE") == 1);
+  CHECK(recipients_with("BELOW THIS LINE IS A COPY OF THE MESS") == 2);
+}
+
 TEST_CASE("bad input gives a record, never an exception") {
   for (const std::string& junk : {std::string(), std::string("x"), std::string("\0\0\0", 3),
                                   std::string("Content-Type: multipart/mixed\n\n--\n--\n"),
