@@ -607,11 +607,11 @@ bool read_text_bounce(const message_view& view, report& out) {
     for (std::size_t i = 0; i < lines.size(); ++i) {
       const std::string_view line = trim(lines[i]);
       if (line.find('@') == std::string_view::npos) continue;  // names no address
+      const bool names_sender = ifind(line, "mail from") != std::string_view::npos;
       if (line.substr(0, 3) == ">>>") transcript_sender.clear();
-      if (line.substr(0, 3) == ">>>" && ifind(line, "mail from") != std::string_view::npos)
-        transcript_sender = find_addresses(line);
-      if (ifind(line, "mail from") != std::string_view::npos || istarts_with(line, "from:") ||
-          istarts_with(line, "received:") || istarts_with(line, "envelope-from") || names_no_recipient(line))
+      if (line.substr(0, 3) == ">>>" && names_sender) transcript_sender = find_addresses(line);
+      if (names_sender || istarts_with(line, "from:") || istarts_with(line, "received:") ||
+          istarts_with(line, "envelope-from") || names_no_recipient(line))
         continue;
       // the summary of the returned message ("To: ... Subject: ... Sent: ..." in Exchange's notices) comes
       // before the line that names the failed recipient; it counts only when nothing else names one
@@ -684,9 +684,12 @@ bool read_text_bounce(const message_view& view, report& out) {
       (titled ? *titled : icontains(section, transcript_phrase)) ||
       std::any_of(lines.begin(), lines.end(), [](std::string_view l) {
         l = trim(l);
+        if (l.empty() || (l.front() != '<' && l.front() != '>' && l.front() != '.' && (l.front() | 0x20) != 'w'))
+          return false;  // (most lines: their first byte says so)
         return l.substr(0, 3) == "<<<" || l.substr(0, 3) == ">>>" || istarts_with(l, "while talking to ") ||
                istarts_with(l, "... while talking to ");
       });
+  out.recipients.reserve(out.recipients.size() + found.size());
   for (std::size_t k = 0; k < found.size(); ++k) {
     recipient_evidence r;
     r.address = found[k].address;
