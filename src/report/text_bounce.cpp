@@ -793,6 +793,7 @@ bool read_text_bounce(const message_view& view, report& out) {
         break;
       }
     }
+    const bool block_as_diagnostic = diagnostic.empty();
     if (diagnostic.empty()) diagnostic = block_text;
     if (diagnostic.size() > 2000) diagnostic.resize(2000);
     // a transcript quotes the 2xx replies that went well before the one that failed: take the last failure
@@ -805,11 +806,15 @@ bool read_text_bounce(const message_view& view, report& out) {
     }
     if (reply.empty()) reply = find_reply_code(diagnostic);
     if (!reply.empty()) r.reply_code = reply;
-    r.diagnostic = is_valid_utf8(diagnostic) ? std::move(diagnostic) : sanitize_utf8(diagnostic);  // last use
+    // a diagnostic that is the whole block's text (not cut to its 2000 bytes) is as valid as the block
+    const bool valid_block = is_valid_utf8(block_text);
+    const bool valid_diagnostic =
+        block_as_diagnostic && diagnostic.size() == block_text.size() ? valid_block : is_valid_utf8(diagnostic);
+    r.diagnostic = valid_diagnostic ? std::move(diagnostic) : sanitize_utf8(diagnostic);  // last use
     smtp_cues cues = find_smtp_cues(block_text);
     if (!r.smtp_command && !cues.command.empty()) r.smtp_command = std::move(cues.command);
     if (!cues.remote_host.empty()) r.remote_mta = std::move(cues.remote_host);
-    r.extra_text = is_valid_utf8(block_text) ? std::move(block_text) : sanitize_utf8(block_text);  // last use
+    r.extra_text = valid_block ? std::move(block_text) : sanitize_utf8(block_text);  // last use
     // the whole section is the last resort of a recipient the server said nothing specific about; when it
     // names several recipients and this one has its own code, the section's words may be another's
     if (found.size() == 1 || (!r.status && !r.reply_code)) r.context = context;
