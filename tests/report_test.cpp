@@ -250,6 +250,29 @@ TEST_CASE("a long phrase of the text is found in any case, and only whole") {
   CHECK(recipients_with("BELOW THIS LINE IS A COPY OF THE MESS") == 2);
 }
 
+TEST_CASE("a diagnostic cut to its 2000 bytes inside a character ends with a replacement character") {
+  // no reply code: the diagnostic is the recipient's block of two-byte letters, cut at its 2000th byte
+  const auto diagnostic_with = [](const std::string& pad) {
+    std::string text = "Delivery failed for omar@example.net" + pad + "\n";
+    for (int line = 0; line < 18; ++line) {
+      for (int letter = 0; letter < 60; ++letter) text += "\xC3\xA9";
+      text += "\n";
+    }
+    const classification c = shared_classifier().classify(
+        "From: MAILER-DAEMON@mx.example.net\nTo: pia@example.com\nSubject: Undelivered Mail\n"
+        "Content-Type: text/plain; charset=utf-8\n\n" +
+        text);
+    REQUIRE(c.recipients.size() == 1);
+    return c.recipients[0].diagnostic.value_or("");
+  };
+  const std::string cut_inside = diagnostic_with("");
+  CHECK(cut_inside.size() == 2002);
+  CHECK(cut_inside.ends_with("\xC3\xA9\xEF\xBF\xBD"));
+  const std::string cut_between = diagnostic_with("x");
+  CHECK(cut_between.size() == 2000);
+  CHECK(cut_between.ends_with("\xC3\xA9\xC3\xA9"));
+}
+
 TEST_CASE("bad input gives a record, never an exception") {
   for (const std::string& junk : {std::string(), std::string("x"), std::string("\0\0\0", 3),
                                   std::string("Content-Type: multipart/mixed\n\n--\n--\n"),

@@ -806,10 +806,14 @@ bool read_text_bounce(const message_view& view, report& out) {
     }
     if (reply.empty()) reply = find_reply_code(diagnostic);
     if (!reply.empty()) r.reply_code = reply;
-    // a diagnostic that is the whole block's text (not cut to its 2000 bytes) is as valid as the block
+    // a diagnostic that is the block's text, or its first 2000 bytes, is valid when the block is and the cut
+    // does not fall inside a character (the first byte left out is no continuation byte)
     const bool valid_block = is_valid_utf8(block_text);
     const bool valid_diagnostic =
-        block_as_diagnostic && diagnostic.size() == block_text.size() ? valid_block : is_valid_utf8(diagnostic);
+        block_as_diagnostic && valid_block
+            ? diagnostic.size() == block_text.size() ||
+                  (static_cast<unsigned char>(block_text[diagnostic.size()]) & 0xC0) != 0x80
+            : is_valid_utf8(diagnostic);
     r.diagnostic = valid_diagnostic ? std::move(diagnostic) : sanitize_utf8(diagnostic);  // last use
     smtp_cues cues = find_smtp_cues(block_text);
     if (!r.smtp_command && !cues.command.empty()) r.smtp_command = std::move(cues.command);
