@@ -559,12 +559,17 @@ bool read_text_bounce(const message_view& view, report& out) {
   // system mailboxes. A first pass leaves them all out; when it finds nobody, a second pass lets the
   // addressee, the returned sender and system mailboxes back in (people do bounce mail sent to themselves,
   // and postmaster@ can be the failed recipient), never the bounce's own sender.
-  std::vector<std::string> senders;
-  for (auto& a : find_addresses(view.to)) senders.push_back(std::move(a));
-  if (const header_field* f = find_field(view.returned_headers, "From"))
-    for (auto& a : find_addresses(f->value)) senders.push_back(std::move(a));
-  if (const header_field* f = find_field(view.returned_headers, "Return-Path"))
-    for (auto& a : find_addresses(f->value)) senders.push_back(std::move(a));
+  // (read when the text names someone who is no system mailbox: a text naming nobody needs none of them)
+  std::optional<std::vector<std::string>> sender_list;
+  const auto senders = [&]() -> const std::vector<std::string>& {
+    if (sender_list) return *sender_list;
+    std::vector<std::string>& list = sender_list.emplace(find_addresses(view.to));
+    if (const header_field* f = find_field(view.returned_headers, "From"))
+      for (auto& a : find_addresses(f->value)) list.push_back(std::move(a));
+    if (const header_field* f = find_field(view.returned_headers, "Return-Path"))
+      for (auto& a : find_addresses(f->value)) list.push_back(std::move(a));
+    return list;
+  };
   auto listed = [](const std::vector<std::string>& list, const std::string& a) {
     return std::any_of(list.begin(), list.end(), [&](const std::string& e) { return iequals(e, a); });
   };
@@ -580,8 +585,8 @@ bool read_text_bounce(const message_view& view, report& out) {
   bool strict = true;
   auto is_excluded = [&](const std::string& a, std::string_view line) {
     if (iequals(a, view.from_address)) return true;
-    if (!strict) return listed(senders, a) && !listed(returned_recipients, a) && !leads_line(line, a);
-    return is_system_address(a) || listed(senders, a);
+    if (!strict) return listed(senders(), a) && !listed(returned_recipients, a) && !leads_line(line, a);
+    return is_system_address(a) || listed(senders(), a);
   };
 
   // Known recipients from headers MTAs add for the purpose.
