@@ -79,8 +79,9 @@ constexpr std::string_view transcript_phrase = "transcript of session";
 // list's questions are answered only when the scanned bytes settle them (a section longer than the window is
 // scanned for again).
 // The automaton holds each phrase's first scanned_head bytes only, and a hit of a longer phrase is checked for
-// the rest: the hits are the same, but the stretches the scanner walks side by side overlap by scanned_head
-// bytes instead of by the longest phrase's (some 70, a fifth of the bytes walked in a text of a kilobyte).
+// the rest: the hits are the same, but the stretches the scanner walks side by side overlap by fewer than
+// scanned_head bytes instead of by the longest phrase's length (some 70: a fifth of the bytes walked in a text
+// of a kilobyte), and the automaton's table is smaller.
 class top_phrases {
  public:
   explicit top_phrases(std::string_view text)
@@ -559,7 +560,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   // system mailboxes. A first pass leaves them all out; when it finds nobody, a second pass lets the
   // addressee, the returned sender and system mailboxes back in (people do bounce mail sent to themselves,
   // and postmaster@ can be the failed recipient), never the bounce's own sender.
-  // (read when the text names someone who is no system mailbox: a text naming nobody needs none of them)
+  // (read when first needed: a text that names nobody, or only system mailboxes, needs none of them)
   std::optional<std::vector<std::string>> sender_list;
   const auto senders = [&]() -> const std::vector<std::string>& {
     if (sender_list) return *sender_list;
