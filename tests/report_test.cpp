@@ -273,6 +273,14 @@ TEST_CASE("a diagnostic cut to its 2000 bytes inside a character ends with a rep
   CHECK(cut_between.ends_with("\xC3\xA9\xC3\xA9"));
 }
 
+TEST_CASE("the bounce's addressee named in its text, in any case, is not the failed recipient") {
+  const classification c = shared_classifier().classify(
+      "From: MAILER-DAEMON@mx.example.net\nTo: Pia <PIA@Example.COM>\nSubject: Undelivered Mail Returned to Sender\n\n"
+      "Hello pia@EXAMPLE.com,\n\nwe could not deliver your message to omar@example.net.\n550 5.1.1 User unknown\n");
+  REQUIRE(c.recipients.size() == 1);
+  CHECK(c.recipients[0].address == "omar@example.net");
+}
+
 TEST_CASE("bad input gives a record, never an exception") {
   for (const std::string& junk : {std::string(), std::string("x"), std::string("\0\0\0", 3),
                                   std::string("Content-Type: multipart/mixed\n\n--\n--\n"),

@@ -560,19 +560,27 @@ bool read_text_bounce(const message_view& view, report& out) {
   // system mailboxes. A first pass leaves them all out; when it finds nobody, a second pass lets the
   // addressee, the returned sender and system mailboxes back in (people do bounce mail sent to themselves,
   // and postmaster@ can be the failed recipient), never the bounce's own sender.
-  // (read when first needed: a text that names nobody, or only system mailboxes, needs none of them)
-  std::optional<std::vector<std::string>> sender_list;
-  const auto senders = [&]() -> const std::vector<std::string>& {
-    if (sender_list) return *sender_list;
-    std::vector<std::string>& list = sender_list.emplace(find_addresses(view.to));
-    if (const header_field* f = find_field(view.returned_headers, "From"))
-      for (auto& a : find_addresses(f->value)) list.push_back(std::move(a));
-    if (const header_field* f = find_field(view.returned_headers, "Return-Path"))
-      for (auto& a : find_addresses(f->value)) list.push_back(std::move(a));
-    return list;
-  };
+  const header_field* const returned_from = find_field(view.returned_headers, "From");
+  const header_field* const returned_path = find_field(view.returned_headers, "Return-Path");
   auto listed = [](const std::vector<std::string>& list, const std::string& a) {
     return std::any_of(list.begin(), list.end(), [&](const std::string& e) { return iequals(e, a); });
+  };
+  // An address find_addresses reads is a piece of the text it reads (its domain lower-cased): an address that
+  // none of the senders' fields contains, in any case, is none of theirs, and they are read for addresses only
+  // when one does (most texts name nobody else).
+  std::optional<std::vector<std::string>> sender_list;
+  const auto is_sender = [&](const std::string& a) {
+    if (!icontains(view.to, a) && !(returned_from && icontains(returned_from->value, a)) &&
+        !(returned_path && icontains(returned_path->value, a)))
+      return false;
+    if (!sender_list) {
+      std::vector<std::string>& list = sender_list.emplace(find_addresses(view.to));
+      if (returned_from)
+        for (auto& sender : find_addresses(returned_from->value)) list.push_back(std::move(sender));
+      if (returned_path)
+        for (auto& sender : find_addresses(returned_path->value)) list.push_back(std::move(sender));
+    }
+    return listed(*sender_list, a);
   };
   // In the second pass the bounce's addressee and the returned sender come back when the returned message was
   // sent to them, or when a line of the error block starts with them; not from prose (a greeting such as
@@ -586,8 +594,8 @@ bool read_text_bounce(const message_view& view, report& out) {
   bool strict = true;
   auto is_excluded = [&](const std::string& a, std::string_view line) {
     if (iequals(a, view.from_address)) return true;
-    if (!strict) return listed(senders(), a) && !listed(returned_recipients, a) && !leads_line(line, a);
-    return is_system_address(a) || listed(senders(), a);
+    if (!strict) return is_sender(a) && !listed(returned_recipients, a) && !leads_line(line, a);
+    return is_system_address(a) || is_sender(a);
   };
 
   // Known recipients from headers MTAs add for the purpose.
