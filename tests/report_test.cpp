@@ -228,6 +228,59 @@ TEST_CASE("the format names who wrote a text bounce by its own words, not by wor
   CHECK(format_of("From: MAILER-DAEMON@mout.gmx.example\nTo: pia@example.com\n" + exim_body) == "gmx");
 }
 
+TEST_CASE("a long phrase of the text is found in any case, and only whole") {
+  const auto classify = [](const std::string& m) { return shared_classifier().classify(m); };
+  const std::string head = "From: MAILER-DAEMON@mx.example.net\nTo: pia@example.com\nSubject: Mail delivery failed\n\n";
+  const std::string failure = "\n\nThe following address failed:\n\n  omar@example.net\n    550 5.1.1 User unknown\n";
+  // Exim's self-introduction, shouted
+  CHECK(classify(head + "THIS MESSAGE WAS CREATED AUTOMATICALLY BY MAIL DELIVERY SOFTWARE." + failure).format ==
+        "exim");
+  // its first words, then others
+  CHECK(classify(head + "This message was created automatically by a person at the desk." + failure).format == "text");
+  // at the very end of the text, cut short
+  CHECK(classify(head + "Sorry." + failure + "This message was created automatically by mail delivery softw").format ==
+        "text");
+  // the returned message starts at its marker, in any case: the address after it is not a recipient
+  const auto recipients_with = [&](const std::string& marker) {
+    return classify(head + "Your message could not be delivered." + failure + "\n------ " + marker +
+                    ".\n\nnoor@example.org wrote: hi\n")
+        .recipients.size();
+  };
+  CHECK(recipients_with("BELOW THIS LINE IS A COPY OF THE MESSAGE") == 1);
+  CHECK(recipients_with("BELOW THIS LINE IS A COPY OF THE MESS") == 2);
+}
+
+TEST_CASE("a diagnostic cut to its 2000 bytes inside a character ends with a replacement character") {
+  // no reply code: the diagnostic is the recipient's block of two-byte letters, cut at its 2000th byte
+  const auto diagnostic_with = [](const std::string& pad) {
+    std::string text = "Delivery failed for omar@example.net" + pad + "\n";
+    for (int line = 0; line < 18; ++line) {
+      for (int letter = 0; letter < 60; ++letter) text += "\xC3\xA9";
+      text += "\n";
+    }
+    const classification c = shared_classifier().classify(
+        "From: MAILER-DAEMON@mx.example.net\nTo: pia@example.com\nSubject: Undelivered Mail\n"
+        "Content-Type: text/plain; charset=utf-8\n\n" +
+        text);
+    REQUIRE(c.recipients.size() == 1);
+    return c.recipients[0].diagnostic.value_or("");
+  };
+  const std::string cut_inside = diagnostic_with("");
+  CHECK(cut_inside.size() == 2002);
+  CHECK(cut_inside.ends_with("\xC3\xA9\xEF\xBF\xBD"));
+  const std::string cut_between = diagnostic_with("x");
+  CHECK(cut_between.size() == 2000);
+  CHECK(cut_between.ends_with("\xC3\xA9\xC3\xA9"));
+}
+
+TEST_CASE("the bounce's addressee named in its text, in any case, is not the failed recipient") {
+  const classification c = shared_classifier().classify(
+      "From: MAILER-DAEMON@mx.example.net\nTo: Pia <PIA@Example.COM>\nSubject: Undelivered Mail Returned to Sender\n\n"
+      "Hello pia@EXAMPLE.com,\n\nwe could not deliver your message to omar@example.net.\n550 5.1.1 User unknown\n");
+  REQUIRE(c.recipients.size() == 1);
+  CHECK(c.recipients[0].address == "omar@example.net");
+}
+
 TEST_CASE("bad input gives a record, never an exception") {
   for (const std::string& junk : {std::string(), std::string("x"), std::string("\0\0\0", 3),
                                   std::string("Content-Type: multipart/mixed\n\n--\n--\n"),

@@ -5,6 +5,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 
 namespace bouncekit::detail {
@@ -150,6 +151,25 @@ constexpr format_marker format_markers[] = {
 };
 constexpr std::size_t marker_count = std::size(format_markers);
 
+constexpr std::string_view from_prefix = "header:From:";
+
+// How many "header:" markers are not From's.
+constexpr std::size_t header_marker_count = [] {
+  std::size_t n = 0;
+  for (const format_marker& m : format_markers)
+    n += m.marker.starts_with("header:") && !m.marker.starts_with(from_prefix);
+  return n;
+}();
+
+// A "header:" marker other than From's, split once: the field, and the fragment of its value (empty when the
+// field's presence is the marker).
+struct header_marker {
+  std::size_t index;  // in format_markers
+  std::string_view name;
+  std::string_view fragment;
+  std::size_t same_name;  // the index in the header markers of the first one naming the same field
+};
+
 // The format markers found by one scan each: in the text, and in the From field (the "header:From:" markers);
 // for each, its index in format_markers.
 struct marker_scanners {
@@ -158,15 +178,14 @@ struct marker_scanners {
   std::vector<std::size_t> text_index;
   literal_scanner from;
   std::vector<std::size_t> from_index;
-  std::vector<std::size_t> header_index;  // the other "header:" markers, in table order
+  std::vector<header_marker> header;  // the other "header:" markers, in table order
 };
-
-constexpr std::string_view from_prefix = "header:From:";
 
 const marker_scanners& format_marker_scanners() {
   static const marker_scanners scanners = [] {
     std::vector<std::string> text, from;
-    std::vector<std::size_t> text_index, from_index, header_index;
+    std::vector<std::size_t> text_index, from_index;
+    std::vector<header_marker> header;
     for (std::size_t i = 0; i < marker_count; ++i) {
       const std::string_view m = format_markers[i].marker;
       if (m.substr(0, from_prefix.size()) == from_prefix) {
@@ -176,7 +195,16 @@ const marker_scanners& format_marker_scanners() {
         text.emplace_back(m);
         text_index.push_back(i);
       } else {
-        header_index.push_back(i);
+        const std::string_view spec = m.substr(7);
+        const std::size_t colon = spec.find(':');
+        header_marker h{i, spec.substr(0, colon), colon == std::string_view::npos ? "" : trim(spec.substr(colon + 1)),
+                        header.size()};
+        for (std::size_t k = 0; k < header.size(); ++k)
+          if (iequals(header[k].name, h.name)) {
+            h.same_name = k;
+            break;
+          }
+        header.push_back(h);
       }
     }
     literal_scanner text_scanner(text);
@@ -185,18 +213,27 @@ const marker_scanners& format_marker_scanners() {
                            std::move(text_index),
                            literal_scanner(from),
                            std::move(from_index),
-                           std::move(header_index)};
+                           std::move(header)};
   }();
   return scanners;
 }
 
-// A "header:" marker other than From's
-bool header_marker_matches(const message_view& view, std::string_view spec) {
-  const std::size_t colon = spec.find(':');
-  const std::string_view name = spec.substr(0, colon);
-  if (colon == std::string_view::npos) return find_field(view.top().headers, name) != nullptr;
-  const std::string_view value = field_value(view.top().headers, name);
-  return !value.empty() && icontains(value, trim(spec.substr(colon + 1)));
+// The lowest index into format_markers of the "header:" markers (other than From's) below `below` that the
+// bounce's headers match, or `below`. A field named by several markers is looked up once.
+std::size_t lowest_header_marker(const message_view& view, const std::vector<header_marker>& markers,
+                                 std::size_t below) {
+  std::array<const header_field*, header_marker_count> field{};  // by the first marker naming it
+  std::array<bool, header_marker_count> looked_up{};
+  for (const header_marker& m : markers) {
+    if (m.index >= below) break;
+    if (!looked_up[m.same_name]) {
+      field[m.same_name] = find_field(view.top().headers, m.name);
+      looked_up[m.same_name] = true;
+    }
+    const header_field* f = field[m.same_name];
+    if (f && (m.fragment.empty() || (!f->value.empty() && icontains(f->value, m.fragment)))) return m.index;
+  }
+  return below;
 }
 
 // Exchange Online writes Exchange Server's layout too ("Delivery has failed to these recipients or groups"),
@@ -225,13 +262,7 @@ std::string detect_mta_format(const message_view& view, std::string_view text, s
   const std::size_t in_from = scanners.from.lowest(view.from);
   std::size_t first = std::min(in_text == std::string_view::npos ? marker_count : scanners.text_index[in_text],
                                in_from == std::string_view::npos ? marker_count : scanners.from_index[in_from]);
-  for (const std::size_t i : scanners.header_index) {
-    if (i >= first) break;
-    if (header_marker_matches(view, format_markers[i].marker.substr(7))) {
-      first = i;
-      break;
-    }
-  }
+  first = lowest_header_marker(view, scanners.header, first);
   if (first == marker_count) return "text";
   const std::string_view format = format_markers[first].format;
   if (format == "exchange2007" && generated_by_exchange_online(text.substr(0, format_marker_window)))

@@ -12,6 +12,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <span>
 
@@ -77,13 +78,21 @@ constexpr std::string_view transcript_phrase = "transcript of session";
 // bytes instead of one scan each: an automaton of all of them costs about what one of them does per byte. Each
 // list's questions are answered only when the scanned bytes settle them (a section longer than the window is
 // scanned for again).
+// The automaton holds each phrase's first scanned_head bytes only, and a hit of a longer phrase is checked for
+// the rest: the hits are the same, but the stretches the scanner walks side by side overlap by fewer than
+// scanned_head bytes instead of by the longest phrase's length (some 70: a fifth of the bytes walked in a text
+// of a kilobyte), and the automaton's table is smaller.
 class top_phrases {
  public:
   explicit top_phrases(std::string_view text)
       : text_size_(text.size()), scanned_(std::min(text.size(), format_marker_window)) {
     hits_.reserve(32);  // most texts have fewer: one allocation
-    phrases().scanner.scan_at(text.substr(0, scanned_), [&](std::uint32_t id, std::size_t at) {
-      hits_.push_back({at, id});
+    const union_phrases& u = phrases();
+    const std::string_view window = text.substr(0, scanned_);
+    u.scanner.scan_at(window, [&](std::uint32_t id, std::size_t at) {
+      if (u.tail[id].empty() ||
+          (u.length[id] <= window.size() - at && u.tail[id].matches(window.data() + at + scanned_head)))
+        hits_.push_back({at, id});
     });
   }
 
@@ -101,8 +110,7 @@ class top_phrases {
     literal_scanner::hit best{std::string_view::npos, 0};
     for (const hit& h : hits_)
       if (in(section_end, h.phrase) && h.begin >= from &&
-          (h.begin < best.begin ||
-           (h.begin == best.begin && u.scanner.length(h.phrase) > u.scanner.length(best.literal))))
+          (h.begin < best.begin || (h.begin == best.begin && u.length[h.phrase] > u.length[best.literal])))
         best = {h.begin, h.phrase};
     // one starting earlier would have ended inside the window, and been seen
     const bool settled = scanned_ == text_size_ ||
@@ -134,14 +142,48 @@ class top_phrases {
     if (size > scanned_) return false;
     const union_phrases& u = phrases();
     for (const hit& h : hits_)
-      if (in(lead, h.phrase) && h.begin + u.scanner.length(h.phrase) <= size) found(h.phrase - u.first[lead], h.begin);
+      if (in(lead, h.phrase) && h.begin + u.length[h.phrase] <= size) found(h.phrase - u.first[lead], h.begin);
     return true;
   }
 
  private:
   enum list : std::size_t { format, section_end, statement, lead, transcript, list_count };
+  // How much of each phrase the automaton walks: about half the phrases are longer.
+  static constexpr std::size_t scanned_head = 20;
+  // A phrase's bytes after its head, compared eight at a time: a letter in either case, anything else as it is.
+  class phrase_tail {
+   public:
+    explicit phrase_tail(std::string_view tail = {}) {
+      for (const char c : tail) {
+        lower_ += is_alpha(c) ? static_cast<char>(c | 0x20) : c;
+        fold_ += is_alpha(c) ? '\x20' : '\0';
+      }
+    }
+    bool empty() const { return lower_.empty(); }
+    // Whether the tail starts at `text` (which holds at least as many bytes).
+    bool matches(const char* text) const {
+      const std::size_t n = lower_.size();
+      std::size_t i = 0;
+      for (; i + 8 <= n; i += 8)
+        if ((word(text + i) | word(fold_.data() + i)) != word(lower_.data() + i)) return false;
+      for (; i < n; ++i)
+        if ((text[i] | fold_[i]) != lower_[i]) return false;
+      return true;
+    }
+
+   private:
+    static std::uint64_t word(const char* at) {
+      std::uint64_t w;
+      std::memcpy(&w, at, sizeof w);
+      return w;
+    }
+    std::string lower_;  // letters lower-cased
+    std::string fold_;   // 0x20 under a letter: or-ed into the text's byte, it folds an upper-case letter
+  };
   struct union_phrases {
-    literal_scanner scanner;
+    literal_scanner scanner;                   // of the phrases' heads
+    std::vector<std::size_t> length;           // id -> the whole phrase's length
+    std::vector<phrase_tail> tail;             // id -> the phrase after its head
     std::uint32_t first[list_count + 1] = {};  // list k has the ids [first[k], first[k + 1])
     std::size_t longest[list_count] = {};
   };
@@ -166,7 +208,13 @@ class top_phrases {
         all.insert(all.end(), lists[k].begin(), lists[k].end());
       }
       out.first[list_count] = static_cast<std::uint32_t>(all.size());
-      out.scanner = literal_scanner(all);
+      std::vector<std::string> heads;
+      for (const std::string& p : all) {
+        heads.push_back(p.substr(0, scanned_head));
+        out.length.push_back(p.size());
+        out.tail.emplace_back(std::string_view(p).substr(std::min(p.size(), scanned_head)));
+      }
+      out.scanner = literal_scanner(heads);
       return out;
     }();
     return u;
@@ -178,8 +226,7 @@ class top_phrases {
   std::size_t lowest(list k, std::size_t size) const {
     std::size_t best = std::string_view::npos;
     for (const hit& h : hits_)
-      if (in(k, h.phrase) && h.begin + phrases().scanner.length(h.phrase) <= size)
-        best = std::min<std::size_t>(best, h.phrase);
+      if (in(k, h.phrase) && h.begin + phrases().length[h.phrase] <= size) best = std::min<std::size_t>(best, h.phrase);
     return best;
   }
 
@@ -191,14 +238,18 @@ class top_phrases {
 // Boilerplate addresses that are never the failed recipient: system mailboxes, and a mailing list's command
 // and owner addresses (a list manager's notice tells the poster to write to them).
 bool is_system_address(std::string_view address) {
-  const std::string_view local = address.substr(0, address.find('@'));
-  const auto starts_with = [&](std::string_view head) { return istarts_with(address, head); };
+  const std::size_t at = address.find('@');
+  const std::string_view local = address.substr(0, at);
+  // the whole local part before an '@' (compared only when the lengths agree)
+  static constexpr std::string_view mailboxes[] = {"mailer-daemon", "postmaster", "mail-daemon", "noreply",
+                                                   "no-reply",      "root",       "abuse"};
+  if (at != std::string_view::npos)
+    for (const std::string_view mailbox : mailboxes)
+      if (local.size() == mailbox.size() && iequals(local, mailbox)) return true;
   const auto ends_with = [&](std::string_view tail) {
     return local.size() > tail.size() && iequals(local.substr(local.size() - tail.size()), tail);
   };
-  return starts_with("mailer-daemon@") || starts_with("postmaster@") || starts_with("mail-daemon@") ||
-         starts_with("noreply@") || starts_with("no-reply@") || starts_with("root@") || starts_with("abuse@") ||
-         starts_with("owner-") || ends_with("-request") || ends_with("-ctl") || ends_with("-owner");
+  return istarts_with(address, "owner-") || ends_with("-request") || ends_with("-ctl") || ends_with("-owner");
 }
 
 // The part of the text before the returned message.
@@ -509,14 +560,27 @@ bool read_text_bounce(const message_view& view, report& out) {
   // system mailboxes. A first pass leaves them all out; when it finds nobody, a second pass lets the
   // addressee, the returned sender and system mailboxes back in (people do bounce mail sent to themselves,
   // and postmaster@ can be the failed recipient), never the bounce's own sender.
-  std::vector<std::string> senders;
-  for (auto& a : find_addresses(view.to)) senders.push_back(std::move(a));
-  if (const header_field* f = find_field(view.returned_headers, "From"))
-    for (auto& a : find_addresses(f->value)) senders.push_back(std::move(a));
-  if (const header_field* f = find_field(view.returned_headers, "Return-Path"))
-    for (auto& a : find_addresses(f->value)) senders.push_back(std::move(a));
+  const header_field* const returned_from = find_field(view.returned_headers, "From");
+  const header_field* const returned_path = find_field(view.returned_headers, "Return-Path");
   auto listed = [](const std::vector<std::string>& list, const std::string& a) {
     return std::any_of(list.begin(), list.end(), [&](const std::string& e) { return iequals(e, a); });
+  };
+  // An address find_addresses reads is a piece of the text it reads (its domain lower-cased): an address that
+  // none of the senders' fields contains, in any case, is none of theirs, and they are read for addresses only
+  // when one does (most texts name nobody else).
+  std::optional<std::vector<std::string>> sender_list;
+  const auto is_sender = [&](const std::string& a) {
+    if (!icontains(view.to, a) && !(returned_from && icontains(returned_from->value, a)) &&
+        !(returned_path && icontains(returned_path->value, a)))
+      return false;
+    if (!sender_list) {
+      std::vector<std::string>& list = sender_list.emplace(find_addresses(view.to));
+      if (returned_from)
+        for (auto& sender : find_addresses(returned_from->value)) list.push_back(std::move(sender));
+      if (returned_path)
+        for (auto& sender : find_addresses(returned_path->value)) list.push_back(std::move(sender));
+    }
+    return listed(*sender_list, a);
   };
   // In the second pass the bounce's addressee and the returned sender come back when the returned message was
   // sent to them, or when a line of the error block starts with them; not from prose (a greeting such as
@@ -530,8 +594,8 @@ bool read_text_bounce(const message_view& view, report& out) {
   bool strict = true;
   auto is_excluded = [&](const std::string& a, std::string_view line) {
     if (iequals(a, view.from_address)) return true;
-    if (!strict) return listed(senders, a) && !listed(returned_recipients, a) && !leads_line(line, a);
-    return is_system_address(a) || listed(senders, a);
+    if (!strict) return is_sender(a) && !listed(returned_recipients, a) && !leads_line(line, a);
+    return is_system_address(a) || is_sender(a);
   };
 
   // Known recipients from headers MTAs add for the purpose.
@@ -557,11 +621,11 @@ bool read_text_bounce(const message_view& view, report& out) {
     for (std::size_t i = 0; i < lines.size(); ++i) {
       const std::string_view line = trim(lines[i]);
       if (line.find('@') == std::string_view::npos) continue;  // names no address
+      const bool names_sender = ifind(line, "mail from") != std::string_view::npos;
       if (line.substr(0, 3) == ">>>") transcript_sender.clear();
-      if (line.substr(0, 3) == ">>>" && ifind(line, "mail from") != std::string_view::npos)
-        transcript_sender = find_addresses(line);
-      if (ifind(line, "mail from") != std::string_view::npos || istarts_with(line, "from:") ||
-          istarts_with(line, "received:") || istarts_with(line, "envelope-from") || names_no_recipient(line))
+      if (line.substr(0, 3) == ">>>" && names_sender) transcript_sender = find_addresses(line);
+      if (names_sender || istarts_with(line, "from:") || istarts_with(line, "received:") ||
+          istarts_with(line, "envelope-from") || names_no_recipient(line))
         continue;
       // the summary of the returned message ("To: ... Subject: ... Sent: ..." in Exchange's notices) comes
       // before the line that names the failed recipient; it counts only when nothing else names one
@@ -577,7 +641,7 @@ bool read_text_bounce(const message_view& view, report& out) {
             const std::size_t at = ifind(line, a);
             if (at != std::string_view::npos && at >= reply_start(i)) continue;
           }
-          found.push_back({a, i, says_failure(line) ? i : no_line});
+          found.push_back({std::move(a), i, says_failure(line) ? i : no_line});
         } else if (known->failing_line == no_line && says_failure(line)) {
           known->failing_line = i;  // named again where the server refused it (a transcript quotes headers first)
         }
@@ -634,9 +698,12 @@ bool read_text_bounce(const message_view& view, report& out) {
       (titled ? *titled : icontains(section, transcript_phrase)) ||
       std::any_of(lines.begin(), lines.end(), [](std::string_view l) {
         l = trim(l);
+        if (l.empty() || (l.front() != '<' && l.front() != '>' && l.front() != '.' && (l.front() | 0x20) != 'w'))
+          return false;  // (most lines: their first byte says so)
         return l.substr(0, 3) == "<<<" || l.substr(0, 3) == ">>>" || istarts_with(l, "while talking to ") ||
                istarts_with(l, "... while talking to ");
       });
+  out.recipients.reserve(out.recipients.size() + found.size());
   for (std::size_t k = 0; k < found.size(); ++k) {
     recipient_evidence r;
     r.address = found[k].address;
@@ -687,23 +754,22 @@ bool read_text_bounce(const message_view& view, report& out) {
     // the diagnostic starts at the first line carrying an SMTP reply or status code, if any; in a transcript,
     // at the first failing one (the 220 greeting and 250 replies before it went well)
     // (a reply code far into the line counts when "said:" leads it: Postfix wraps "host x said: 550\n 5.1.1 ...")
-    const auto code_line = [](std::string_view l, std::string& code) {
-      code = find_reply_code(l);
-      if (code.empty()) return !find_status_code(l).empty();
+    const auto code_line = [](std::string_view l, const std::string& code, const std::string& status) {
+      if (code.empty()) return !status.empty();
       const std::size_t at = l.find(code);
-      return at < 48 || !find_status_code(l).empty() || trim(l.substr(0, at)).ends_with("said:");
+      return at < 48 || !status.empty() || trim(l.substr(0, at)).ends_with("said:");
     };
     std::size_t first_code_line = block.size();
     std::string first_code;  // the reply code on that line, if any
     for (std::size_t j = 0; j < block.size() && diagnostic.empty(); ++j) {
-      std::string code;
       const std::string_view l = trim(block[j]);
-      if (!code_line(l, code)) continue;
+      const std::string code = find_reply_code(l);
+      const std::string status = find_status_code(l);
+      if (!code_line(l, code, status)) continue;
       if (first_code_line == block.size()) {
         first_code_line = j;
         first_code = code;
       }
-      const std::string status = find_status_code(l);
       if ((!code.empty() && code[0] != '2') || (!status.empty() && status[0] != '2')) {
         first_code_line = j;
         first_code = code;
@@ -741,6 +807,7 @@ bool read_text_bounce(const message_view& view, report& out) {
         break;
       }
     }
+    const bool block_as_diagnostic = diagnostic.empty();
     if (diagnostic.empty()) diagnostic = block_text;
     if (diagnostic.size() > 2000) diagnostic.resize(2000);
     // a transcript quotes the 2xx replies that went well before the one that failed: take the last failure
@@ -753,11 +820,19 @@ bool read_text_bounce(const message_view& view, report& out) {
     }
     if (reply.empty()) reply = find_reply_code(diagnostic);
     if (!reply.empty()) r.reply_code = reply;
-    r.diagnostic = is_valid_utf8(diagnostic) ? std::move(diagnostic) : sanitize_utf8(diagnostic);  // last use
+    // a diagnostic that is the block's text, or its first 2000 bytes, is valid when the block is and the cut
+    // does not fall inside a character (the first byte left out is no continuation byte)
+    const bool valid_block = is_valid_utf8(block_text);
+    const bool valid_diagnostic =
+        block_as_diagnostic && valid_block
+            ? diagnostic.size() == block_text.size() ||
+                  (static_cast<unsigned char>(block_text[diagnostic.size()]) & 0xC0) != 0x80
+            : is_valid_utf8(diagnostic);
+    r.diagnostic = valid_diagnostic ? std::move(diagnostic) : sanitize_utf8(diagnostic);  // last use
     smtp_cues cues = find_smtp_cues(block_text);
     if (!r.smtp_command && !cues.command.empty()) r.smtp_command = std::move(cues.command);
     if (!cues.remote_host.empty()) r.remote_mta = std::move(cues.remote_host);
-    r.extra_text = is_valid_utf8(block_text) ? std::move(block_text) : sanitize_utf8(block_text);  // last use
+    r.extra_text = valid_block ? std::move(block_text) : sanitize_utf8(block_text);  // last use
     // the whole section is the last resort of a recipient the server said nothing specific about; when it
     // names several recipients and this one has its own code, the section's words may be another's
     if (found.size() == 1 || (!r.status && !r.reply_code)) r.context = context;

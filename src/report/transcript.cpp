@@ -11,6 +11,8 @@ namespace bouncekit::detail {
 std::optional<transcript_entry> read_transcript_entry(std::string_view line) {
   line = trim(line);
   if (line.substr(0, 3) == "<<<" || line.substr(0, 3) == ">>>") return std::nullopt;
+  // every entry has its "..." (most lines have none: they are passed without looking for a status code)
+  if (line.find("...") == std::string_view::npos) return std::nullopt;
   std::string_view rest = line;
   if (rest.size() > 4 && is_digit(rest[0]) && is_digit(rest[1]) && is_digit(rest[2]) && rest[3] == ' ')
     rest = trim(rest.substr(4));
