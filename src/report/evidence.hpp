@@ -58,8 +58,10 @@ struct message_view {
   std::string_view content_type;  // "multipart/report"
   std::string_view report_type;   // report-type parameter, lower-case
   // The notification text: the decoded text/plain parts (else text/html stripped of tags) that are not inside
-  // a returned message, joined.
-  std::string text;
+  // a returned message, joined. A view of the part's body when there is one such part (most messages: no copy),
+  // else of text_storage.
+  std::string_view text;
+  std::string text_storage;
   // The headers of the returned message (message/rfc822 child, text/rfc822-headers, message/global-headers,
   // or a header block quoted inline in the text); empty when none was found.
   field_list returned_headers;
@@ -69,6 +71,9 @@ struct message_view {
   mutable std::optional<bool> bounce_like;
 
   explicit message_view(const parsed_message& m);
+  // (`text` may point into the view itself)
+  message_view(const message_view&) = delete;
+  message_view& operator=(const message_view&) = delete;
   const mime_part& top() const { return message.parts.front(); }
   // True when the part at `index` lies inside a message/rfc822 (or message/global) part.
   bool inside_returned_message(std::size_t index) const;

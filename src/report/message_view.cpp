@@ -140,17 +140,26 @@ message_view::message_view(const parsed_message& m) : message(m) {
   report_type = m.report_type;
   const auto readable = [&](std::size_t i) { return m.parts[i].is_text() && !inside_returned_message(i); };
   bool has_html = false;
+  std::size_t plain_parts = 0;
+  std::size_t first_plain = 0;
   for (std::size_t i = 0; i < m.parts.size(); ++i) {
     if (!readable(i)) continue;
     const mime_part& p = m.parts[i];
     const std::string_view subtype = p.subtype;  // compared as a view: no strlen, no call
     if (subtype == "plain" || subtype.empty()) {
-      if (!text.empty()) text += '\n';
-      text += p.body;
+      // one part is viewed where it is; the second starts the joined copy
+      if (++plain_parts == 1) {
+        first_plain = i;
+        continue;
+      }
+      if (plain_parts == 2) text_storage = m.parts[first_plain].body;
+      if (!text_storage.empty()) text_storage += '\n';
+      text_storage += p.body;
     } else if (subtype == "html") {
       has_html = true;
     }
   }
+  text = plain_parts == 1 ? std::string_view(m.parts[first_plain].body) : std::string_view(text_storage);
   // the HTML parts are joined only when there is no plain text: most mail that has them has both
   if (text.empty() && has_html) {
     std::string html;
@@ -159,7 +168,10 @@ message_view::message_view(const parsed_message& m) : message(m) {
       if (!html.empty()) html += '\n';
       html += m.parts[i].body;
     }
-    if (!html.empty()) text = html_to_text(html);
+    if (!html.empty()) {
+      text_storage = html_to_text(html);
+      text = text_storage;
+    }
   }
   // the returned message's headers
   for (std::size_t i = 0; i < m.parts.size() && returned_headers.empty(); ++i) {
