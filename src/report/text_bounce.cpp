@@ -376,6 +376,7 @@ struct located_address {
 
 // True when the line carries a failing SMTP reply (near its start) or status code.
 bool says_failure(std::string_view line) {
+  if (!has_digit(line)) return false;  // (most lines)
   const std::string code = find_reply_code(line);
   if (!code.empty() && code[0] != '2' && line.find(code) < 48) return true;
   const std::string status = find_status_code(line);
@@ -763,6 +764,7 @@ bool read_text_bounce(const message_view& view, report& out) {
     std::string first_code;  // the reply code on that line, if any
     for (std::size_t j = 0; j < block.size() && diagnostic.empty(); ++j) {
       const std::string_view l = trim(block[j]);
+      if (!has_digit(l)) continue;  // no code (most lines)
       const std::string code = find_reply_code(l);
       const std::string status = find_status_code(l);
       if (!code_line(l, code, status)) continue;

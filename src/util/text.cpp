@@ -402,6 +402,28 @@ std::vector<std::string> find_addresses(std::string_view s) {
   return out;
 }
 
+bool has_digit(std::string_view s) noexcept {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  // sixteen bytes at a time, the last sixteen overlapping the ones before ('0'..'9' moved to the bottom of the
+  // signed range, where no other byte lands, by one add)
+  if (s.size() >= 16) {
+    const __m128i to_bottom = _mm_set1_epi8(static_cast<char>(0x80 - '0'));
+    const __m128i above_digits = _mm_set1_epi8(static_cast<char>(-128 + 10));
+    const auto any_digit = [&](std::size_t at) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + at));
+      return _mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(x, to_bottom), above_digits)) != 0;
+    };
+    for (; s.size() - i > 16; i += 16)
+      if (any_digit(i)) return true;
+    return any_digit(s.size() - 16);
+  }
+#endif
+  for (; i < s.size(); ++i)
+    if (is_digit(s[i])) return true;
+  return false;
+}
+
 std::string find_status_code(std::string_view s) {
   // every code has a dot after its class digit: jump from dot to dot (memchr) instead of testing every byte
   for (std::size_t dot = s.find('.', 1); dot != std::string_view::npos; dot = s.find('.', dot + 1)) {

@@ -82,6 +82,9 @@ std::string find_address(std::string_view s);
 // Every address in `s`, normalised, in order, without duplicates.
 std::vector<std::string> find_addresses(std::string_view s);
 
+// True when `s` has a digit: a string without one has no reply or status code (the cheap test before looking).
+bool has_digit(std::string_view s) noexcept;
+
 // An RFC 3463 enhanced status code ("5.1.1") found in `s`, or empty. Accepts 2/4/5 classes only.
 std::string find_status_code(std::string_view s);
 
