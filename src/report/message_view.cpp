@@ -213,16 +213,27 @@ bool is_list_mail_or_reply(const message_view& view) {
 original_message read_original(const message_view& view) {
   original_message o;
   const field_list& h = view.returned_headers;
-  auto get = [&](std::string_view name) -> std::optional<std::string> {
-    const header_field* f = find_field(h, name);
-    if (!f || f->value.empty()) return std::nullopt;
-    return decode_encoded_words(f->value);
-  };
-  o.message_id = get("Message-ID");
-  o.from = get("From");
-  o.to = get("To");
-  o.subject = get("Subject");
-  o.date = get("Date");
+  // the first field of each name, and the X- fields, by one pass over the header (a returned message's has
+  // dozens of fields, walked once instead of once per name)
+  static constexpr std::string_view names[] = {"Message-ID", "From", "To", "Subject", "Date"};
+  std::optional<std::string>* const members[] = {&o.message_id, &o.from, &o.to, &o.subject, &o.date};
+  const header_field* first[std::size(names)] = {};
+  std::size_t x_fields = 0;
+  for (const header_field& f : h) {
+    if (istarts_with(f.name, "X-")) {
+      ++x_fields;
+      continue;
+    }
+    for (std::size_t k = 0; k < std::size(names); ++k)
+      if (!first[k] && f.name.size() == names[k].size() && iequals(f.name, names[k])) {
+        first[k] = &f;
+        break;
+      }
+  }
+  for (std::size_t k = 0; k < std::size(names); ++k)
+    if (first[k] && !first[k]->value.empty()) *members[k] = decode_encoded_words(first[k]->value);
+  if (x_fields == 0) return o;
+  o.x_headers.reserve(std::min<std::size_t>(x_fields, 64));
   for (const header_field& f : h)
     if (istarts_with(f.name, "X-") && o.x_headers.size() < 64)
       o.x_headers.emplace_back(f.name, decode_encoded_words(f.value));
