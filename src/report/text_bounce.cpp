@@ -543,7 +543,7 @@ bool read_list_refusal(const message_view& view, std::string_view text, report& 
 }  // namespace
 
 const std::string& error_context::one_line() const {
-  if (!one_line_) one_line_ = sanitize_utf8(strip_continuation_prefixes(collapse_whitespace(section_)));
+  if (!one_line_) one_line_ = sanitize_utf8(strip_continuation_prefixes_moved(collapse_whitespace(section_)));
   return *one_line_;
 }
 
