@@ -620,8 +620,8 @@ bool read_text_bounce(const message_view& view, report& out) {
             for (auto& a : find_addresses(f.value)) returned_recipients.push_back(std::move(a));
     std::vector<std::string> transcript_sender;  // a transcript's ">>> MAIL From:<...>": the server's reply to it names the sender
     for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].find('@') == std::string_view::npos) continue;  // names no address (most lines: not trimmed)
       const std::string_view line = trim(lines[i]);
-      if (line.find('@') == std::string_view::npos) continue;  // names no address
       const bool names_sender = ifind(line, "mail from") != std::string_view::npos;
       if (line.substr(0, 3) == ">>>") transcript_sender.clear();
       if (line.substr(0, 3) == ">>>" && names_sender) transcript_sender = find_addresses(line);
