@@ -763,8 +763,8 @@ bool read_text_bounce(const message_view& view, report& out) {
     std::size_t first_code_line = block.size();
     std::string first_code;  // the reply code on that line, if any
     for (std::size_t j = 0; j < block.size() && diagnostic.empty(); ++j) {
+      if (!has_digit(block[j])) continue;  // no code (most lines: not trimmed)
       const std::string_view l = trim(block[j]);
-      if (!has_digit(l)) continue;  // no code (most lines)
       const std::string code = find_reply_code(l);
       const std::string status = find_status_code(l);
       if (!code_line(l, code, status)) continue;
@@ -802,7 +802,7 @@ bool read_text_bounce(const message_view& view, report& out) {
         find_status_code(block_text).empty()) {
       // the only recipient, named after the error ("Error message below: 550 ...", then the message details)
       for (std::size_t j = begin; j-- > 0;) {
-        if (!says_failure(trim(lines[j]))) continue;
+        if (!has_digit(lines[j]) || !says_failure(trim(lines[j]))) continue;  // (most lines: not trimmed)
         std::size_t stop = j + 1;
         while (stop < begin && !trim(lines[stop]).empty()) ++stop;
         diagnostic = join_reply_lines(std::span(lines).subspan(j, stop - j));
