@@ -491,3 +491,25 @@ TEST_CASE("an HTML-only message's text") {
         "\nYour message to bob@example.org could not be delivered\nReason: mailbox <bob@example.org> is full & "
         "over quota\n the end &unknown; x");
 }
+
+// find_last and has_digit look at sixteen bytes at a time: they must agree with the plain answers at every
+// length and offset, the blocks' edges included.
+TEST_CASE("find_last and has_digit agree with rfind and a byte loop at every length") {
+  for (std::size_t size = 0; size <= 70; ++size) {
+    for (std::size_t at = 0; at + 5 <= size; at += 3) {
+      std::string hay(size, 'x');
+      hay.replace(at, 5, "5.1.1");
+      if (at >= 7) hay.replace(at - 7, 5, "5.1.2");  // an earlier near miss
+      CHECK(find_last(hay, "5.1.1") == hay.rfind("5.1.1"));
+      CHECK(find_last(hay, "5.1.") == hay.rfind("5.1."));
+      CHECK(find_last(hay, "4.4.4") == std::string::npos);
+    }
+    std::string letters(size, 'a');
+    CHECK_FALSE(has_digit(letters));
+    for (std::size_t at = 0; at < size; ++at) {
+      std::string one = letters;
+      one[at] = '7';
+      CHECK(has_digit(one));
+    }
+  }
+}
