@@ -611,6 +611,7 @@ bool read_text_bounce(const message_view& view, report& out) {
     return (*reply_starts)[line];
   };
   std::vector<located_address> found;
+  std::vector<std::string> named;  // the addresses of the line at hand (one vector for all lines)
   for (int pass = 0; pass < 2 && found.empty(); ++pass) {
     strict = pass == 0;
     if (!strict)
@@ -631,7 +632,8 @@ bool read_text_bounce(const message_view& view, report& out) {
       // the summary of the returned message ("To: ... Subject: ... Sent: ..." in Exchange's notices) comes
       // before the line that names the failed recipient; it counts only when nothing else names one
       if (strict && istarts_with(line, "to:")) continue;
-      for (auto& a : find_addresses(line)) {
+      find_addresses(line, named);
+      for (auto& a : named) {
         if (is_excluded(a, line)) continue;
         if (line.substr(0, 3) == "<<<" && listed(transcript_sender, a)) continue;
         const auto known = std::find_if(found.begin(), found.end(),

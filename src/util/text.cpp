@@ -406,6 +406,12 @@ std::string find_address(std::string_view s) {
 
 std::vector<std::string> find_addresses(std::string_view s) {
   std::vector<std::string> out;
+  find_addresses(s, out);
+  return out;
+}
+
+void find_addresses(std::string_view s, std::vector<std::string>& out) {
+  out.clear();
   // an address named again is recognised before it is copied
   for (std::size_t at = s.find('@'); at != std::string_view::npos; at = s.find('@', at + 1))
     if (const address_parts a = address_at(s, at);
@@ -413,7 +419,6 @@ std::vector<std::string> find_addresses(std::string_view s) {
       if (out.empty()) out.reserve(4);  // room for a few at once (most texts name none, and allocate nothing)
       out.push_back(a.to_string());
     }
-  return out;
 }
 
 bool has_digit(std::string_view s) noexcept {

@@ -81,6 +81,8 @@ std::string find_address(std::string_view s);
 
 // Every address in `s`, normalised, in order, without duplicates.
 std::vector<std::string> find_addresses(std::string_view s);
+// The same into `out` (cleared first): a loop over many lines reuses one vector's room.
+void find_addresses(std::string_view s, std::vector<std::string>& out);
 
 // True when `s` has a digit: a string without one has no reply or status code (the cheap test before looking).
 bool has_digit(std::string_view s) noexcept;
