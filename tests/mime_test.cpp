@@ -111,6 +111,24 @@ TEST_CASE("limits: size and nesting give an error naming the limit") {
   CHECK(capped.parts.size() <= 4);
 }
 
+TEST_CASE("the container limit holds for the shortest container fields, in any case") {
+  // 19 bytes each ("content-type:rfc822"), the fewest parse_message() assumes when it skips its pre-scan
+  const auto message = [](int fields) {
+    std::string text;
+    for (int i = 0; i < fields; ++i) text += i % 2 ? "content-type:rfc822\n" : "CONTENT-TYPE:\n rfc822\n";
+    return text + "\nhi\n";
+  };
+  const auto has_warning = [](const parsed_message& m, std::string_view code) {
+    for (const auto& w : m.warnings)
+      if (w.code == code) return true;
+    return false;
+  };
+  const bouncekit::limits limits;
+  const int limit = static_cast<int>(limits.max_mime_depth * 8);
+  CHECK_FALSE(has_warning(parse_message(message(limit), limits), "too-many-containers"));
+  CHECK(has_warning(parse_message(message(limit + 1), limits), "too-many-containers"));
+}
+
 TEST_CASE("Content-Type parameters, quoted and RFC 2231") {
   const content_type ct = parse_content_type("Multipart/Report; report-type=\"delivery-status\"; boundary=\"a;b\"; title*=utf-8''%C3%A9t%C3%A9");
   CHECK(ct.type == "multipart");
