@@ -1,7 +1,9 @@
 #include "mime/mime_message.hpp"
+#include "mime/mime_parts.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <string>
 
 using namespace bouncekit::detail;
@@ -136,6 +138,41 @@ TEST_CASE("Content-Type parameters, quoted and RFC 2231") {
   CHECK(ct.param("report-type") == "delivery-status");
   CHECK(ct.param("boundary") == "a;b");
   CHECK(ct.param("title") == "\xC3\xA9t\xC3\xA9");
+}
+
+TEST_CASE("the Content-Type views agree with parse_content_type wherever they are given") {
+  const char* const values[] = {
+      "Multipart/Report; Report-Type=\"delivery-status\"; BOUNDARY=\"a;b\"",
+      "text/plain; charset=ISO-8859-1 ; format=flowed",
+      "text/plain charset=x",
+      "text/plain (a comment); charset=\"utf-8",
+      "multipart/mixed;\tboundary = abc ;boundary=def",
+      "multipart/mixed; boundary=\"a\\\"b\"",
+      "message/rfc822; title*=utf-8''%C3%A9",
+      "application/octet-stream; name=; =x; charset",
+      " / ; charset=\"\"",
+      "TEXT",
+      "",
+  };
+  for (const char* value : values) {
+    CAPTURE(value);
+    const content_type full = parse_content_type(value);
+    content_type_views views;
+    if (!read_simple_content_type(value, views)) continue;
+    std::string type(views.type), subtype(views.subtype);
+    for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : subtype) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    CHECK(type == full.type);
+    CHECK(subtype == full.subtype);
+    CHECK(views.boundary == full.param("boundary"));
+    CHECK(views.charset == full.param("charset"));
+    CHECK(views.report_type == full.param("report-type"));
+  }
+  content_type_views views;
+  CHECK(read_simple_content_type("text/plain; charset=us-ascii", views));
+  CHECK_FALSE(read_simple_content_type("multipart/mixed; boundary=a; boundary=b", views));
+  CHECK_FALSE(read_simple_content_type("multipart/mixed; boundary*0=a; boundary*1=b", views));
+  CHECK_FALSE(read_simple_content_type("multipart/mixed; boundary=\"a\\\"b\"", views));
 }
 
 TEST_CASE("an mbox envelope line before the headers is skipped") {

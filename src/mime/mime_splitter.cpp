@@ -94,7 +94,8 @@ class splitter {
     std::size_t body = begin;
     part.headers = read_field_block(text_.substr(0, end), body, true, limits_.max_header_line_bytes);
     if (body > end) body = end;
-    const content_type ct = read_content_type(part, index == 0 ? &out_ : nullptr);
+    std::string boundary_storage;
+    const std::string_view boundary = read_content_type(part, index == 0 ? &out_ : nullptr, boundary_storage);
     const bool multipart = std::string_view(part.type) == "multipart";
     const bool rfc822 = part.is("message", "rfc822");
     if (!multipart && !rfc822)
@@ -107,7 +108,6 @@ class splitter {
       return true;
     }
     if (rfc822) return entity(body, end, depth + 1, index, true);
-    const std::string_view boundary = ct.param("boundary");
     if (boundary.empty()) return true;  // no parts: parse_message() reads such a message as text
     return children(body, end, boundary, depth + 1, index, inside_returned_message);
   }

@@ -131,7 +131,8 @@ void single_part(parsed_message& out, const limits& limits) {
   mime_part part;
   part.headers = read_field_block(out.normalised, pos, true, limits.max_header_line_bytes);
   const std::string_view body = std::string_view(out.normalised).substr(std::min(pos, out.normalised.size()));
-  read_content_type(part, &out);
+  std::string boundary;  // not used: the part is read as one
+  read_content_type(part, &out, boundary);
   part_budget budget;
   decode_part_body(part, body, false, out, budget, limits);
   if (part.type != "text") {  // the structure is broken: read it as the text it is
@@ -166,20 +167,43 @@ bool repair_unindented_parameters(std::string_view text, std::string& repaired) 
 
 }  // namespace
 
-content_type read_content_type(mime_part& part, parsed_message* top) {
-  const std::string_view value = field_value(part.headers, "Content-Type");
-  if (value.empty()) return {};
-  content_type ct = parse_content_type(value);
+namespace {
+
+void assign_lower(std::string& out, std::string_view s) {
+  out.assign(s);
+  for (char& c : out) c = ascii_lower_char(c);
+}
+
+void set_content_type(mime_part& part, parsed_message* top, const content_type_views& ct) {
   if (top) {
-    top->content_type = ct.type + "/" + ct.subtype;  // even when one is empty: as message_view always showed it
-    top->report_type = ascii_lower(ct.param("report-type"));
+    std::string& both = top->content_type;  // even when one is empty: as message_view always showed it
+    both.reserve(ct.type.size() + 1 + ct.subtype.size());
+    both.assign(ct.type).append(1, '/').append(ct.subtype);
+    for (char& c : both) c = ascii_lower_char(c);
+    assign_lower(top->report_type, ct.report_type);
   }
   if (!ct.type.empty() && !ct.subtype.empty()) {
-    part.type = ct.type;
-    part.subtype = ct.subtype;
+    assign_lower(part.type, ct.type);
+    assign_lower(part.subtype, ct.subtype);
   }
-  part.charset = ascii_lower(ct.param("charset"));
-  return ct;
+  assign_lower(part.charset, ct.charset);
+}
+
+}  // namespace
+
+std::string_view read_content_type(mime_part& part, parsed_message* top, std::string& boundary_storage) {
+  const std::string_view value = field_value(part.headers, "Content-Type");
+  if (value.empty()) return {};
+  content_type_views ct;
+  if (read_simple_content_type(value, ct)) {  // most values: no strings built but the part's own
+    set_content_type(part, top, ct);
+    return ct.boundary;
+  }
+  const content_type parsed = parse_content_type(value);
+  boundary_storage = parsed.param("boundary");
+  set_content_type(part, top, {parsed.type, parsed.subtype, boundary_storage, parsed.param("charset"),
+                               parsed.param("report-type")});
+  return boundary_storage;
 }
 
 void decode_part_body(mime_part& part, std::string_view raw_body, bool inside_returned_message, parsed_message& out,
