@@ -168,12 +168,22 @@ field_list read_field_block(std::string_view text, std::size_t& pos, bool stop_a
     while (blank(line[name_end - 1])) --name_end;
     const std::string_view name = line.substr(0, name_end);
     const std::string_view head = trim(line.substr(colon + 1));
-    // the continuation lines, if any
+    // the continuation lines, if any: kept as they are found (up to a DKIM signature's worth), so that
+    // unfolding need not look for their ends again
     std::size_t end = first.next;
     std::size_t folded_bytes = 0;
+    constexpr std::size_t kept = 12;
+    const char* piece_at[kept];  // left uninitialised: most fields have no continuation to keep
+    std::size_t piece_size[kept];
+    std::size_t folded_lines = 0;
     while (end < text.size() && blank(text[end])) {  // most fields have none
       const line_span more = line_at(text, end);
       if (!is_continuation(more.line)) break;
+      if (folded_lines < kept) {
+        piece_at[folded_lines] = more.line.data();
+        piece_size[folded_lines] = more.line.size();
+      }
+      ++folded_lines;
       folded_bytes += more.line.size() + 1;
       end = more.next;
     }
@@ -183,10 +193,14 @@ field_list read_field_block(std::string_view text, std::size_t& pos, bool stop_a
       const std::size_t room = std::min(head.size() + folded_bytes, max_value_bytes);
       value_writer w{fields.allocate(room), room};
       w.append(head);
-      for (std::size_t p = first.next; p < end;) {
-        const line_span more = line_at(text, p);
-        w.append(more.line);
-        p = more.next;
+      if (folded_lines <= kept) {
+        for (std::size_t k = 0; k < folded_lines; ++k) w.append({piece_at[k], piece_size[k]});
+      } else {
+        for (std::size_t p = first.next; p < end;) {
+          const line_span more = line_at(text, p);
+          w.append(more.line);
+          p = more.next;
+        }
       }
       value = w.value();
     }
