@@ -12,6 +12,10 @@
 #include <cstdint>
 #include <unordered_map>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace bouncekit::detail {
 
 namespace {
@@ -52,25 +56,28 @@ void append_utf8(std::string& out, char32_t cp) {
   }
 }
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is invalid.
+// Length of the valid UTF-8 sequence at s[i], or 0 when it is invalid: too short, not a continuation byte
+// where one belongs, an overlong form, a surrogate or past U+10FFFF. The second byte tells the last three
+// apart from the lead byte alone (the table of well-formed sequences in Unicode's chapter 3), so no code point
+// is put together.
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
   const auto c = static_cast<unsigned char>(s[i]);
   if (c < 0x80) return 1;
-  std::size_t n = 0;
-  char32_t min = 0;
-  if ((c & 0xE0) == 0xC0) n = 2, min = 0x80;
-  else if ((c & 0xF0) == 0xE0) n = 3, min = 0x800;
-  else if ((c & 0xF8) == 0xF0) n = 4, min = 0x10000;
-  else return 0;
-  if (i + n > s.size()) return 0;
-  char32_t cp = c & (0x7F >> n);
-  for (std::size_t k = 1; k < n; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const auto continues = [](unsigned char b) { return (b & 0xC0) == 0x80; };
+  if (c < 0xC2) return 0;  // a continuation byte, or an overlong lead (C0, C1)
+  if (c < 0xE0) return i + 2 <= s.size() && continues(byte(1)) ? 2 : 0;
+  if (c < 0xF0) {
+    if (i + 3 > s.size() || !continues(byte(1)) || !continues(byte(2))) return 0;
+    if ((c == 0xE0 && byte(1) < 0xA0) || (c == 0xED && byte(1) >= 0xA0)) return 0;  // overlong; surrogate
+    return 3;
   }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
+  if (c < 0xF5) {
+    if (i + 4 > s.size() || !continues(byte(1)) || !continues(byte(2)) || !continues(byte(3))) return 0;
+    if ((c == 0xF0 && byte(1) < 0x90) || (c == 0xF4 && byte(1) >= 0x90)) return 0;  // overlong; past U+10FFFF
+    return 4;
+  }
+  return 0;
 }
 
 // Windows-1252 bytes 0x80-0x9F; the rest of the range maps to the same Latin-1 code point.
@@ -105,7 +112,8 @@ std::string normalise_charset(std::string_view charset) {
   return lowered;
 }
 
-// The length of the leading run of ASCII bytes: 32 at a time (four words tested at once), then eight, then one.
+// The length of the leading run of ASCII bytes: 64 at a time (SSE2; 32 in words without it), then 16 or 8,
+// then one.
 inline std::size_t ascii_prefix(std::string_view s) noexcept {
   constexpr std::uint64_t high_bits = 0x8080808080808080ull;
   const auto word_at = [&](std::size_t at) {
@@ -114,8 +122,21 @@ inline std::size_t ascii_prefix(std::string_view s) noexcept {
     return word;
   };
   std::size_t i = 0;
+#if defined(__SSE2__)
+  const auto block_at = [&](std::size_t at) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + at)); };
+  for (; i + 64 <= s.size(); i += 64) {
+    const __m128i any = _mm_or_si128(_mm_or_si128(block_at(i), block_at(i + 16)),
+                                     _mm_or_si128(block_at(i + 32), block_at(i + 48)));
+    if (_mm_movemask_epi8(any) != 0) break;
+  }
+  for (; i + 16 <= s.size(); i += 16) {
+    const auto high = static_cast<unsigned>(_mm_movemask_epi8(block_at(i)));
+    if (high != 0) return i + static_cast<std::size_t>(std::countr_zero(high));
+  }
+#else
   for (; i + 32 <= s.size(); i += 32)
     if ((word_at(i) | word_at(i + 8) | word_at(i + 16) | word_at(i + 24)) & high_bits) break;
+#endif
   for (; i + 8 <= s.size(); i += 8) {
     const std::uint64_t high = word_at(i) & high_bits;
     // the first 8-bit byte of the word, without a byte loop (its lowest flagged byte, on little-endian)
