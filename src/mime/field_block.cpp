@@ -7,6 +7,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace bouncekit::detail {
 
 namespace {
@@ -21,11 +25,25 @@ bool blank(char c) noexcept { return c == ' ' || c == '\t'; }
 std::size_t field_colon(std::string_view line) noexcept {
   const std::size_t limit = std::min<std::size_t>(line.size(), 77);
   std::size_t i = 0;
+  bool stopped = false;  // `i` is at a byte that is not a name byte: the byte loop tells what it is
+#if defined(__SSE2__)
+  // Sixteen bytes at once, most names whole: a byte of the name is above ' ' and below 127 (signed, the bytes
+  // of 128 and up are below ' ' too) and not the colon.
+  if (limit >= 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(line.data()));
+    const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(':')),
+                                                   _mm_cmplt_epi8(bytes, _mm_set1_epi8(33))),
+                                      _mm_cmpeq_epi8(bytes, _mm_set1_epi8(127)));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(stop));
+    stopped = mask != 0;
+    i = stopped ? static_cast<std::size_t>(std::countr_zero(mask)) : 16;
+  }
+#endif
   // Eight bytes at a time while they are all name bytes (printable, not a colon): a name is about a dozen
   // bytes, and this costs a few instructions per word instead of several per byte. The lowest byte flagged
   // is exact (borrows and carries only reach higher bytes), so the byte loop below resumes right at it.
   constexpr std::uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-  while (i + 8 <= limit) {
+  while (!stopped && i + 8 <= limit) {
     std::uint64_t w;
     std::memcpy(&w, line.data() + i, 8);
     const std::uint64_t x = w ^ (ones * ':');
