@@ -195,8 +195,10 @@ class iconv_cache {
 }  // namespace
 
 std::string decode_base64(std::string_view in, bool* ok) {
-  std::string out;
-  out.reserve(in.size() / 4 * 3 + 3);
+  // written through a pointer into room for the most it can take (three bytes for every four in): no
+  // capacity check per byte
+  std::string out(in.size() / 4 * 3 + 3, '\0');
+  char* o = out.data();
   std::uint32_t buffer = 0;
   int bits = 0;
   bool clean = true;
@@ -212,9 +214,10 @@ std::string decode_base64(std::string_view in, bool* ok) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xFF);
+      *o++ = static_cast<char>((buffer >> bits) & 0xFF);
     }
   }
+  out.resize(static_cast<std::size_t>(o - out.data()));
   if (bits >= 6) clean = false;  // a lone sextet at the end cannot be a whole byte
   if (ok) *ok = clean;
   return out;
