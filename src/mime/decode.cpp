@@ -38,24 +38,6 @@ int hex_value(char c) noexcept {
   return -1;
 }
 
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // Length of the valid UTF-8 sequence at s[i], or 0 when it is invalid: too short, not a continuation byte
 // where one belongs, an overlong form, a surrogate or past U+10FFFF. The second byte tells the last three
 // apart from the lead byte alone (the table of well-formed sequences in Unicode's chapter 3), so no code point
@@ -87,14 +69,26 @@ constexpr char32_t cp1252_high[32] = {0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x
                                       0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
 
 std::string windows1252_to_utf8(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size() + bytes.size() / 4);
+  // written through a pointer into room for the most it can take (three bytes for each), then cut: no
+  // capacity check per byte
+  std::string out(bytes.size() * 3, '\0');
+  char* o = out.data();
   for (char ch : bytes) {
     const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x80) out += ch;
-    else if (c < 0xA0) append_utf8(out, cp1252_high[c - 0x80]);
-    else append_utf8(out, c);
+    if (c < 0x80) {
+      *o++ = ch;
+      continue;
+    }
+    const char32_t cp = c < 0xA0 ? cp1252_high[c - 0x80] : c;  // below U+10000: two or three bytes
+    if (cp < 0x800) {
+      *o++ = static_cast<char>(0xC0 | (cp >> 6));
+    } else {
+      *o++ = static_cast<char>(0xE0 | (cp >> 12));
+      *o++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    }
+    *o++ = static_cast<char>(0x80 | (cp & 0x3F));
   }
+  out.resize(static_cast<std::size_t>(o - out.data()));
   return out;
 }
 
