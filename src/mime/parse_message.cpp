@@ -70,10 +70,11 @@ constexpr std::size_t mimetic_field_limit = 64u << 10;
 // apart from every other counted field's).
 constexpr std::size_t container_field_bytes = 19;
 
-// How many lines start with 'c' or 'C': a bound on the containers scan() can count (each starts a line so),
-// got at a few instructions per 16 bytes where scan() takes a memchr call and several checks per line.
-std::size_t lines_starting_with_c(std::string_view text) noexcept {
-  if (text.empty()) return 0;
+// True when at most `limit` lines start with 'c' or 'C', a bound on the containers scan() can count (each
+// starts a line so), got at a few instructions per 16 bytes where scan() takes a memchr call and several checks
+// per line. It stops once the lines counted and the bytes left settle the question either way.
+bool few_lines_starting_with_c(std::string_view text, std::size_t limit) noexcept {
+  if (text.empty()) return true;
   const auto is_c = [](char c) { return (c | 0x20) == 'c'; };  // only 'c' and 'C' are 'c' with bit 5 set
   std::size_t count = is_c(text[0]) ? 1 : 0;
   // pairs (text[i], text[i + 1]): a line break, then a 'c'
@@ -81,22 +82,25 @@ std::size_t lines_starting_with_c(std::string_view text) noexcept {
   std::size_t i = 0;
 #if defined(__SSE2__)
   const __m128i newline = _mm_set1_epi8('\n'), lower = _mm_set1_epi8(0x20), c = _mm_set1_epi8('c');
-  while (i + 16 <= pairs) {
-    // each byte of `hits` counts up to 255 pairs: then the bytes are summed into `count`
+  const auto pairs_at = [&](std::size_t at) {
+    const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at));
+    const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at + 1));
+    return _mm_and_si128(_mm_cmpeq_epi8(here, newline), _mm_cmpeq_epi8(_mm_or_si128(next, lower), c));
+  };
+  while (i + 32 <= pairs) {
+    // each byte of `hits` counts up to 254 pairs (two a round): then the bytes are summed into `count`
     __m128i hits = _mm_setzero_si128();
-    for (int round = 0; round < 255 && i + 16 <= pairs; ++round, i += 16) {
-      const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
-      const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i + 1));
-      const __m128i pair = _mm_and_si128(_mm_cmpeq_epi8(here, newline), _mm_cmpeq_epi8(_mm_or_si128(next, lower), c));
-      hits = _mm_sub_epi8(hits, pair);  // a match is -1
-    }
+    for (int round = 0; round < 127 && i + 32 <= pairs; ++round, i += 32)
+      hits = _mm_sub_epi8(_mm_sub_epi8(hits, pairs_at(i)), pairs_at(i + 16));  // a match is -1
     const __m128i sums = _mm_sad_epu8(hits, _mm_setzero_si128());
     count += static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) + static_cast<std::size_t>(_mm_extract_epi16(sums, 4));
+    if (count > limit) return false;
+    if ((text.size() - i) / container_field_bytes <= limit - count) return true;
   }
 #endif
   for (; i < pairs; ++i)
     if (text[i] == '\n' && is_c(text[i + 1])) ++count;
-  return count;
+  return count <= limit;
 }
 
 // True when the message's size (or, failing that, its count of lines starting with 'c') cannot settle what
@@ -106,7 +110,7 @@ bool needs_scan(std::string_view text, const limits& limits, mime_backend backen
   if (backend == mime_backend::mimetic && text.size() > mimetic_field_limit) return true;
   const std::size_t container_limit = limits.max_mime_depth * 8;
   if (text.size() / container_field_bytes <= container_limit) return false;
-  return lines_starting_with_c(text) > container_limit;
+  return !few_lines_starting_with_c(text, container_limit);
 }
 
 // Sets `transformed` when the bytes were decoded (base64, quoted-printable), clears it when they are `raw` as is.
