@@ -127,6 +127,13 @@ inline std::size_t ascii_prefix(std::string_view s) noexcept {
     const auto high = static_cast<unsigned>(_mm_movemask_epi8(block_at(i)));
     if (high != 0) return i + static_cast<std::size_t>(std::countr_zero(high));
   }
+  // the rest in one block that ends with the text, overlapping bytes already known to be ASCII (so its first
+  // 8-bit byte is the text's)
+  if (i < s.size() && s.size() >= 16) {
+    const std::size_t at = s.size() - 16;
+    const auto high = static_cast<unsigned>(_mm_movemask_epi8(block_at(at)));
+    return high == 0 ? s.size() : at + static_cast<std::size_t>(std::countr_zero(high));
+  }
 #else
   for (; i + 32 <= s.size(); i += 32)
     if ((word_at(i) | word_at(i + 8) | word_at(i + 16) | word_at(i + 24)) & high_bits) break;
