@@ -51,7 +51,10 @@ struct parsed_message {
 enum class mime_backend { builtin, mimetic };
 
 // Never throws for bad input. The result may point into `raw`: keep it alive as long as the result.
-parsed_message parse_message(std::string_view raw, const limits& limits, mime_backend backend = mime_backend::builtin);
+// `parts_storage` is a vector whose capacity the result's parts take over (its elements are dropped): a caller
+// classifying many messages hands back the last message's parts and saves their allocation.
+parsed_message parse_message(std::string_view raw, const limits& limits, mime_backend backend = mime_backend::builtin,
+                             std::vector<mime_part> parts_storage = {});
 
 // Content-Type value -> type, subtype and parameters (RFC 2045 + RFC 2231 continuations and charsets).
 struct content_type {

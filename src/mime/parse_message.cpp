@@ -249,8 +249,11 @@ void decode_part_body(mime_part& part, std::string_view raw_body, bool inside_re
   budget.decoded_bytes += part.body.size();
 }
 
-parsed_message parse_message(std::string_view raw, const limits& limits, mime_backend backend) {
+parsed_message parse_message(std::string_view raw, const limits& limits, mime_backend backend,
+                             std::vector<mime_part> parts_storage) {
   parsed_message out;
+  out.parts = std::move(parts_storage);
+  out.parts.clear();
   if (raw.size() > limits.max_message_bytes) {
     out.error = fmt::format("message of {} bytes exceeds max_message_bytes ({})", raw.size(), limits.max_message_bytes);
     raw = raw.substr(0, limits.max_message_bytes);
