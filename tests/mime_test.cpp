@@ -186,3 +186,20 @@ TEST_CASE("an mbox envelope line before the headers is skipped") {
   const parsed_message field = parse_message("From : alice@example.com\nSubject: hi\n\nbody\n", bouncekit::limits{});
   CHECK(field_value(field.parts[0].headers, "Subject") == "hi");
 }
+
+TEST_CASE("parts storage handed to parse_message gives its room, never its old parts") {
+  const parsed_message fresh = parse_message(report, bouncekit::limits{});
+  std::vector<mime_part> storage = parse_message(report, bouncekit::limits{}).parts;
+  storage.resize(12);  // stale parts past the new message's count
+  storage.reserve(40);
+  const mime_part* const room = storage.data();
+  const parsed_message reused = parse_message(report, bouncekit::limits{}, mime_backend::builtin, std::move(storage));
+  CHECK(reused.parts.data() == room);
+  REQUIRE(reused.parts.size() == fresh.parts.size());
+  for (std::size_t i = 0; i < fresh.parts.size(); ++i) {
+    CHECK(reused.parts[i].type == fresh.parts[i].type);
+    CHECK(reused.parts[i].subtype == fresh.parts[i].subtype);
+    CHECK(reused.parts[i].body == fresh.parts[i].body);
+    CHECK(reused.parts[i].parent == fresh.parts[i].parent);
+  }
+}
