@@ -87,34 +87,38 @@ void enrich_from_text(report& dsn, const report& text) {
 }
 
 // One record per address: later blocks for the same address fill what earlier ones left empty. Linear (a
-// hash index by lower-cased address): a crafted report may list 100,000 recipients.
+// hash index by lower-cased address): a crafted report may list 100,000 recipients. The records kept are
+// moved to the front of the vector itself, not to a new one: nearly every report has one or two.
 void merge_duplicates(std::vector<recipient_evidence>& recipients) {
   constexpr std::size_t indexed_from = 8;  // fewer (nearly every report) are compared directly
-  std::vector<recipient_evidence> out;
-  out.reserve(recipients.size());
-  std::unordered_map<std::string, std::size_t> index_of;  // lower-cased address -> index in out
-  if (recipients.size() >= indexed_from) index_of.reserve(recipients.size());
-  for (recipient_evidence& r : recipients) {
-    std::size_t slot = out.size();
-    if (recipients.size() < indexed_from) {
-      for (std::size_t i = 0; i < out.size(); ++i)
-        if (iequals(out[i].address, r.address)) {
-          slot = i;
+  const std::size_t count = recipients.size();
+  if (count < 2) return;
+  std::unordered_map<std::string, std::size_t> index_of;  // lower-cased address -> index of its kept record
+  if (count >= indexed_from) index_of.reserve(count);
+  std::size_t kept = 0;  // recipients[0, kept) are the records kept; those read past them are spent (moved from)
+  for (std::size_t i = 0; i < count; ++i) {
+    recipient_evidence& r = recipients[i];
+    std::size_t slot = kept;
+    if (count < indexed_from) {
+      for (std::size_t k = 0; k < kept; ++k)
+        if (iequals(recipients[k].address, r.address)) {
+          slot = k;
           break;
         }
     } else {
-      slot = index_of.emplace(ascii_lower(r.address), out.size()).first->second;
+      slot = index_of.emplace(ascii_lower(r.address), kept).first->second;
     }
-    if (slot == out.size()) {
-      out.push_back(std::move(r));
+    if (slot == kept) {
+      if (i != kept) recipients[kept] = std::move(r);
+      ++kept;
       continue;
     }
-    recipient_evidence& kept = out[slot];
-    if (!kept.diagnostic) kept.diagnostic = r.diagnostic;
-    if (!kept.status) kept.status = r.status;
-    if (!kept.reply_code) kept.reply_code = r.reply_code;
+    recipient_evidence& first = recipients[slot];
+    if (!first.diagnostic) first.diagnostic = std::move(r.diagnostic);
+    if (!first.status) first.status = std::move(r.status);
+    if (!first.reply_code) first.reply_code = std::move(r.reply_code);
   }
-  recipients = std::move(out);
+  recipients.erase(recipients.begin() + static_cast<std::ptrdiff_t>(kept), recipients.end());
 }
 
 // The parts vector of the last message this thread classified, kept for the next message: a bounce's five or
@@ -166,8 +170,8 @@ classification engine::classify(std::string_view raw) const {
   classification result;
   parsed_message message = parse_message(raw, limits_, mime_backend::builtin, std::move(spare_parts));
   const parts_return give_back(message.parts);  // declared after `message`: runs before its destructor
-  result.error = message.error;
-  result.warnings = message.warnings;
+  result.error = std::move(message.error);
+  result.warnings = std::move(message.warnings);
   const message_view view(message);
   report rep = read_report(view);
   if (rep.recipients.size() > limits_.max_recipients) {
@@ -184,6 +188,7 @@ classification engine::classify(std::string_view raw) const {
   }
   result.type = rep.type;
   result.format = rep.format;
+  result.recipients.reserve(rep.recipients.size());
   for (const recipient_evidence& e : rep.recipients) result.recipients.push_back(decide(*rules_, e, rep));
   return result;
 }
