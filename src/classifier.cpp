@@ -47,6 +47,10 @@ std::vector<rule_source> directory_rule_sources(const std::filesystem::path& dir
 
 namespace {
 
+// Addresses compared in any case; mostly they are written alike, and one memcmp tells it at a fraction of the
+// cost of iequals' loop over the bytes.
+bool same_address(std::string_view a, std::string_view b) noexcept { return a == b || iequals(a, b); }
+
 // Fills empty DSN fields from what the MTA's text says about the same recipient. Indexed by lower-cased
 // address, so a report listing 100,000 recipients stays linear (a nested loop took a minute).
 void enrich_from_text(report& dsn, const report& text) {
@@ -61,7 +65,7 @@ void enrich_from_text(report& dsn, const report& text) {
   auto lookup = [&](std::string_view address) {
     if (none < indexed_from) {
       for (std::size_t i = 0; i < none; ++i)
-        if (iequals(text.recipients[i].address, address)) return i;
+        if (same_address(text.recipients[i].address, address)) return i;
       return none;
     }
     const auto it = first_by_address.find(ascii_lower(address));
@@ -101,7 +105,7 @@ void merge_duplicates(std::vector<recipient_evidence>& recipients) {
     std::size_t slot = kept;
     if (count < indexed_from) {
       for (std::size_t k = 0; k < kept; ++k)
-        if (iequals(recipients[k].address, r.address)) {
+        if (same_address(recipients[k].address, r.address)) {
           slot = k;
           break;
         }
