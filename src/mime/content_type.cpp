@@ -165,27 +165,26 @@ bool read_simple_content_type(std::string_view value, content_type_views& out) n
 
 std::string normalise_line_endings(std::string_view raw) {
   // CRLF and LF become LF; so does a run of CRs before an LF ("\r\r\n" is a broken CRLF, not a blank
-  // line); bare CRs elsewhere are line ends of their own (classic Mac files).
+  // line); bare CRs elsewhere are line ends of their own (classic Mac files). The result is never longer than
+  // `raw`: with its room reserved, each line is one append of its bytes and one of its LF.
   std::string out;
   out.reserve(raw.size());
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    const char c = raw[i];
-    if (c != '\r') {
-      // copy the run up to the next CR in one go
-      const void* cr = std::memchr(raw.data() + i, '\r', raw.size() - i);
-      const std::size_t stop = cr ? static_cast<std::size_t>(static_cast<const char*>(cr) - raw.data()) : raw.size();
-      out.append(raw.substr(i, stop - i));
-      i = stop - 1;
-      continue;
+  const char* p = raw.data();
+  const char* const end = p + raw.size();
+  while (p != end) {
+    const auto* cr = static_cast<const char*>(std::memchr(p, '\r', static_cast<std::size_t>(end - p)));
+    if (!cr) {
+      out.append(p, static_cast<std::size_t>(end - p));
+      break;
     }
-    std::size_t run = 1;
-    while (i + run < raw.size() && raw[i + run] == '\r') ++run;
-    if (i + run < raw.size() && raw[i + run] == '\n') {
-      out += '\n';
-      i += run;  // the loop's ++i steps past the LF
+    const char* after = cr + 1;  // past the run of CRs
+    while (after != end && *after == '\r') ++after;
+    if (after != end && *after == '\n') {
+      out.append(p, static_cast<std::size_t>(cr - p)).push_back('\n');
+      p = after + 1;
     } else {
-      out.append(run, '\n');
-      i += run - 1;
+      out.append(p, static_cast<std::size_t>(cr - p)).append(static_cast<std::size_t>(after - cr), '\n');
+      p = after;
     }
   }
   return out;
