@@ -135,25 +135,21 @@ struct verdict_of {
   operator recipient_verdict() const { return decide(rules, evidence, rep); }
 };
 
-// The parts vector of the last message this thread classified, kept for the next message: a bounce's five or
-// so parts of ~240 bytes each take a block too big for malloc's per-thread cache, and its slow path cost about
-// 850 instructions a message, and as much again to free it. A classify() that runs while another is under way
-// on the same thread finds the slot empty and allocates as before.
+// The parts of the last message this thread classified, kept for the next message (recycle_parts()): a
+// bounce's five or so parts of ~240 bytes each take a block too big for malloc's per-thread cache, and its slow
+// path cost about 850 instructions a message, and as much again to free it; each part's header list takes a
+// block of its own. A classify() that runs while another is under way on the same thread finds the slot empty
+// and allocates as before.
 thread_local std::vector<mime_part> spare_parts;
 
-// Storage for more parts than this is freed, not kept: one huge message must not pin memory on its thread for
-// good (64 parts are about 15 KB).
-constexpr std::size_t max_spare_parts = 64;
-
-// Hands the message's parts storage back to the thread when the classification ends, by return or by throw.
+// Hands the message's parts back to the thread when the classification ends, by return or by throw.
 class parts_return {
  public:
   explicit parts_return(std::vector<mime_part>& parts) noexcept : parts_(parts) {}
   parts_return(const parts_return&) = delete;
   parts_return& operator=(const parts_return&) = delete;
   ~parts_return() {
-    parts_.clear();
-    if (parts_.capacity() <= max_spare_parts && spare_parts.capacity() == 0) spare_parts = std::move(parts_);
+    if (spare_parts.capacity() == 0 && recycle_parts(parts_)) spare_parts = std::move(parts_);
   }
 
  private:

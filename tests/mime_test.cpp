@@ -202,4 +202,24 @@ TEST_CASE("parts storage handed to parse_message gives its room, never its old p
     CHECK(reused.parts[i].body == fresh.parts[i].body);
     CHECK(reused.parts[i].parent == fresh.parts[i].parent);
   }
+  // recycled parts of a bigger message, then of a smaller one, as classify() hands them on
+  std::vector<mime_part> parts = parse_message(report, bouncekit::limits{}).parts;
+  REQUIRE(recycle_parts(parts));
+  parsed_message small = parse_message("Subject: hi\n\nbody\n", bouncekit::limits{}, mime_backend::builtin,
+                                       std::move(parts));
+  REQUIRE(small.parts.size() == 1);
+  CHECK(small.parts[0].is("text", "plain"));
+  CHECK(small.parts[0].body == "body\n");
+  CHECK(field_value(small.parts[0].headers, "Content-Type").empty());
+  REQUIRE(recycle_parts(small.parts));
+  const parsed_message again = parse_message(report, bouncekit::limits{}, mime_backend::builtin, std::move(small.parts));
+  REQUIRE(again.parts.size() == fresh.parts.size());
+  for (std::size_t i = 0; i < fresh.parts.size(); ++i) {
+    CHECK(again.parts[i].type == fresh.parts[i].type);
+    CHECK(again.parts[i].charset == fresh.parts[i].charset);
+    CHECK(again.parts[i].body == fresh.parts[i].body);
+    CHECK(again.parts[i].headers.size() == fresh.parts[i].headers.size());
+  }
+  std::vector<mime_part> many(65);
+  CHECK_FALSE(recycle_parts(many));
 }

@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -95,6 +96,18 @@ void field_list::push_back_copy(std::string_view name, std::string_view value) {
   push_back({std::string_view(p, name.size()), std::string_view(p + name.size(), value.size())});
 }
 
+void field_list::clear(std::size_t max_fields) noexcept {
+  if (fields_.capacity() > max_fields) std::vector<header_field>().swap(fields_);
+  fields_.clear();
+  names_[0] = names_[1] = 0;
+  older_chunks_.clear();
+  if (chunk_ && (chunk_.use_count() != 1 || chunk_size_ > 960)) {
+    chunk_.reset();
+    chunk_size_ = 0;
+  }
+  chunk_used_ = 0;
+}
+
 void field_list::share_storage(const field_list& other) {
   older_chunks_.insert(older_chunks_.end(), other.older_chunks_.begin(), other.older_chunks_.end());
   if (other.chunk_) older_chunks_.push_back(other.chunk_);
@@ -162,9 +175,16 @@ std::string_view joined(field_list& fields, std::string_view value, std::string_
 
 field_list read_field_block(std::string_view text, std::size_t& pos, bool stop_at_junk, std::size_t max_value_bytes) {
   field_list fields;
+  read_field_block_into(fields, text, pos, stop_at_junk, max_value_bytes);
+  return fields;
+}
+
+void read_field_block_into(field_list& fields, std::string_view text, std::size_t& pos, bool stop_at_junk,
+                           std::size_t max_value_bytes) {
+  fields.clear(std::numeric_limits<std::size_t>::max());
   // one allocation for a part header or a report block; a long message header grows past it. (32, a 1 KB
   // block for each list alive at once, cost more: malloc keeps few blocks of one size at hand.)
-  fields.reserve(16);
+  if (fields.capacity() < 16) fields.reserve(16);
   while (pos < text.size()) {
     const line_span first = line_at(text, pos);
     const std::string_view line = first.line;
@@ -228,7 +248,6 @@ field_list read_field_block(std::string_view text, std::size_t& pos, bool stop_a
     fields.push_back({name, value});
     pos = end;
   }
-  return fields;
 }
 
 std::vector<field_list> read_field_blocks(std::string_view text, std::size_t max_value_bytes) {

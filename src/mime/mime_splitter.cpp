@@ -105,19 +105,21 @@ class splitter {
  public:
   splitter(parsed_message& out, const limits& limits) : out_(out), limits_(limits), text_(out.normalised) {}
 
+  std::size_t parts_read() const noexcept { return count_; }
+
   // Reads the entity in [begin, end) and its descendants. Returns false once max_parts is reached.
   bool entity(std::size_t begin, std::size_t end, std::size_t depth, int parent, bool inside_returned_message) {
-    if (out_.parts.size() >= limits_.max_parts) {
+    if (count_ >= limits_.max_parts) {
       out_.error = fmt::format("message has more than {} MIME parts (max_parts)", limits_.max_parts);
       return false;
     }
     // built in place (no part to move); the reference is not used once parts below this one are added
-    const int index = static_cast<int>(out_.parts.size());
-    mime_part& part = out_.parts.emplace_back();
+    const int index = static_cast<int>(count_);
+    mime_part& part = fresh_part(out_, count_++);
     part.depth = depth;
     part.parent = parent;
     std::size_t body = begin;
-    part.headers = read_field_block(text_.substr(0, end), body, true, limits_.max_header_line_bytes);
+    read_field_block_into(part.headers, text_.substr(0, end), body, true, limits_.max_header_line_bytes);
     if (body > end) body = end;
     std::string boundary_storage;
     const std::string_view boundary = read_content_type(part, index == 0 ? &out_ : nullptr, boundary_storage);
@@ -161,13 +163,16 @@ class splitter {
   const limits& limits_;
   std::string_view text_;
   part_budget budget_;
+  std::size_t count_ = 0;  // the parts read: out_.parts past them are left from an earlier message
 };
 
 }  // namespace
 
 void split_parts(parsed_message& out, const limits& limits) {
   out.parts.reserve(8);  // a bounce has about five parts: one allocation instead of four, and no part moved
-  splitter(out, limits).entity(0, out.normalised.size(), 0, -1, false);
+  splitter split(out, limits);
+  split.entity(0, out.normalised.size(), 0, -1, false);
+  out.parts.erase(out.parts.begin() + static_cast<std::ptrdiff_t>(split.parts_read()), out.parts.end());
 }
 
 }  // namespace bouncekit::detail

@@ -132,6 +132,7 @@ std::string decode_transfer_encoding(std::string_view raw, std::string_view tran
 // The whole message as one text part: used when its structure cannot be trusted.
 void single_part(parsed_message& out, const limits& limits) {
   std::size_t pos = 0;
+  out.parts.clear();  // parts of an earlier message, when the storage given was not used
   mime_part part;
   part.headers = read_field_block(out.normalised, pos, true, limits.max_header_line_bytes);
   const std::string_view body = std::string_view(out.normalised).substr(std::min(pos, out.normalised.size()));
@@ -172,6 +173,11 @@ bool repair_unindented_parameters(std::string_view text, std::string& repaired) 
 }  // namespace
 
 namespace {
+
+// The most parts, and header fields a part, whose room recycle_parts() keeps: 64 parts with 64 fields and a
+// storage chunk each are about 200 KB at most a thread, and nearly every message needs a few KB of it.
+constexpr std::size_t max_kept_parts = 64;
+constexpr std::size_t max_kept_fields = 64;
 
 void assign_lower(std::string& out, std::string_view s) {
   out.assign(s);
@@ -249,11 +255,35 @@ void decode_part_body(mime_part& part, std::string_view raw_body, bool inside_re
   budget.decoded_bytes += part.body.size();
 }
 
+mime_part& fresh_part(parsed_message& out, std::size_t index) {
+  if (index >= out.parts.size()) return out.parts.emplace_back();
+  mime_part& part = out.parts[index];
+  part.headers.clear(max_kept_fields);
+  part.type = "text";
+  part.subtype = "plain";
+  part.charset.clear();
+  part.body.clear();
+  part.depth = 0;
+  part.parent = -1;
+  return part;
+}
+
+bool recycle_parts(std::vector<mime_part>& parts) noexcept {
+  if (parts.capacity() > max_kept_parts) return false;
+  for (mime_part& part : parts) {
+    part.headers.clear(max_kept_fields);
+    part.type = std::string();
+    part.subtype = std::string();
+    part.charset = std::string();
+    part.body = std::string();
+  }
+  return true;
+}
+
 parsed_message parse_message(std::string_view raw, const limits& limits, mime_backend backend,
                              std::vector<mime_part> parts_storage) {
   parsed_message out;
-  out.parts = std::move(parts_storage);
-  out.parts.clear();
+  out.parts = std::move(parts_storage);  // only the built-in splitter reuses its parts; the other paths clear it
   if (raw.size() > limits.max_message_bytes) {
     out.error = fmt::format("message of {} bytes exceeds max_message_bytes ({})", raw.size(), limits.max_message_bytes);
     raw = raw.substr(0, limits.max_message_bytes);
@@ -304,6 +334,7 @@ parsed_message parse_message(std::string_view raw, const limits& limits, mime_ba
       single_part(out, limits);
       return out;
     }
+    out.parts.clear();
     if (!split_parts_with_mimetic(out, limits)) out.warnings.push_back({"mime-parse-failed", 0});
   } else {
     split_parts(out, limits);
