@@ -64,3 +64,20 @@ TEST_CASE("RFC 2231 values and UTF-8 sanitising") {
   CHECK(sanitize_utf8("ok\xC3") == "ok\xEF\xBF\xBD");
   CHECK(sanitize_utf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate is not UTF-8
 }
+
+TEST_CASE("UTF-8 validation finds a bad byte at any place and length (word, block and tail paths)") {
+  for (std::size_t size = 1; size <= 150; ++size) {
+    for (std::size_t at = 0; at < size; ++at) {
+      std::string text(size, 'a');
+      text[at] = '\xFF';  // never valid
+      CAPTURE(size, at);
+      CHECK_FALSE(is_valid_utf8(text));
+      text[at] = '\xC3';  // a lead byte: before 'a', or at the end, it is cut short
+      CHECK_FALSE(is_valid_utf8(text));
+      if (at + 1 == size) continue;
+      text[at + 1] = '\xA9';
+      CHECK(is_valid_utf8(text));
+    }
+    CHECK(is_valid_utf8(std::string(size, 'a')));
+  }
+}

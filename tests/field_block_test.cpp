@@ -88,3 +88,22 @@ TEST_CASE("fields are found by name in any case, whichever way they were added")
   const field_list copy = f;
   CHECK(field_value(copy, "CONTENT-TYPE") == "text/plain");
 }
+
+TEST_CASE("a list read into again holds only the new block, and never writes into storage a copy shares") {
+  const std::string first = "Subject: one\n two\nX-A: a\n\n", second = "To: b@example.org\n  c\n\n";
+  std::size_t pos = 0;
+  field_list fields = read_field_block(first, pos, true);
+  const field_list copy = fields;  // shares the storage of the unfolded "one two"
+  pos = 0;
+  read_field_block_into(fields, second, pos, true);
+  REQUIRE(fields.size() == 1);
+  CHECK(fields[0].value == "b@example.org c");
+  CHECK(field_value(fields, "Subject").empty());
+  CHECK_FALSE(fields.may_have("Subject"));
+  REQUIRE(copy.size() == 2);
+  CHECK(copy[0].value == "one two");
+  pos = 0;
+  read_field_block_into(fields, first, pos, true);  // storage no copy shares now: written over
+  CHECK(field_value(fields, "Subject") == "one two");
+  CHECK(field_value(fields, "To").empty());
+}

@@ -1,7 +1,9 @@
 #include "mime/mime_message.hpp"
+#include "mime/mime_parts.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <string>
 
 using namespace bouncekit::detail;
@@ -111,6 +113,24 @@ TEST_CASE("limits: size and nesting give an error naming the limit") {
   CHECK(capped.parts.size() <= 4);
 }
 
+TEST_CASE("the container limit holds for the shortest container fields, in any case") {
+  // 19 bytes each ("content-type:rfc822"), the fewest parse_message() assumes when it skips its pre-scan
+  const auto message = [](int fields) {
+    std::string text;
+    for (int i = 0; i < fields; ++i) text += i % 2 ? "content-type:rfc822\n" : "CONTENT-TYPE:\n rfc822\n";
+    return text + "\nhi\n";
+  };
+  const auto has_warning = [](const parsed_message& m, std::string_view code) {
+    for (const auto& w : m.warnings)
+      if (w.code == code) return true;
+    return false;
+  };
+  const bouncekit::limits limits;
+  const int limit = static_cast<int>(limits.max_mime_depth * 8);
+  CHECK_FALSE(has_warning(parse_message(message(limit), limits), "too-many-containers"));
+  CHECK(has_warning(parse_message(message(limit + 1), limits), "too-many-containers"));
+}
+
 TEST_CASE("Content-Type parameters, quoted and RFC 2231") {
   const content_type ct = parse_content_type("Multipart/Report; report-type=\"delivery-status\"; boundary=\"a;b\"; title*=utf-8''%C3%A9t%C3%A9");
   CHECK(ct.type == "multipart");
@@ -118,6 +138,41 @@ TEST_CASE("Content-Type parameters, quoted and RFC 2231") {
   CHECK(ct.param("report-type") == "delivery-status");
   CHECK(ct.param("boundary") == "a;b");
   CHECK(ct.param("title") == "\xC3\xA9t\xC3\xA9");
+}
+
+TEST_CASE("the Content-Type views agree with parse_content_type wherever they are given") {
+  const char* const values[] = {
+      "Multipart/Report; Report-Type=\"delivery-status\"; BOUNDARY=\"a;b\"",
+      "text/plain; charset=ISO-8859-1 ; format=flowed",
+      "text/plain charset=x",
+      "text/plain (a comment); charset=\"utf-8",
+      "multipart/mixed;\tboundary = abc ;boundary=def",
+      "multipart/mixed; boundary=\"a\\\"b\"",
+      "message/rfc822; title*=utf-8''%C3%A9",
+      "application/octet-stream; name=; =x; charset",
+      " / ; charset=\"\"",
+      "TEXT",
+      "",
+  };
+  for (const char* value : values) {
+    CAPTURE(value);
+    const content_type full = parse_content_type(value);
+    content_type_views views;
+    if (!read_simple_content_type(value, views)) continue;
+    std::string type(views.type), subtype(views.subtype);
+    for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : subtype) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    CHECK(type == full.type);
+    CHECK(subtype == full.subtype);
+    CHECK(views.boundary == full.param("boundary"));
+    CHECK(views.charset == full.param("charset"));
+    CHECK(views.report_type == full.param("report-type"));
+  }
+  content_type_views views;
+  CHECK(read_simple_content_type("text/plain; charset=us-ascii", views));
+  CHECK_FALSE(read_simple_content_type("multipart/mixed; boundary=a; boundary=b", views));
+  CHECK_FALSE(read_simple_content_type("multipart/mixed; boundary*0=a; boundary*1=b", views));
+  CHECK_FALSE(read_simple_content_type("multipart/mixed; boundary=\"a\\\"b\"", views));
 }
 
 TEST_CASE("an mbox envelope line before the headers is skipped") {
@@ -130,4 +185,41 @@ TEST_CASE("an mbox envelope line before the headers is skipped") {
   // "From :" with a blank before the colon is a header field, not an envelope line
   const parsed_message field = parse_message("From : alice@example.com\nSubject: hi\n\nbody\n", bouncekit::limits{});
   CHECK(field_value(field.parts[0].headers, "Subject") == "hi");
+}
+
+TEST_CASE("parts storage handed to parse_message gives its room, never its old parts") {
+  const parsed_message fresh = parse_message(report, bouncekit::limits{});
+  std::vector<mime_part> storage = parse_message(report, bouncekit::limits{}).parts;
+  storage.resize(12);  // stale parts past the new message's count
+  storage.reserve(40);
+  const mime_part* const room = storage.data();
+  const parsed_message reused = parse_message(report, bouncekit::limits{}, mime_backend::builtin, std::move(storage));
+  CHECK(reused.parts.data() == room);
+  REQUIRE(reused.parts.size() == fresh.parts.size());
+  for (std::size_t i = 0; i < fresh.parts.size(); ++i) {
+    CHECK(reused.parts[i].type == fresh.parts[i].type);
+    CHECK(reused.parts[i].subtype == fresh.parts[i].subtype);
+    CHECK(reused.parts[i].body == fresh.parts[i].body);
+    CHECK(reused.parts[i].parent == fresh.parts[i].parent);
+  }
+  // recycled parts of a bigger message, then of a smaller one, as classify() hands them on
+  std::vector<mime_part> parts = parse_message(report, bouncekit::limits{}).parts;
+  REQUIRE(recycle_parts(parts));
+  parsed_message small = parse_message("Subject: hi\n\nbody\n", bouncekit::limits{}, mime_backend::builtin,
+                                       std::move(parts));
+  REQUIRE(small.parts.size() == 1);
+  CHECK(small.parts[0].is("text", "plain"));
+  CHECK(small.parts[0].body == "body\n");
+  CHECK(field_value(small.parts[0].headers, "Content-Type").empty());
+  REQUIRE(recycle_parts(small.parts));
+  const parsed_message again = parse_message(report, bouncekit::limits{}, mime_backend::builtin, std::move(small.parts));
+  REQUIRE(again.parts.size() == fresh.parts.size());
+  for (std::size_t i = 0; i < fresh.parts.size(); ++i) {
+    CHECK(again.parts[i].type == fresh.parts[i].type);
+    CHECK(again.parts[i].charset == fresh.parts[i].charset);
+    CHECK(again.parts[i].body == fresh.parts[i].body);
+    CHECK(again.parts[i].headers.size() == fresh.parts[i].headers.size());
+  }
+  std::vector<mime_part> many(65);
+  CHECK_FALSE(recycle_parts(many));
 }

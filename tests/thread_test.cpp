@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -74,4 +75,32 @@ TEST_CASE("one classifier used from 8 threads gives the single-thread results", 
     }
     CHECK(mismatches[t].empty());
   }
+}
+
+TEST_CASE("a thread's results do not depend on the messages it classified before", "[threads]") {
+  // classify() keeps a message's parts storage for the next one on the same thread; a message of 300 parts
+  // (storage that is not kept), a report and a plain message, in every order, must each give their own result
+  std::string many = "From: MAILER-DAEMON@example.org\nContent-Type: multipart/mixed; boundary=b\n\n";
+  for (int i = 0; i < 300; ++i) many += "--b\nContent-Type: text/plain\n\npart " + std::to_string(i) + "\n";
+  many += "--b--\n";
+  const std::vector<std::string> messages = {
+      many,
+      "From: MAILER-DAEMON@example.org\nSubject: Undelivered Mail Returned to Sender\nContent-Type: multipart/report;"
+      " report-type=delivery-status; boundary=B\n\n--B\nContent-Type: text/plain\n\nbob@example.org: 550 5.1.1 no"
+      " such user\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\n\n"
+      "Final-Recipient: rfc822; bob@example.org\nAction: failed\nStatus: 5.1.1\n--B--\n",
+      "From: alice@example.com\nSubject: hello\n\nhi\n",
+  };
+  std::vector<std::string> expected;
+  for (const std::string& m : messages) {
+    std::string first;
+    std::thread([&] { first = bouncekit::to_json_line(bouncekit::classifier().classify(m)); }).join();
+    expected.push_back(first);
+  }
+  const bouncekit::classifier classifier;
+  for (std::size_t round = 0; round < 2 * messages.size(); ++round)
+    for (std::size_t k = 0; k < messages.size(); ++k) {
+      const std::size_t i = (k * (round + 1) + round) % messages.size();
+      CHECK(bouncekit::to_json_line(classifier.classify(messages[i])) == expected[i]);
+    }
 }

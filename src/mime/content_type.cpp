@@ -1,5 +1,5 @@
 #include "mime/decode.hpp"
-#include "mime/mime_message.hpp"
+#include "mime/mime_parts.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
@@ -112,29 +112,79 @@ content_type parse_content_type(std::string_view value) {
   return ct;
 }
 
+bool read_simple_content_type(std::string_view value, content_type_views& out) noexcept {
+  // the same walk as parse_content_type(), with views for strings
+  const std::size_t semi = value.find(';');
+  std::string_view media = trim(value.substr(0, semi));
+  if (const auto paren = media.find('('); paren != std::string_view::npos) media = trim(media.substr(0, paren));
+  const std::size_t slash = media.find('/');
+  if (slash != std::string_view::npos) {
+    out.type = trim(media.substr(0, slash));
+    std::string_view sub = trim(media.substr(slash + 1));
+    const auto space = std::find_if(sub.begin(), sub.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
+    out.subtype = sub.substr(0, static_cast<std::size_t>(space - sub.begin()));
+  } else {
+    out.type = media;
+    out.subtype = {};
+  }
+  if (semi != std::string_view::npos && value.find('*', semi) != std::string_view::npos) return false;  // RFC 2231
+  bool seen[3] = {false, false, false};
+  std::string_view* const wanted[3] = {&out.boundary, &out.charset, &out.report_type};
+  constexpr std::string_view names[3] = {"boundary", "charset", "report-type"};
+  std::size_t pos = semi;
+  while (pos != std::string_view::npos && pos < value.size()) {
+    ++pos;  // past ';'
+    while (pos < value.size() && is_space(value[pos])) ++pos;
+    const std::size_t eq = value.find('=', pos);
+    if (eq == std::string_view::npos) break;
+    const std::string_view name = trim(value.substr(pos, eq - pos));
+    std::size_t v = eq + 1;
+    while (v < value.size() && is_space(value[v])) ++v;
+    std::string_view val;
+    if (v < value.size() && value[v] == '"') {
+      ++v;
+      const std::size_t close = value.find('"', v);
+      val = value.substr(v, close == std::string_view::npos ? std::string_view::npos : close - v);
+      if (val.find('\\') != std::string_view::npos) return false;  // escapes to undo
+      v += val.size();
+      pos = value.find(';', v);
+    } else {
+      const std::size_t end = value.find(';', v);
+      val = trim(value.substr(v, end == std::string_view::npos ? std::string_view::npos : end - v));
+      pos = end;
+    }
+    for (int k = 0; k < 3; ++k) {
+      if (!iequals(name, names[k])) continue;
+      if (seen[k]) return false;  // a repeated parameter: its values are joined
+      seen[k] = true;
+      *wanted[k] = val;
+    }
+  }
+  return true;
+}
+
 std::string normalise_line_endings(std::string_view raw) {
   // CRLF and LF become LF; so does a run of CRs before an LF ("\r\r\n" is a broken CRLF, not a blank
-  // line); bare CRs elsewhere are line ends of their own (classic Mac files).
+  // line); bare CRs elsewhere are line ends of their own (classic Mac files). The result is never longer than
+  // `raw`: with its room reserved, each line is one append of its bytes and one of its LF.
   std::string out;
   out.reserve(raw.size());
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    const char c = raw[i];
-    if (c != '\r') {
-      // copy the run up to the next CR in one go
-      const void* cr = std::memchr(raw.data() + i, '\r', raw.size() - i);
-      const std::size_t stop = cr ? static_cast<std::size_t>(static_cast<const char*>(cr) - raw.data()) : raw.size();
-      out.append(raw.substr(i, stop - i));
-      i = stop - 1;
-      continue;
+  const char* p = raw.data();
+  const char* const end = p + raw.size();
+  while (p != end) {
+    const auto* cr = static_cast<const char*>(std::memchr(p, '\r', static_cast<std::size_t>(end - p)));
+    if (!cr) {
+      out.append(p, static_cast<std::size_t>(end - p));
+      break;
     }
-    std::size_t run = 1;
-    while (i + run < raw.size() && raw[i + run] == '\r') ++run;
-    if (i + run < raw.size() && raw[i + run] == '\n') {
-      out += '\n';
-      i += run;  // the loop's ++i steps past the LF
+    const char* after = cr + 1;  // past the run of CRs
+    while (after != end && *after == '\r') ++after;
+    if (after != end && *after == '\n') {
+      out.append(p, static_cast<std::size_t>(cr - p)).push_back('\n');
+      p = after + 1;
     } else {
-      out.append(run, '\n');
-      i += run - 1;
+      out.append(p, static_cast<std::size_t>(cr - p)).append(static_cast<std::size_t>(after - cr), '\n');
+      p = after;
     }
   }
   return out;

@@ -12,6 +12,10 @@
 #include <cstdint>
 #include <unordered_map>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace bouncekit::detail {
 
 namespace {
@@ -34,43 +38,28 @@ int hex_value(char c) noexcept {
   return -1;
 }
 
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is invalid.
+// Length of the valid UTF-8 sequence at s[i], or 0 when it is invalid: too short, not a continuation byte
+// where one belongs, an overlong form, a surrogate or past U+10FFFF. The second byte tells the last three
+// apart from the lead byte alone (the table of well-formed sequences in Unicode's chapter 3), so no code point
+// is put together.
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
   const auto c = static_cast<unsigned char>(s[i]);
   if (c < 0x80) return 1;
-  std::size_t n = 0;
-  char32_t min = 0;
-  if ((c & 0xE0) == 0xC0) n = 2, min = 0x80;
-  else if ((c & 0xF0) == 0xE0) n = 3, min = 0x800;
-  else if ((c & 0xF8) == 0xF0) n = 4, min = 0x10000;
-  else return 0;
-  if (i + n > s.size()) return 0;
-  char32_t cp = c & (0x7F >> n);
-  for (std::size_t k = 1; k < n; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const auto continues = [](unsigned char b) { return (b & 0xC0) == 0x80; };
+  if (c < 0xC2) return 0;  // a continuation byte, or an overlong lead (C0, C1)
+  if (c < 0xE0) return i + 2 <= s.size() && continues(byte(1)) ? 2 : 0;
+  if (c < 0xF0) {
+    if (i + 3 > s.size() || !continues(byte(1)) || !continues(byte(2))) return 0;
+    if ((c == 0xE0 && byte(1) < 0xA0) || (c == 0xED && byte(1) >= 0xA0)) return 0;  // overlong; surrogate
+    return 3;
   }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
+  if (c < 0xF5) {
+    if (i + 4 > s.size() || !continues(byte(1)) || !continues(byte(2)) || !continues(byte(3))) return 0;
+    if ((c == 0xF0 && byte(1) < 0x90) || (c == 0xF4 && byte(1) >= 0x90)) return 0;  // overlong; past U+10FFFF
+    return 4;
+  }
+  return 0;
 }
 
 // Windows-1252 bytes 0x80-0x9F; the rest of the range maps to the same Latin-1 code point.
@@ -80,14 +69,26 @@ constexpr char32_t cp1252_high[32] = {0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x
                                       0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
 
 std::string windows1252_to_utf8(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size() + bytes.size() / 4);
+  // written through a pointer into room for the most it can take (three bytes for each), then cut: no
+  // capacity check per byte
+  std::string out(bytes.size() * 3, '\0');
+  char* o = out.data();
   for (char ch : bytes) {
     const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x80) out += ch;
-    else if (c < 0xA0) append_utf8(out, cp1252_high[c - 0x80]);
-    else append_utf8(out, c);
+    if (c < 0x80) {
+      *o++ = ch;
+      continue;
+    }
+    const char32_t cp = c < 0xA0 ? cp1252_high[c - 0x80] : c;  // below U+10000: two or three bytes
+    if (cp < 0x800) {
+      *o++ = static_cast<char>(0xC0 | (cp >> 6));
+    } else {
+      *o++ = static_cast<char>(0xE0 | (cp >> 12));
+      *o++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    }
+    *o++ = static_cast<char>(0x80 | (cp & 0x3F));
   }
+  out.resize(static_cast<std::size_t>(o - out.data()));
   return out;
 }
 
@@ -105,7 +106,8 @@ std::string normalise_charset(std::string_view charset) {
   return lowered;
 }
 
-// The length of the leading run of ASCII bytes: 32 at a time (four words tested at once), then eight, then one.
+// The length of the leading run of ASCII bytes: 64 at a time (SSE2; 32 in words without it), then 16 or 8,
+// then one.
 inline std::size_t ascii_prefix(std::string_view s) noexcept {
   constexpr std::uint64_t high_bits = 0x8080808080808080ull;
   const auto word_at = [&](std::size_t at) {
@@ -114,8 +116,28 @@ inline std::size_t ascii_prefix(std::string_view s) noexcept {
     return word;
   };
   std::size_t i = 0;
+#if defined(__SSE2__)
+  const auto block_at = [&](std::size_t at) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + at)); };
+  for (; i + 64 <= s.size(); i += 64) {
+    const __m128i any = _mm_or_si128(_mm_or_si128(block_at(i), block_at(i + 16)),
+                                     _mm_or_si128(block_at(i + 32), block_at(i + 48)));
+    if (_mm_movemask_epi8(any) != 0) break;
+  }
+  for (; i + 16 <= s.size(); i += 16) {
+    const auto high = static_cast<unsigned>(_mm_movemask_epi8(block_at(i)));
+    if (high != 0) return i + static_cast<std::size_t>(std::countr_zero(high));
+  }
+  // the rest in one block that ends with the text, overlapping bytes already known to be ASCII (so its first
+  // 8-bit byte is the text's)
+  if (i < s.size() && s.size() >= 16) {
+    const std::size_t at = s.size() - 16;
+    const auto high = static_cast<unsigned>(_mm_movemask_epi8(block_at(at)));
+    return high == 0 ? s.size() : at + static_cast<std::size_t>(std::countr_zero(high));
+  }
+#else
   for (; i + 32 <= s.size(); i += 32)
     if ((word_at(i) | word_at(i + 8) | word_at(i + 16) | word_at(i + 24)) & high_bits) break;
+#endif
   for (; i + 8 <= s.size(); i += 8) {
     const std::uint64_t high = word_at(i) & high_bits;
     // the first 8-bit byte of the word, without a byte loop (its lowest flagged byte, on little-endian)
@@ -174,8 +196,10 @@ class iconv_cache {
 }  // namespace
 
 std::string decode_base64(std::string_view in, bool* ok) {
-  std::string out;
-  out.reserve(in.size() / 4 * 3 + 3);
+  // written through a pointer into room for the most it can take (three bytes for every four in): no
+  // capacity check per byte
+  std::string out(in.size() / 4 * 3 + 3, '\0');
+  char* o = out.data();
   std::uint32_t buffer = 0;
   int bits = 0;
   bool clean = true;
@@ -191,9 +215,10 @@ std::string decode_base64(std::string_view in, bool* ok) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xFF);
+      *o++ = static_cast<char>((buffer >> bits) & 0xFF);
     }
   }
+  out.resize(static_cast<std::size_t>(o - out.data()));
   if (bits >= 6) clean = false;  // a lone sextet at the end cannot be a whole byte
   if (ok) *ok = clean;
   return out;

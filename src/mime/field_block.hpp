@@ -30,6 +30,11 @@ class field_list {
   const header_field& back() const noexcept { return fields_.back(); }
 
   void reserve(std::size_t n) { fields_.reserve(n); }
+  std::size_t capacity() const noexcept { return fields_.capacity(); }
+  // Empties the list for a new block, keeping its room for fields and its storage chunk when no copy shares
+  // it (the list of a part kept for the next message: one allocation or two saved a part). Room past
+  // `max_fields` fields, and storage past one chunk, are freed: a huge header must not stay pinned.
+  void clear(std::size_t max_fields) noexcept;
   // Adds a field whose views point into text that outlives the list (or into this list's storage).
   void push_back(const header_field& f) {
     fields_.push_back(f);
@@ -73,6 +78,9 @@ class field_list {
 // are cut at `max_value_bytes`.
 field_list read_field_block(std::string_view text, std::size_t& pos, bool stop_at_junk,
                             std::size_t max_value_bytes = 1u << 20);
+// The same into `fields` (cleared first), whose room is reused.
+void read_field_block_into(field_list& fields, std::string_view text, std::size_t& pos, bool stop_at_junk,
+                           std::size_t max_value_bytes = 1u << 20);
 
 // Every block of a report body, split at blank lines; empty blocks are dropped.
 std::vector<field_list> read_field_blocks(std::string_view text, std::size_t max_value_bytes = 1u << 20);

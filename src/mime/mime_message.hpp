@@ -51,7 +51,16 @@ struct parsed_message {
 enum class mime_backend { builtin, mimetic };
 
 // Never throws for bad input. The result may point into `raw`: keep it alive as long as the result.
-parsed_message parse_message(std::string_view raw, const limits& limits, mime_backend backend = mime_backend::builtin);
+// `parts_storage` is a vector the result's parts are built in: a caller classifying many messages hands back
+// the last message's parts (through recycle_parts()), and their room is used again (the vector's, and each
+// part's header list's), not their content.
+parsed_message parse_message(std::string_view raw, const limits& limits, mime_backend backend = mime_backend::builtin,
+                             std::vector<mime_part> parts_storage = {});
+
+// Makes a message's parts into storage for parse_message(): what they hold in bulk (bodies, strings, large
+// header lists) is freed; the vector's room and each part's small header list stay. False (and `parts` left
+// as it is) when they are too many to be worth keeping.
+bool recycle_parts(std::vector<mime_part>& parts) noexcept;
 
 // Content-Type value -> type, subtype and parameters (RFC 2045 + RFC 2231 continuations and charsets).
 struct content_type {

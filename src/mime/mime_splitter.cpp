@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -28,11 +30,33 @@ std::size_t line_end(std::string_view text, std::size_t at, std::size_t end) noe
   return nl == npos ? end : nl;
 }
 
-// The first `needle` in text[from, end), or npos. memchr finds the needle's first byte and a compare tells
-// the rest: fastest where that byte is rare (most bodies have few dashes: a 10 MB body is passed at memchr's
-// speed, several times memmem's). A text full of it (a body of dashes) would make that quadratic: once the
-// compares have cost more than the bytes passed, memmem (glibc's stays linear) takes over.
-std::size_t find_in(std::string_view text, std::size_t from, std::size_t end, std::string_view needle) noexcept {
+// How common each byte is in mail, from 0 (rare, or not listed) up: the bytes of mail text by falling frequency.
+constexpr std::array<std::uint8_t, 256> make_commonness() {
+  constexpr std::string_view by_frequency =
+      " eatoi0nrsl.\n-m2pc:d1Augfxh3T54yb9M6D8=Sk7EjvC;wRF/PIBON<>LX\"UQzGHJ()V+K@\rYWqZ,_";
+  std::array<std::uint8_t, 256> commonness{};
+  for (std::size_t i = 0; i < by_frequency.size(); ++i)
+    commonness[static_cast<unsigned char>(by_frequency[i])] = static_cast<std::uint8_t>(by_frequency.size() - i);
+  return commonness;
+}
+constexpr std::array<std::uint8_t, 256> commonness = make_commonness();
+
+// The position of the needle's least common byte: the one find_in() looks for. Boundaries often start with
+// dashes or zeros, among the commonest bytes of a body; most also hold a rare one (an underscore, a capital).
+std::size_t rarest_byte(std::string_view needle) noexcept {
+  std::size_t rarest = 0;
+  for (std::size_t i = 1; i < needle.size(); ++i)
+    if (commonness[static_cast<unsigned char>(needle[i])] < commonness[static_cast<unsigned char>(needle[rarest])])
+      rarest = i;
+  return rarest;
+}
+
+// The first `needle` in text[from, end), or npos; `rare` is the position of its rarest byte (rarest_byte()).
+// memchr finds that byte and a compare tells the rest: fastest where that byte is rare (a 10 MB body is
+// passed at memchr's speed, several times memmem's). A text full of it (a body of dashes) would make that
+// quadratic: once the compares have cost more than the bytes passed, memmem (glibc's stays linear) takes over.
+std::size_t find_in(std::string_view text, std::size_t from, std::size_t end, std::string_view needle,
+                    std::size_t rare) noexcept {
   if (needle.empty() || from >= end || end - from < needle.size()) return npos;
   const char* const base = text.data();
   const std::size_t last = end - needle.size();  // the last place the needle can start
@@ -42,12 +66,12 @@ std::size_t find_in(std::string_view text, std::size_t from, std::size_t end, st
       const void* hit = memmem(base + at, end - at, needle.data(), needle.size());
       return hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - base) : npos;
     }
-    const void* first = std::memchr(base + at, needle[0], last - at + 1);
-    if (!first) return npos;
-    at = static_cast<std::size_t>(static_cast<const char*>(first) - base);
-    // the last byte first, inline: most hits of the first byte (a dash, for a delimiter) fail there, without
-    // a call to memcmp
-    if (base[at + needle.size() - 1] == needle.back() && std::memcmp(base + at, needle.data(), needle.size()) == 0)
+    const void* hit = std::memchr(base + at + rare, needle[rare], last - at + 1);
+    if (!hit) return npos;
+    at = static_cast<std::size_t>(static_cast<const char*>(hit) - base) - rare;
+    // the first and last bytes inline: most hits fail there, without a call to memcmp
+    if (base[at] == needle[0] && base[at + needle.size() - 1] == needle.back() &&
+        std::memcmp(base + at, needle.data(), needle.size()) == 0)
       return at;
     compared += needle.size();
     ++at;
@@ -59,8 +83,9 @@ std::size_t find_in(std::string_view text, std::size_t from, std::size_t end, st
 // or npos. Sets `closing` for the close delimiter. The boundary is searched for and the "--" before it checked:
 // no "--boundary" string to build.
 std::size_t find_delimiter(std::string_view text, std::size_t from, std::size_t end, std::string_view boundary,
-                           bool& closing) noexcept {
-  for (std::size_t p = find_in(text, from + 2, end, boundary); p != npos; p = find_in(text, p + 1, end, boundary)) {
+                           std::size_t rare, bool& closing) noexcept {
+  for (std::size_t p = find_in(text, from + 2, end, boundary, rare); p != npos;
+       p = find_in(text, p + 1, end, boundary, rare)) {
     if (text[p - 2] != '-' || text[p - 1] != '-') continue;
     const std::size_t at = p - 2;
     std::size_t start = at;  // blanks before a delimiter are tolerated: some mailers indent it
@@ -80,21 +105,24 @@ class splitter {
  public:
   splitter(parsed_message& out, const limits& limits) : out_(out), limits_(limits), text_(out.normalised) {}
 
+  std::size_t parts_read() const noexcept { return count_; }
+
   // Reads the entity in [begin, end) and its descendants. Returns false once max_parts is reached.
   bool entity(std::size_t begin, std::size_t end, std::size_t depth, int parent, bool inside_returned_message) {
-    if (out_.parts.size() >= limits_.max_parts) {
+    if (count_ >= limits_.max_parts) {
       out_.error = fmt::format("message has more than {} MIME parts (max_parts)", limits_.max_parts);
       return false;
     }
     // built in place (no part to move); the reference is not used once parts below this one are added
-    const int index = static_cast<int>(out_.parts.size());
-    mime_part& part = out_.parts.emplace_back();
+    const int index = static_cast<int>(count_);
+    mime_part& part = fresh_part(out_, count_++);
     part.depth = depth;
     part.parent = parent;
     std::size_t body = begin;
-    part.headers = read_field_block(text_.substr(0, end), body, true, limits_.max_header_line_bytes);
+    read_field_block_into(part.headers, text_.substr(0, end), body, true, limits_.max_header_line_bytes);
     if (body > end) body = end;
-    const content_type ct = read_content_type(part, index == 0 ? &out_ : nullptr);
+    std::string boundary_storage;
+    const std::string_view boundary = read_content_type(part, index == 0 ? &out_ : nullptr, boundary_storage);
     const bool multipart = std::string_view(part.type) == "multipart";
     const bool rfc822 = part.is("message", "rfc822");
     if (!multipart && !rfc822)
@@ -107,7 +135,6 @@ class splitter {
       return true;
     }
     if (rfc822) return entity(body, end, depth + 1, index, true);
-    const std::string_view boundary = ct.param("boundary");
     if (boundary.empty()) return true;  // no parts: parse_message() reads such a message as text
     return children(body, end, boundary, depth + 1, index, inside_returned_message);
   }
@@ -118,10 +145,11 @@ class splitter {
   bool children(std::size_t begin, std::size_t end, std::string_view boundary, std::size_t depth, int parent,
                 bool inside_returned_message) {
     bool closing = false;
-    std::size_t at = find_delimiter(text_, begin, end, boundary, closing);
+    const std::size_t rare = rarest_byte(boundary);
+    std::size_t at = find_delimiter(text_, begin, end, boundary, rare, closing);
     while (at != npos && !closing) {
       const std::size_t part_begin = std::min(line_end(text_, at, end) + 1, end);
-      const std::size_t next = find_delimiter(text_, part_begin, end, boundary, closing);
+      const std::size_t next = find_delimiter(text_, part_begin, end, boundary, rare, closing);
       std::size_t part_end = next == npos ? end : next;
       // the line break before a delimiter belongs to the delimiter
       if (next != npos && part_end > part_begin && text_[part_end - 1] == '\n') --part_end;
@@ -135,13 +163,16 @@ class splitter {
   const limits& limits_;
   std::string_view text_;
   part_budget budget_;
+  std::size_t count_ = 0;  // the parts read: out_.parts past them are left from an earlier message
 };
 
 }  // namespace
 
 void split_parts(parsed_message& out, const limits& limits) {
   out.parts.reserve(8);  // a bounce has about five parts: one allocation instead of four, and no part moved
-  splitter(out, limits).entity(0, out.normalised.size(), 0, -1, false);
+  splitter split(out, limits);
+  split.entity(0, out.normalised.size(), 0, -1, false);
+  out.parts.erase(out.parts.begin() + static_cast<std::ptrdiff_t>(split.parts_read()), out.parts.end());
 }
 
 }  // namespace bouncekit::detail

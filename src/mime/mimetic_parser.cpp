@@ -55,7 +55,8 @@ void flatten(mimetic::MimeEntity& root, parsed_message& out, const limits& limit
     auto& children = body.parts();
     std::string_view raw_body = body;
     if (children.empty() && raw_body.empty() && !body.preamble().empty()) raw_body = body.preamble();
-    read_content_type(part, f.parent < 0 ? &out : nullptr);
+    std::string boundary;  // not used: mimetic found the parts
+    read_content_type(part, f.parent < 0 ? &out : nullptr, boundary);
     bool inside_returned_message = false;
     for (int p = f.parent; p >= 0 && !inside_returned_message; p = out.parts[static_cast<std::size_t>(p)].parent) {
       const mime_part& ancestor = out.parts[static_cast<std::size_t>(p)];

@@ -10,6 +10,10 @@
 #include <cstring>
 #include <utility>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace bouncekit::detail {
 
 namespace {
@@ -58,6 +62,57 @@ prescan scan(std::string_view text) {
   return s;
 }
 
+// mimetic takes time quadratic in the length of a header line (about 0.3 s for 1 MB): past this length the
+// message is read as plain text, a structure that loses little for such mail
+constexpr std::size_t mimetic_field_limit = 64u << 10;
+
+// The fewest bytes a container field scan() counts can take: "content-type:" and "rfc822" (its lines are
+// apart from every other counted field's).
+constexpr std::size_t container_field_bytes = 19;
+
+// True when at most `limit` lines start with 'c' or 'C', a bound on the containers scan() can count (each
+// starts a line so), got at a few instructions per 16 bytes where scan() takes a memchr call and several checks
+// per line. It stops once the lines counted and the bytes left settle the question either way.
+bool few_lines_starting_with_c(std::string_view text, std::size_t limit) noexcept {
+  if (text.empty()) return true;
+  const auto is_c = [](char c) { return (c | 0x20) == 'c'; };  // only 'c' and 'C' are 'c' with bit 5 set
+  std::size_t count = is_c(text[0]) ? 1 : 0;
+  // pairs (text[i], text[i + 1]): a line break, then a 'c'
+  const std::size_t pairs = text.size() - 1;
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i newline = _mm_set1_epi8('\n'), lower = _mm_set1_epi8(0x20), c = _mm_set1_epi8('c');
+  const auto pairs_at = [&](std::size_t at) {
+    const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at));
+    const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at + 1));
+    return _mm_and_si128(_mm_cmpeq_epi8(here, newline), _mm_cmpeq_epi8(_mm_or_si128(next, lower), c));
+  };
+  while (i + 32 <= pairs) {
+    // each byte of `hits` counts up to 254 pairs (two a round): then the bytes are summed into `count`
+    __m128i hits = _mm_setzero_si128();
+    for (int round = 0; round < 127 && i + 32 <= pairs; ++round, i += 32)
+      hits = _mm_sub_epi8(_mm_sub_epi8(hits, pairs_at(i)), pairs_at(i + 16));  // a match is -1
+    const __m128i sums = _mm_sad_epu8(hits, _mm_setzero_si128());
+    count += static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) + static_cast<std::size_t>(_mm_extract_epi16(sums, 4));
+    if (count > limit) return false;
+    if ((text.size() - i) / container_field_bytes <= limit - count) return true;
+  }
+#endif
+  for (; i < pairs; ++i)
+    if (text[i] == '\n' && is_c(text[i + 1])) ++count;
+  return count <= limit;
+}
+
+// True when the message's size (or, failing that, its count of lines starting with 'c') cannot settle what
+// parse_message() asks of scan(): most messages are far too small to break any of its limits.
+bool needs_scan(std::string_view text, const limits& limits, mime_backend backend) noexcept {
+  if (text.size() > limits.max_header_line_bytes) return true;  // a line may be too long
+  if (backend == mime_backend::mimetic && text.size() > mimetic_field_limit) return true;
+  const std::size_t container_limit = limits.max_mime_depth * 8;
+  if (text.size() / container_field_bytes <= container_limit) return false;
+  return !few_lines_starting_with_c(text, container_limit);
+}
+
 // Sets `transformed` when the bytes were decoded (base64, quoted-printable), clears it when they are `raw` as is.
 std::string decode_transfer_encoding(std::string_view raw, std::string_view transfer_encoding, parsed_message& out,
                                      bool& transformed) {
@@ -77,10 +132,12 @@ std::string decode_transfer_encoding(std::string_view raw, std::string_view tran
 // The whole message as one text part: used when its structure cannot be trusted.
 void single_part(parsed_message& out, const limits& limits) {
   std::size_t pos = 0;
+  out.parts.clear();  // parts of an earlier message, when the storage given was not used
   mime_part part;
   part.headers = read_field_block(out.normalised, pos, true, limits.max_header_line_bytes);
   const std::string_view body = std::string_view(out.normalised).substr(std::min(pos, out.normalised.size()));
-  read_content_type(part, &out);
+  std::string boundary;  // not used: the part is read as one
+  read_content_type(part, &out, boundary);
   part_budget budget;
   decode_part_body(part, body, false, out, budget, limits);
   if (part.type != "text") {  // the structure is broken: read it as the text it is
@@ -115,20 +172,48 @@ bool repair_unindented_parameters(std::string_view text, std::string& repaired) 
 
 }  // namespace
 
-content_type read_content_type(mime_part& part, parsed_message* top) {
-  const std::string_view value = field_value(part.headers, "Content-Type");
-  if (value.empty()) return {};
-  content_type ct = parse_content_type(value);
+namespace {
+
+// The most parts, and header fields a part, whose room recycle_parts() keeps: 64 parts with 64 fields and a
+// storage chunk each are about 200 KB at most a thread, and nearly every message needs a few KB of it.
+constexpr std::size_t max_kept_parts = 64;
+constexpr std::size_t max_kept_fields = 64;
+
+void assign_lower(std::string& out, std::string_view s) {
+  out.assign(s);
+  for (char& c : out) c = ascii_lower_char(c);
+}
+
+void set_content_type(mime_part& part, parsed_message* top, const content_type_views& ct) {
   if (top) {
-    top->content_type = ct.type + "/" + ct.subtype;  // even when one is empty: as message_view always showed it
-    top->report_type = ascii_lower(ct.param("report-type"));
+    std::string& both = top->content_type;  // even when one is empty: as message_view always showed it
+    both.reserve(ct.type.size() + 1 + ct.subtype.size());
+    both.assign(ct.type).append(1, '/').append(ct.subtype);
+    for (char& c : both) c = ascii_lower_char(c);
+    assign_lower(top->report_type, ct.report_type);
   }
   if (!ct.type.empty() && !ct.subtype.empty()) {
-    part.type = ct.type;
-    part.subtype = ct.subtype;
+    assign_lower(part.type, ct.type);
+    assign_lower(part.subtype, ct.subtype);
   }
-  part.charset = ascii_lower(ct.param("charset"));
-  return ct;
+  assign_lower(part.charset, ct.charset);
+}
+
+}  // namespace
+
+std::string_view read_content_type(mime_part& part, parsed_message* top, std::string& boundary_storage) {
+  const std::string_view value = field_value(part.headers, "Content-Type");
+  if (value.empty()) return {};
+  content_type_views ct;
+  if (read_simple_content_type(value, ct)) {  // most values: no strings built but the part's own
+    set_content_type(part, top, ct);
+    return ct.boundary;
+  }
+  const content_type parsed = parse_content_type(value);
+  boundary_storage = parsed.param("boundary");
+  set_content_type(part, top, {parsed.type, parsed.subtype, boundary_storage, parsed.param("charset"),
+                               parsed.param("report-type")});
+  return boundary_storage;
 }
 
 void decode_part_body(mime_part& part, std::string_view raw_body, bool inside_returned_message, parsed_message& out,
@@ -170,8 +255,35 @@ void decode_part_body(mime_part& part, std::string_view raw_body, bool inside_re
   budget.decoded_bytes += part.body.size();
 }
 
-parsed_message parse_message(std::string_view raw, const limits& limits, mime_backend backend) {
+mime_part& fresh_part(parsed_message& out, std::size_t index) {
+  if (index >= out.parts.size()) return out.parts.emplace_back();
+  mime_part& part = out.parts[index];
+  part.headers.clear(max_kept_fields);
+  part.type = "text";
+  part.subtype = "plain";
+  part.charset.clear();
+  part.body.clear();
+  part.depth = 0;
+  part.parent = -1;
+  return part;
+}
+
+bool recycle_parts(std::vector<mime_part>& parts) noexcept {
+  if (parts.capacity() > max_kept_parts) return false;
+  for (mime_part& part : parts) {
+    part.headers.clear(max_kept_fields);
+    part.type = std::string();
+    part.subtype = std::string();
+    part.charset = std::string();
+    part.body = std::string();
+  }
+  return true;
+}
+
+parsed_message parse_message(std::string_view raw, const limits& limits, mime_backend backend,
+                             std::vector<mime_part> parts_storage) {
   parsed_message out;
+  out.parts = std::move(parts_storage);  // only the built-in splitter reuses its parts; the other paths clear it
   if (raw.size() > limits.max_message_bytes) {
     out.error = fmt::format("message of {} bytes exceeds max_message_bytes ({})", raw.size(), limits.max_message_bytes);
     raw = raw.substr(0, limits.max_message_bytes);
@@ -199,7 +311,7 @@ parsed_message parse_message(std::string_view raw, const limits& limits, mime_ba
   } else {
     out.normalised = raw;
   }
-  const prescan s = scan(out.normalised);
+  const prescan s = needs_scan(out.normalised, limits, backend) ? scan(out.normalised) : prescan{};
   const std::size_t container_limit = limits.max_mime_depth * 8;
   if (s.containers > container_limit) {
     out.warnings.push_back({"too-many-containers", 0});
@@ -217,14 +329,12 @@ parsed_message parse_message(std::string_view raw, const limits& limits, mime_ba
     return out;
   }
   if (backend == mime_backend::mimetic) {
-    // mimetic takes time quadratic in the length of a header line (about 0.3 s for 1 MB): past this length
-    // the message is read as plain text, a structure that loses little for such mail
-    constexpr std::size_t mimetic_field_limit = 64u << 10;
     if (s.longest_field > mimetic_field_limit) {
       out.warnings.push_back({"long-header-line", 0});
       single_part(out, limits);
       return out;
     }
+    out.parts.clear();
     if (!split_parts_with_mimetic(out, limits)) out.warnings.push_back({"mime-parse-failed", 0});
   } else {
     split_parts(out, limits);
