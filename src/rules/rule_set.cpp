@@ -57,9 +57,18 @@ pcre2_match_context* shared_context() {
   return ctx.get();
 }
 
+// A compiled pattern, and whether it has JIT code: then it is run through pcre2_jit_match, which spares
+// pcre2_match's checks of its arguments (the subjects are valid UTF-8 already) on the few thousand runs a
+// corpus takes.
+struct regex {
+  code_ptr code;
+  bool jit = false;
+  explicit operator bool() const noexcept { return code != nullptr; }
+};
+
 // Compiles, with JIT unless `jit` is false (JIT falls back to the interpreter when unavailable); throws
 // rule_error naming the offset of a syntax error.
-code_ptr compile(const std::string& pattern, const std::string& where, bool jit = true) {
+regex compile(const std::string& pattern, const std::string& where, bool jit = true) {
   int error = 0;
   PCRE2_SIZE offset = 0;
   code_ptr code(pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), compile_options, &error,
@@ -70,16 +79,21 @@ code_ptr compile(const std::string& pattern, const std::string& where, bool jit 
     throw rule_error(fmt::format("{}: pattern '{}': {} at offset {}", where, pattern,
                                  reinterpret_cast<const char*>(message), offset));
   }
-  if (jit) pcre2_jit_compile(code.get(), PCRE2_JIT_COMPLETE);
-  return code;
+  std::size_t jit_size = 0;
+  if (jit && pcre2_jit_compile(code.get(), PCRE2_JIT_COMPLETE) == 0)
+    jit = pcre2_pattern_info(code.get(), PCRE2_INFO_JITSIZE, &jit_size) == 0 && jit_size > 0;
+  else
+    jit = false;
+  return regex{std::move(code), jit};
 }
 
 // Returns the match span, or nothing (no match, or a limit hit).
-std::optional<std::pair<std::size_t, std::size_t>> run(const pcre2_code* code, std::string_view text) {
+std::optional<std::pair<std::size_t, std::size_t>> run(const regex& r, std::string_view text) {
   pcre2_match_data* data = scratch();
+  const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
   // subjects are valid UTF-8 by construction (match() repairs them first): skip PCRE2's check on every call
-  const int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, PCRE2_NO_UTF_CHECK, data,
-                             shared_context());
+  const int rc = r.jit ? pcre2_jit_match(r.code.get(), subject, text.size(), 0, 0, data, shared_context())
+                       : pcre2_match(r.code.get(), subject, text.size(), 0, PCRE2_NO_UTF_CHECK, data, shared_context());
   if (rc < 0) return std::nullopt;
   const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(data);
   return std::make_pair(static_cast<std::size_t>(ov[0]), static_cast<std::size_t>(ov[1]));
@@ -160,17 +174,17 @@ std::string where_of(const rule_source& src, const toml::node& node) {
 namespace {
 
 struct guarded_code {
-  code_ptr main;
-  std::vector<code_ptr> guards;  // the pattern does not match a text in which any of these occurs
+  regex main;
+  std::vector<regex> guards;  // the pattern does not match a text in which any of these occurs
   // what every match contains: for each group, one of its literals (ids in the rule set's scanner)
   std::vector<std::vector<std::uint32_t>> gate;
 };
 
 std::optional<std::pair<std::size_t, std::size_t>> run(const guarded_code& p, std::string_view text) {
-  auto span = run(p.main.get(), text);
+  auto span = run(p.main, text);
   if (!span) return span;
   for (const auto& g : p.guards)
-    if (run(g.get(), text)) return std::nullopt;
+    if (run(g, text)) return std::nullopt;
   return span;
 }
 
@@ -178,7 +192,7 @@ std::optional<std::pair<std::size_t, std::size_t>> run(const guarded_code& p, st
 
 struct rule_set::compiled {
   std::vector<guarded_code> patterns;
-  code_ptr status_condition;
+  regex status_condition;
 };
 
 rule_set::~rule_set() = default;
@@ -330,6 +344,11 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
     }
   }
   set->scanner_ = literal_scanner(literals);
+  for (std::size_t k = 0; k < category_count; ++k)
+    for (std::size_t c = 0; c < class_count; ++c)
+      set->action_index_[k][c] = set->best_action(
+          k + 1 < category_count ? std::optional<category>(static_cast<category>(k)) : std::nullopt,
+          static_cast<bounce_class>(c));
   return set;
 }
 
@@ -350,8 +369,14 @@ std::vector<rule_match> rule_set::match(std::string_view text, std::string_view 
   return match(text, status, no_hosts, use_prefilter);
 }
 
-std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_view status,
+std::vector<rule_match> rule_set::match(std::string_view text, std::string_view status,
                                         const std::vector<std::string>& hosts, bool use_prefilter) const {
+  const std::vector<std::string_view> views(hosts.begin(), hosts.end());
+  return match(text, status, std::span<const std::string_view>(views), use_prefilter);
+}
+
+std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_view status,
+                                        std::span<const std::string_view> hosts, bool use_prefilter) const {
   std::vector<rule_match> out;
   if (raw_text.empty() || info_.empty()) return out;
   std::string repaired;
@@ -360,8 +385,8 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
   // One scan says which literals occur: the rules' (which rules can match) and the patterns' own (which of a
   // candidate rule's patterns can). The per-thread tables are cleared again before returning.
   thread_local std::vector<unsigned char> rule_seen, literal_seen;
-  thread_local std::vector<std::uint32_t> literals_found;
-  std::vector<std::uint32_t> candidates;
+  thread_local std::vector<std::uint32_t> literals_found, candidates;
+  candidates.clear();
   if (use_prefilter) {
     if (rule_seen.size() < info_.size()) rule_seen.resize(info_.size());
     if (literal_seen.size() < literal_rules_.size()) literal_seen.resize(literal_rules_.size());
@@ -391,9 +416,9 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
   }
   for (std::uint32_t r : candidates) {
     const compiled& c = *compiled_[r];
-    if (c.status_condition && (status.empty() || !run(c.status_condition.get(), status))) continue;
+    if (c.status_condition && (status.empty() || !run(c.status_condition, status))) continue;
     const std::vector<std::string>& domains = info_[r].hosts;
-    const auto reported_by = [&](const std::string& h) {
+    const auto reported_by = [&](std::string_view h) {
       return std::any_of(domains.begin(), domains.end(), [&](const std::string& d) { return host_under(h, d); });
     };
     if (!domains.empty() && std::none_of(hosts.begin(), hosts.end(), reported_by)) continue;
@@ -482,17 +507,26 @@ std::string rule_set::status_for_reason(std::string_view reason, bool temporary)
 }
 
 std::string rule_set::action_for(std::optional<category> cat, bounce_class cls) const {
+  const auto k = cat ? static_cast<std::size_t>(*cat) : category_count - 1;
+  const auto c = static_cast<std::size_t>(cls);
+  const bool tabled = (cat ? k + 1 < category_count : true) && c < class_count;
+  const int best = tabled ? action_index_[k][c] : best_action(cat, cls);
+  return best < 0 ? std::string() : actions_[static_cast<std::size_t>(best)].text;
+}
+
+int rule_set::best_action(std::optional<category> cat, bounce_class cls) const {
   const std::string_view cat_name = cat ? to_string(*cat) : std::string_view();
   const std::string_view cls_name = to_string(cls);
-  const action_entry* best = nullptr;
+  int best = -1;
   int best_score = -1;
-  for (const action_entry& e : actions_) {
+  for (std::size_t i = 0; i < actions_.size(); ++i) {
+    const action_entry& e = actions_[i];
     if (!e.category.empty() && e.category != cat_name) continue;
     if (!e.cls.empty() && e.cls != cls_name) continue;
     const int score = (e.category.empty() ? 0 : 2) + (e.cls.empty() ? 0 : 1);
-    if (score > best_score) best = &e, best_score = score;
+    if (score > best_score) best = static_cast<int>(i), best_score = score;
   }
-  return best ? best->text : std::string();
+  return best;
 }
 
 }  // namespace bouncekit::detail
