@@ -87,6 +87,24 @@ TEST_CASE("what a pattern's matches must contain") {
   CHECK(required_literals("ポリシー違反").empty());
 }
 
+TEST_CASE("the bytes a pattern's matches must contain") {
+  using detail::required_bytes;
+  using sets = std::vector<std::vector<std::string>>;
+  const auto parens = required_bytes(R"(\buser\s+\(\S+\)\s+unknown\b)");
+  CHECK(parens.sets == sets{{"("}, {")"}});
+  CHECK_FALSE(parens.non_ascii);
+  // letters are left out (caselessly, "k" matches the Kelvin sign), and a string without other bytes promises none
+  CHECK(required_bytes(R"(<[^>]+>:\s+user\s+unknown)").sets == sets{{"<"}, {">:"}});
+  CHECK(required_bytes(R"((?:a@|b)\s+c)").sets.empty());
+  CHECK(required_bytes(R"(\d{3}\s+\S+)").sets.empty());
+  // a character beyond ASCII is needed when every branch has one that folds to no ASCII letter
+  CHECK(required_bytes("動的IP").non_ascii);
+  CHECK(required_bytes(R"((?:SPF|DKIM)\s*(?:認証|検証))").non_ascii);
+  CHECK_FALSE(required_bytes("zu gro(?:ß|ss)").non_ascii);
+  CHECK_FALSE(required_bytes("\u212Aelvin").non_ascii);
+  CHECK_FALSE(required_bytes("[а-я]+").non_ascii);
+}
+
 namespace {
 
 recipient_verdict verdict_for(const std::string& action, const std::string& status, const std::string& diagnostic) {

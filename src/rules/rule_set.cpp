@@ -178,7 +178,37 @@ struct guarded_code {
   std::vector<regex> guards;  // the pattern does not match a text in which any of these occurs
   // what every match contains: for each group, one of its literals (ids in the rule set's scanner)
   std::vector<std::vector<std::uint32_t>> gate;
+  byte_requirements bytes;  // and the bytes it needs, which the literals leave out
 };
+
+// The bytes a text holds, for the patterns' byte requirements: worked out once per text, when a pattern that
+// has some is first tried.
+struct byte_set {
+  std::uint64_t bits[4] = {};
+
+  explicit byte_set(std::string_view text) {
+    for (const char c : text) {
+      const auto b = static_cast<unsigned char>(c);
+      bits[b >> 6] |= std::uint64_t{1} << (b & 63);
+    }
+  }
+  bool has(char c) const noexcept {
+    const auto b = static_cast<unsigned char>(c);
+    return (bits[b >> 6] >> (b & 63)) & 1;
+  }
+  bool ascii() const noexcept { return (bits[2] | bits[3]) == 0; }
+};
+
+// False when the text lacks a byte every match of the pattern needs.
+bool has_bytes(const byte_requirements& need, const byte_set& text) {
+  if (need.non_ascii && text.ascii()) return false;
+  const auto all_present = [&](const std::string& bytes) {
+    return std::all_of(bytes.begin(), bytes.end(), [&](char c) { return text.has(c); });
+  };
+  return std::all_of(need.sets.begin(), need.sets.end(), [&](const std::vector<std::string>& alternatives) {
+    return std::any_of(alternatives.begin(), alternatives.end(), all_present);
+  });
+}
 
 std::optional<std::pair<std::size_t, std::size_t>> run(const guarded_code& p, std::string_view text) {
   auto span = run(p.main, text);
@@ -286,6 +316,7 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
               cp.gate.back().push_back(it->second);
             }
           }
+          cp.bytes = required_bytes(p);
           c->patterns.push_back(std::move(cp));
         }
         if (!info.status_condition.empty()) c->status_condition = compile(info.status_condition, where + " status");
@@ -414,6 +445,7 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
     candidates.resize(info_.size());
     for (std::uint32_t i = 0; i < candidates.size(); ++i) candidates[i] = i;
   }
+  std::optional<byte_set> bytes;
   for (std::uint32_t r : candidates) {
     const compiled& c = *compiled_[r];
     if (c.status_condition && (status.empty() || !run(c.status_condition, status))) continue;
@@ -428,6 +460,10 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
       };
       if (use_prefilter && !std::all_of(p.gate.begin(), p.gate.end(), present))
         continue;  // a string this pattern needs is not in the text
+      if (use_prefilter && (p.bytes.non_ascii || !p.bytes.sets.empty())) {
+        if (!bytes) bytes.emplace(text);
+        if (!has_bytes(p.bytes, *bytes)) continue;
+      }
       if (auto span = run(p, text)) {
         const rule_info& info = info_[r];
         out.push_back({info.id, info.reason, info.priority, std::string(text.substr(span->first, span->second - span->first)),
