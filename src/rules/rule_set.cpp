@@ -13,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -181,26 +182,51 @@ struct guarded_code {
   byte_requirements bytes;  // and the bytes it needs, which the literals leave out
 };
 
-// The bytes a text holds, for the patterns' byte requirements: worked out once per text, when a pattern that
-// has some is first tried.
-struct byte_set {
-  std::uint64_t bits[4] = {};
+// Which bytes a text holds, for the patterns' byte requirements: each byte looked for (by memchr) when a
+// pattern first asks, and remembered for the text's other patterns. A pass over the whole text to gather all
+// its bytes cost more than the few bytes ever asked about.
+class text_bytes {
+ public:
+  explicit text_bytes(std::string_view text) : text_(text) {}
 
-  explicit byte_set(std::string_view text) {
-    for (const char c : text) {
-      const auto b = static_cast<unsigned char>(c);
-      bits[b >> 6] |= std::uint64_t{1} << (b & 63);
-    }
-  }
-  bool has(char c) const noexcept {
+  bool has(char c) noexcept {
     const auto b = static_cast<unsigned char>(c);
-    return (bits[b >> 6] >> (b & 63)) & 1;
+    const std::uint64_t bit = std::uint64_t{1} << (b & 63);
+    if (!(known_[b >> 6] & bit)) {
+      known_[b >> 6] |= bit;
+      if (std::memchr(text_.data(), c, text_.size()) != nullptr) present_[b >> 6] |= bit;
+    }
+    return (present_[b >> 6] & bit) != 0;
   }
-  bool ascii() const noexcept { return (bits[2] | bits[3]) == 0; }
+  bool ascii() noexcept {
+    if (ascii_ < 0) ascii_ = all_ascii(text_) ? 1 : 0;
+    return ascii_ != 0;
+  }
+  // True when the text may hold a character that matches an ASCII letter caselessly (the Kelvin sign, the
+  // long s, a dotted or dotless i): by their lead bytes.
+  bool may_fold_to_ascii() noexcept { return !ascii() && (has('\xC4') || has('\xC5') || has('\xE2')); }
+
+ private:
+  static bool all_ascii(std::string_view text) noexcept {
+    std::uint64_t high = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + i, 8);
+      high |= word;
+    }
+    for (; i < text.size(); ++i) high |= static_cast<unsigned char>(text[i]);
+    return (high & 0x8080808080808080u) == 0;
+  }
+
+  std::string_view text_;
+  std::uint64_t known_[4] = {};
+  std::uint64_t present_[4] = {};
+  int ascii_ = -1;  // unknown until asked
 };
 
 // False when the text lacks a byte every match of the pattern needs.
-bool has_bytes(const byte_requirements& need, const byte_set& text) {
+bool has_bytes(const byte_requirements& need, text_bytes& text) {
   if (need.non_ascii && text.ascii()) return false;
   const auto all_present = [&](const std::string& bytes) {
     return std::all_of(bytes.begin(), bytes.end(), [&](char c) { return text.has(c); });
@@ -208,6 +234,38 @@ bool has_bytes(const byte_requirements& need, const byte_set& text) {
   return std::all_of(need.sets.begin(), need.sets.end(), [&](const std::vector<std::string>& alternatives) {
     return std::any_of(alternatives.begin(), alternatives.end(), all_present);
   });
+}
+
+// Where the scanner saw a literal: the end of its first occurrence and the beginning of its last.
+struct occurrence {
+  std::size_t first_end;
+  std::size_t last_begin;
+};
+
+enum class gate_verdict { pass, absent, out_of_order };
+
+// Whether a pattern's strings occur (one of each group) and in the pattern's order, each after the one
+// before it ends: the groups are its sequence's parts, left to right. The chain is followed on what is known
+// of each literal, its first end and last beginning: `reached` is a lower bound on where the chain so far
+// ends, so a group none of whose literals begins at or after it cannot follow.
+gate_verdict pass_gate(const std::vector<std::vector<std::uint32_t>>& gate, const std::vector<unsigned char>& seen,
+                       const std::vector<occurrence>& where, const literal_scanner& scanner) {
+  gate_verdict verdict = gate_verdict::pass;
+  std::size_t reached = 0;
+  for (const auto& group : gate) {
+    std::size_t next = std::string_view::npos;
+    bool present = false;
+    for (const std::uint32_t l : group) {
+      if (!seen[l]) continue;
+      present = true;
+      if (where[l].last_begin < reached) continue;
+      next = std::min(next, std::max(where[l].first_end, reached + scanner.length(l)));
+    }
+    if (!present) return gate_verdict::absent;
+    if (next == std::string_view::npos) verdict = gate_verdict::out_of_order;
+    else reached = next;
+  }
+  return verdict;
 }
 
 std::optional<std::pair<std::size_t, std::size_t>> run(const guarded_code& p, std::string_view text) {
@@ -417,10 +475,14 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
   // candidate rule's patterns can). The per-thread tables are cleared again before returning.
   thread_local std::vector<unsigned char> rule_seen, literal_seen;
   thread_local std::vector<std::uint32_t> literals_found, candidates;
+  thread_local std::vector<occurrence> where;  // of the literals seen
   candidates.clear();
   if (use_prefilter) {
     if (rule_seen.size() < info_.size()) rule_seen.resize(info_.size());
-    if (literal_seen.size() < literal_rules_.size()) literal_seen.resize(literal_rules_.size());
+    if (literal_seen.size() < literal_rules_.size()) {
+      literal_seen.resize(literal_rules_.size());
+      where.resize(literal_rules_.size());
+    }
     literals_found.clear();
   }
   struct clear_on_exit {  // even when an allocation below throws, the next call starts clean
@@ -433,9 +495,16 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
     }
   } clear{use_prefilter, candidates};
   if (use_prefilter) {
-    scanner_.scan(text, [&](std::uint32_t literal) {  // the scanner folds ASCII case itself
-      if (literal_seen[literal]) return;
+    scanner_.scan_at(text, [&](std::uint32_t literal, std::size_t begin) {  // the scanner folds ASCII case itself
+      const std::size_t end = begin + scanner_.length(literal);
+      if (literal_seen[literal]) {
+        occurrence& o = where[literal];
+        o.first_end = std::min(o.first_end, end);
+        o.last_begin = std::max(o.last_begin, begin);
+        return;
+      }
       literal_seen[literal] = 1;
+      where[literal] = {end, begin};
       literals_found.push_back(literal);
       for (std::uint32_t r : literal_rules_[literal])
         if (!rule_seen[r]) rule_seen[r] = 1, candidates.push_back(r);
@@ -445,7 +514,7 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
     candidates.resize(info_.size());
     for (std::uint32_t i = 0; i < candidates.size(); ++i) candidates[i] = i;
   }
-  std::optional<byte_set> bytes;
+  text_bytes bytes(text);
   for (std::uint32_t r : candidates) {
     const compiled& c = *compiled_[r];
     if (c.status_condition && (status.empty() || !run(c.status_condition, status))) continue;
@@ -455,14 +524,13 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
     };
     if (!domains.empty() && std::none_of(hosts.begin(), hosts.end(), reported_by)) continue;
     for (const auto& p : c.patterns) {
-      const auto present = [&](const std::vector<std::uint32_t>& group) {
-        return std::any_of(group.begin(), group.end(), [&](std::uint32_t l) { return literal_seen[l] != 0; });
-      };
-      if (use_prefilter && !std::all_of(p.gate.begin(), p.gate.end(), present))
-        continue;  // a string this pattern needs is not in the text
-      if (use_prefilter && (p.bytes.non_ascii || !p.bytes.sets.empty())) {
-        if (!bytes) bytes.emplace(text);
-        if (!has_bytes(p.bytes, *bytes)) continue;
+      if (use_prefilter) {
+        const gate_verdict gate = pass_gate(p.gate, literal_seen, where, scanner_);
+        if (gate == gate_verdict::absent) continue;  // a string this pattern needs is not in the text
+        // The scanner folds ASCII case only: out of order, the strings may still occur in an order it does not
+        // see, spelt with a Kelvin sign or a long s, which the text's bytes rule out.
+        if (gate == gate_verdict::out_of_order && !bytes.may_fold_to_ascii()) continue;
+        if (!has_bytes(p.bytes, bytes)) continue;
       }
       if (auto span = run(p, text)) {
         const rule_info& info = info_[r];
