@@ -179,6 +179,7 @@ struct guarded_code {
   std::vector<regex> guards;  // the pattern does not match a text in which any of these occurs
   // what every match contains: for each group, one of its literals (ids in the rule set's scanner)
   std::vector<std::vector<std::uint32_t>> gate;
+  std::vector<std::vector<std::vector<std::uint32_t>>> guard_gates;  // the same for each guard
   byte_requirements bytes;  // and the bytes it needs, which the literals leave out
 };
 
@@ -268,12 +269,18 @@ gate_verdict pass_gate(const std::vector<std::vector<std::uint32_t>>& gate, cons
   return verdict;
 }
 
-std::optional<std::pair<std::size_t, std::size_t>> run(const guarded_code& p, std::string_view text) {
+// Runs the main pattern, then the guards that `may_occur` (called with a guard's gate) does not rule out.
+template <typename F>
+std::optional<std::pair<std::size_t, std::size_t>> run(const guarded_code& p, std::string_view text, F&& may_occur) {
   auto span = run(p.main, text);
   if (!span) return span;
-  for (const auto& g : p.guards)
-    if (run(g, text)) return std::nullopt;
+  for (std::size_t g = 0; g < p.guards.size(); ++g)
+    if (may_occur(p.guard_gates[g]) && run(p.guards[g], text)) return std::nullopt;
   return span;
+}
+
+std::optional<std::pair<std::size_t, std::size_t>> run(const guarded_code& p, std::string_view text) {
+  return run(p, text, [](const auto&) { return true; });
 }
 
 }  // namespace
@@ -290,6 +297,22 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
   std::set<std::string> ids;
   std::vector<std::string> literals;
   std::map<std::string, std::uint32_t> literal_ids;
+  // The strings every match of a pattern contains, as groups of literal ids in the scanner.
+  const auto gate_of = [&](std::string_view pattern) {
+    std::vector<std::vector<std::uint32_t>> gate;
+    for (const auto& group : required_literals(pattern)) {
+      gate.emplace_back();
+      for (const std::string& l : group) {
+        auto [it, inserted] = literal_ids.emplace(l, static_cast<std::uint32_t>(literals.size()));
+        if (inserted) {
+          literals.push_back(l);
+          set->literal_rules_.emplace_back();  // a pattern's own literal: it names no rule
+        }
+        gate.back().push_back(it->second);
+      }
+    }
+    return gate;
+  };
   for (const rule_source& src : sources) {
     toml::table doc;
     try {
@@ -359,21 +382,14 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
           if (auto split = split_guards(p)) {
             compile(p, where, false);  // as written first: its errors name the rule file's own offsets
             cp.main = compile(split->main, where);
-            for (const auto& g : split->guards) cp.guards.push_back(compile(g, where));
+            for (const auto& g : split->guards) {
+              cp.guards.push_back(compile(g, where));
+              cp.guard_gates.push_back(gate_of(g));
+            }
           } else {
             cp.main = compile(p, where);
           }
-          for (const auto& group : required_literals(p)) {
-            cp.gate.emplace_back();
-            for (const std::string& l : group) {
-              auto [it, inserted] = literal_ids.emplace(l, static_cast<std::uint32_t>(literals.size()));
-              if (inserted) {
-                literals.push_back(l);
-                set->literal_rules_.emplace_back();  // a pattern's own literal: it names no rule
-              }
-              cp.gate.back().push_back(it->second);
-            }
-          }
+          cp.gate = gate_of(p);
           cp.bytes = required_bytes(p);
           c->patterns.push_back(std::move(cp));
         }
@@ -532,7 +548,13 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
         if (gate == gate_verdict::out_of_order && !bytes.may_fold_to_ascii()) continue;
         if (!has_bytes(p.bytes, bytes)) continue;
       }
-      if (auto span = run(p, text)) {
+      // A guard (a pattern's "nowhere A") need not run where its own strings are missing or out of order, unless
+      // the text may spell them in ways the scanner does not see: a guard run skipped wrongly would add a match.
+      const auto may_occur = [&](const std::vector<std::vector<std::uint32_t>>& gate) {
+        return !use_prefilter || pass_gate(gate, literal_seen, where, scanner_) == gate_verdict::pass ||
+               bytes.may_fold_to_ascii();
+      };
+      if (auto span = run(p, text, may_occur)) {
         const rule_info& info = info_[r];
         out.push_back({info.id, info.reason, info.priority, std::string(text.substr(span->first, span->second - span->first)),
                        span->first, span->second});
