@@ -95,3 +95,34 @@ TEST_CASE("a scanner without literals finds nothing, in short and long texts") {
     CHECK_FALSE(empty.any(text));
   }
 }
+
+TEST_CASE("short texts walked in lanes without overlap keep the literals that cross a lane's end") {
+  // literals longer than a lane (a text of 40 bytes has lanes of 10) and sharing prefixes and suffixes, so
+  // that a lane's walk past its end must follow a match in progress through several lanes
+  const std::vector<std::string> literals = {"mailbox unavailable for this recipient", "unavailable", "box", "ab",
+                                             "recipient address rejected", "address", "b", "mailbox full"};
+  const literal_scanner scanner(literals);
+  const naive reference{literals};
+  std::mt19937 random(20261130);
+  const std::string alphabet = "abx ";
+  for (std::size_t length = 30; length < 300; length += 7) {
+    for (int round = 0; round < 12; ++round) {
+      std::string text;
+      for (std::size_t i = 0; i < length; ++i) text += alphabet[random() % alphabet.size()];
+      for (int k = 0; k < 2; ++k) {
+        const std::string& l = literals[random() % literals.size()];
+        if (l.size() > length) continue;
+        text.replace(random() % (length - l.size() + 1), l.size(), l);
+      }
+      INFO("length " << length << " round " << round << " text " << text);
+      std::set<std::uint32_t> found;
+      std::set<std::pair<std::size_t, std::uint32_t>> at;
+      scanner.scan_at(text, [&](std::uint32_t id, std::size_t begin) {
+        found.insert(id);
+        at.insert({begin, id});
+      });
+      CHECK(found == reference.all(text));
+      for (const auto& [begin, id] : at) CHECK(ascii_lower(text.substr(begin, literals[id].size())) == literals[id]);
+    }
+  }
+}

@@ -87,6 +87,75 @@ TEST_CASE("what a pattern's matches must contain") {
   CHECK(required_literals("ポリシー違反").empty());
 }
 
+TEST_CASE("a pattern's strings out of order, or a byte it needs missing, spare its run, and only then") {
+  const std::vector<detail::rule_source> sources{{"order.toml", R"toml(
+[[rule]]
+id = "unknown-then-user"
+reason = "userunknown"
+literals = ["unknown"]
+patterns = ['\bunknown\s+(?:user|recipient)\b', '\buser\s+\(\S+\)\s+gone\b', '未知のユーザー']
+examples = ["550 Unknown user", "550 user (bob) gone", "550 未知のユーザー unknown"]
+)toml"}};
+  const auto rules = detail::rule_set::load(sources);
+  const auto matches = [&](const std::string& text) {
+    const auto with = rules->match(text, "", true);
+    CHECK(with.size() == rules->match(text, "", false).size());
+    return !with.empty();
+  };
+  CHECK(matches("550 5.1.1 unknown user"));
+  CHECK(matches("550 5.1.1 user unknown; unknown recipient"));
+  CHECK_FALSE(matches("550 5.1.1 User unknown"));
+  CHECK_FALSE(matches("550 5.1.1 recipient bob: User unknown"));
+  // the Kelvin sign is a "k" to PCRE2, not to the scanner, which sees "unknown" only after "user" here
+  CHECK(matches("550 un\u212Anown user; user unknown"));
+  CHECK_FALSE(matches("550 user bob gone, unknown"));
+  CHECK(matches("550 unknown: user (bob) gone"));
+  CHECK(matches("550 unknown \u672a\u77e5\u306e\u30e6\u30fc\u30b6\u30fc"));
+}
+
+TEST_CASE("a guard runs unless its strings are missing or out of order") {
+  const std::vector<detail::rule_source> sources{{"guard.toml", R"toml(
+[[rule]]
+id = "guarded"
+reason = "userunknown"
+literals = ["unknown"]
+patterns = ['^(?!.*\bsender\s+address\b).*?\buser\s+unknown\b']
+examples = ["550 user unknown"]
+)toml"}};
+  const auto rules = detail::rule_set::load(sources);
+  const auto matches = [&](const std::string& text) {
+    const auto with = rules->match(text, "", true);
+    CHECK(with.size() == rules->match(text, "", false).size());
+    return !with.empty();
+  };
+  CHECK(matches("550 user unknown"));
+  CHECK(matches("550 address of sender: user unknown"));
+  CHECK_FALSE(matches("550 sender address bob: user unknown"));
+  CHECK_FALSE(matches("550 user unknown (sender address bob)"));
+  CHECK_FALSE(matches("550 address sender address: user unknown"));
+  // a long s may spell "sender" to PCRE2: the guard then runs, whatever the scanner saw
+  matches("550 address \u017Fender address: user unknown");
+  matches("550 user unknown, \u017Fender address");
+}
+
+TEST_CASE("the bytes a pattern's matches must contain") {
+  using detail::required_bytes;
+  using sets = std::vector<std::vector<std::string>>;
+  const auto parens = required_bytes(R"(\buser\s+\(\S+\)\s+unknown\b)");
+  CHECK(parens.sets == sets{{"("}, {")"}});
+  CHECK_FALSE(parens.non_ascii);
+  // letters are left out (caselessly, "k" matches the Kelvin sign), and a string without other bytes promises none
+  CHECK(required_bytes(R"(<[^>]+>:\s+user\s+unknown)").sets == sets{{"<"}, {">:"}});
+  CHECK(required_bytes(R"((?:a@|b)\s+c)").sets.empty());
+  CHECK(required_bytes(R"(\d{3}\s+\S+)").sets.empty());
+  // a character beyond ASCII is needed when every branch has one that folds to no ASCII letter
+  CHECK(required_bytes("動的IP").non_ascii);
+  CHECK(required_bytes(R"((?:SPF|DKIM)\s*(?:認証|検証))").non_ascii);
+  CHECK_FALSE(required_bytes("zu gro(?:ß|ss)").non_ascii);
+  CHECK_FALSE(required_bytes("\u212Aelvin").non_ascii);
+  CHECK_FALSE(required_bytes("[а-я]+").non_ascii);
+}
+
 namespace {
 
 recipient_verdict verdict_for(const std::string& action, const std::string& status, const std::string& diagnostic) {

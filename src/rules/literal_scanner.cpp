@@ -58,6 +58,7 @@ void literal_scanner::build(const std::vector<std::string>& literals) {
   std::vector<std::uint32_t> next(n * classes_, 0);
   std::vector<std::uint32_t> heads(n, none);
   std::vector<std::uint32_t> fail(n, 0);
+  std::vector<std::uint32_t> depth(n, 0);
   std::vector<std::uint32_t> queue{0};
   for (std::size_t q = 0; q < queue.size(); ++q) {
     const std::uint32_t s = queue[q];
@@ -70,31 +71,36 @@ void literal_scanner::build(const std::vector<std::string>& literals) {
     for (std::uint32_t k = 0; k < classes_; ++k) next[s * classes_ + k] = s == 0 ? 0 : next[fail[s] * classes_ + k];
     for (const auto& [k, t] : trie[s]) {
       fail[t] = s == 0 ? 0 : next[fail[s] * classes_ + k];
+      depth[t] = depth[s] + 1;
       next[s * classes_ + k] = t;
       queue.push_back(t);
     }
   }
-  if (n * classes_ > static_cast<std::size_t>(INT32_MAX)) throw std::length_error("literal_scanner: too many literals");
+  width_ = classes_ + 1;
+  const std::size_t width = width_;
+  if (n * width > static_cast<std::size_t>(INT32_MAX)) throw std::length_error("literal_scanner: too many literals");
   // rows: the states without output from 0 up (the start state, which has none, first), those with output
   // below 0
   std::size_t with_output = 0;
   for (std::size_t s = 0; s < n; ++s) with_output += heads[s] != none;
-  delta_origin_ = static_cast<row_t>(with_output * classes_);
+  delta_origin_ = static_cast<row_t>(with_output * width);
   std::vector<row_t> row_of(n);
   output_.assign(with_output, none);
   for (std::size_t s = 0, plain = 0, flagged = 0; s < n; ++s) {
     if (heads[s] == none) {
-      row_of[s] = static_cast<row_t>(plain++ * classes_);
+      row_of[s] = static_cast<row_t>(plain++ * width);
     } else {
-      row_of[s] = static_cast<row_t>(flagged * classes_) - delta_origin_;
+      row_of[s] = static_cast<row_t>(flagged * width) - delta_origin_;
       output_[flagged++] = heads[s];
     }
   }
-  std::shared_ptr<std::int32_t[]> table(new std::int32_t[n * classes_]);
-  for (std::size_t s = 0; s < n; ++s)
-    for (std::uint32_t k = 0; k < classes_; ++k)
-      table[static_cast<std::size_t>(delta_origin_ + row_of[s]) + k] =
-          static_cast<std::int32_t>(row_of[next[s * classes_ + k]]);
+  std::shared_ptr<std::int32_t[]> table(new std::int32_t[n * width]);
+  for (std::size_t s = 0; s < n; ++s) {
+    std::int32_t* row = &table[static_cast<std::size_t>(delta_origin_ + row_of[s])];
+    row[0] = static_cast<std::int32_t>(depth[s]);
+    for (std::uint32_t k = 0; k < classes_; ++k) row[1 + k] = static_cast<std::int32_t>(row_of[next[s * classes_ + k]]);
+  }
+  for (std::uint8_t& column : class_of_) ++column;  // (at most 232)
   delta_ = table.get() + delta_origin_;
   table_ = std::move(table);
 }

@@ -76,7 +76,67 @@ class literal_scanner {
     // lanes pay off once the overlaps (longest-1 bytes each) are small beside the text
     if (n >= 2048 && n >= 16 * longest_) lanes<8>(bytes, n, found);
     else if (n >= 256 && n >= 8 * longest_) lanes<4>(bytes, n, found);
+    else if (n >= split_above) split<4>(bytes, n, found);
     else walk(bytes, bytes + n, found);
+  }
+
+  // Lanes for a text too short for overlaps of longest-1 bytes (a diagnostic of a hundred bytes, against
+  // literals of fifty): each lane starts its stretch in the start state, and the lane before it walks on past
+  // the stretch's end until no match in progress began before it, that is until its state (the longest text
+  // suffix that begins a literal) is no deeper than the bytes it walked past. That takes a few bytes, mostly.
+  // The walks overlap their cache misses, which a large automaton has on most bytes.
+  template <std::size_t count, typename F>
+  void split(const unsigned char* bytes, std::size_t n, F& found) const {
+    const std::size_t stretch = (n + count - 1) / count;
+    const unsigned char* at[count];
+    const unsigned char* stop[count];
+    for (std::size_t k = 0; k < count; ++k) {
+      at[k] = bytes + std::min(n, k * stretch);
+      stop[k] = bytes + std::min(n, (k + 1) * stretch);
+    }
+    const auto steps = static_cast<std::size_t>(stop[count - 1] - at[count - 1]);  // (the last is the shortest)
+    const std::int32_t* const delta = delta_;
+    const std::uint8_t* const class_of = class_of_;
+    // A text this short ends a literal every few bytes of a lane (every word that is one of them): the walks
+    // note those states as they go, without a branch that would be mispredicted as often (and lose the
+    // other lanes' loads in flight), and report them after every chunk of bytes.
+    constexpr std::size_t chunk = 32;
+    struct ended {
+      row_t row;
+      const unsigned char* end;
+    };
+    ended seen[chunk * count];
+    row_t row[count] = {};
+    for (std::size_t from = 0; from < steps; from += chunk) {
+      const std::size_t to = std::min(steps, from + chunk);
+      std::size_t m = 0;
+      for (std::size_t i = from; i < to; ++i) {
+#pragma GCC unroll 8
+        for (std::size_t k = 0; k < count; ++k) {
+          row[k] = delta[row[k] + class_of[at[k][i]]];
+          seen[m] = {row[k], at[k] + i + 1};
+          m += row[k] < 0;
+        }
+      }
+      for (std::size_t j = 0; j < m; ++j) report(seen[j].row, seen[j].end, found);
+    }
+    row_t last[count];
+#pragma GCC unroll 8
+    for (std::size_t k = 0; k < count; ++k) last[k] = row[k];
+    for (std::size_t k = 0; k < count; ++k) {
+      const row_t end = walk(at[k] + steps, stop[k], found, last[k]);
+      if (k + 1 < count) finish(stop[k], bytes + n, found, end);
+    }
+  }
+  // Walks on from state `row` at `from` while a match in progress began before `from`.
+  template <typename F>
+  void finish(const unsigned char* from, const unsigned char* to, F& found, row_t row) const {
+    const std::int32_t* const delta = delta_;
+    for (std::int32_t past = 0; from < to && delta[row] > past; ++from, ++past) {
+      row = delta[row + class_of_[*from]];
+      if (row < 0) [[unlikely]]
+        report(row, from + 1, found);
+    }
   }
 
   // One automaton walk is a chain of dependent loads (each state needs the one before): a long text is cut
@@ -119,30 +179,36 @@ class literal_scanner {
   // Calls found for each literal that state `row` (< 0) ends.
   template <typename F>
   void report(row_t row, const unsigned char* end, F& found) const {
-    for (std::uint32_t o = output_[static_cast<std::size_t>(row + delta_origin_) / classes_]; o != none;
+    for (std::uint32_t o = output_[static_cast<std::size_t>(row + delta_origin_) / width_]; o != none;
          o = outputs_[o].next)
       found(outputs_[o].literal, end);
   }
   // The automaton from state `row` over [from, to).
   template <typename F>
-  void walk(const unsigned char* from, const unsigned char* to, F& found, row_t row = 0) const {
+  row_t walk(const unsigned char* from, const unsigned char* to, F& found, row_t row = 0) const {
     const std::int32_t* const delta = delta_;
     for (; from < to; ++from) {
       row = delta[row + class_of_[*from]];
       if (row < 0) [[unlikely]]
         report(row, from + 1, found);
     }
+    return row;
   }
 
-  std::uint8_t class_of_[256] = {};    // byte -> column of delta_ (0: a byte no literal contains)
+  // A row holds the depth of its state (the length of the text it stands for: split's lanes read it beside
+  // the columns of the bytes), then a column per class.
+  std::uint8_t class_of_[256] = {};  // byte -> column of delta_ (1: a byte no literal contains)
   std::uint32_t classes_ = 1;
-  // row + class -> next row, fail links folded in: delta_ points at row 0 (the start state) in table_, after
+  std::uint32_t width_ = 2;  // of a row: classes_ + 1
+  static constexpr std::size_t split_above = 32;
+  // row + column -> next row, fail links folded in: delta_ points at row 0 (the start state) in table_, after
   // the rows of the states with output. The table never changes once built, so copies share it (and the
   // pointer stays valid); the walk indexes delta_ with no origin to add.
   std::shared_ptr<const std::int32_t[]> table_;
   const std::int32_t* delta_ = nullptr;
   row_t delta_origin_ = 0;  // delta_ - table_.get()
-  std::vector<std::uint32_t> output_;  // (delta_origin_ + row) / classes_ of a state with output -> head of its list in outputs_
+  // (delta_origin_ + row) / width_ of a state with output -> head of its list in outputs_
+  std::vector<std::uint32_t> output_;
   std::vector<output> outputs_;
   std::vector<std::uint32_t> lengths_;  // literal id -> length
   std::size_t longest_ = 0;

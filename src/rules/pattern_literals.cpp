@@ -42,7 +42,10 @@ bool better(const info& a, const info& b) {
 
 class reader {
  public:
-  explicit reader(std::string_view pattern) : p_(pattern) {}
+  // With `mark_non_ascii`, a non-ASCII character that matches no ASCII one stands in the strings as
+  // non_ascii_mark.
+  explicit reader(std::string_view pattern, bool mark_non_ascii = false)
+      : p_(pattern), mark_non_ascii_(mark_non_ascii) {}
 
   // Sets of which every one has a string in any match: the strings of each factor the pattern's top-level
   // sequence needs, or one set for a pattern that is an alternation at the top.
@@ -186,7 +189,10 @@ class reader {
     if (c == '.') return {};
     if (c == '^' || c == '$') return info::empty();
     if (static_cast<unsigned char>(c) >= 0x80) {  // one UTF-8 character: case folding beyond ASCII, not followed
+      const std::size_t start = pos_ - 1;
       while (!at_end() && (static_cast<unsigned char>(peek()) & 0xC0) == 0x80) ++pos_;
+      if (mark_non_ascii_ && !folds_to_ascii(p_.substr(start, pos_ - start)))
+        return info::exact({std::string(1, non_ascii_mark)});
       return {};
     }
     if (static_cast<unsigned char>(c) < 0x20) return {};
@@ -289,7 +295,14 @@ class reader {
     return info::exact({std::string(1, ascii_lower_char(e))});
   }
 
+  // True for the characters that match an ASCII letter caselessly: the Kelvin sign (k), the long s (s), and,
+  // to be safe, the dotted and dotless i.
+  static bool folds_to_ascii(std::string_view c) {
+    return c == "\xE2\x84\xAA" || c == "\xC5\xBF" || c == "\xC4\xB0" || c == "\xC4\xB1";
+  }
+
   std::string_view p_;
+  bool mark_non_ascii_ = false;
   std::size_t pos_ = 0;
   bool failed_ = false;
   int depth_ = 0;                      // alternations entered
@@ -306,6 +319,35 @@ std::vector<std::vector<std::string>> required_literals(std::string_view pattern
                         std::all_of(set.strings.begin(), set.strings.end(),
                                     [&](const std::string& s) { return s.size() >= min_length; });
     if (usable) out.push_back(std::move(set.strings));  // a set with a short string is left out, not the rest
+  }
+  return out;
+}
+
+byte_requirements required_bytes(std::string_view pattern) {
+  byte_requirements out;
+  for (const info& set : reader(pattern, true).read()) {
+    if (set.strings.empty() || set.strings.size() > max_strings) continue;
+    const bool all_marked = std::all_of(set.strings.begin(), set.strings.end(), [](const std::string& s) {
+      return s.find(non_ascii_mark) != std::string::npos;
+    });
+    if (all_marked) out.non_ascii = true;
+    // Letters are left out (a caseless letter has spellings beyond ASCII), and so is the mark: what remains
+    // of each string are bytes that only themselves match.
+    std::vector<std::string> alternatives;
+    bool every_one_constrains = true;
+    for (const std::string& s : set.strings) {
+      std::string bytes;
+      for (const char c : s)
+        if (c != non_ascii_mark && !is_alpha(c) && bytes.find(c) == std::string::npos) bytes += c;
+      if (bytes.empty()) {
+        every_one_constrains = false;
+        break;
+      }
+      if (std::find(alternatives.begin(), alternatives.end(), bytes) == alternatives.end())
+        alternatives.push_back(std::move(bytes));
+    }
+    if (every_one_constrains && std::find(out.sets.begin(), out.sets.end(), alternatives) == out.sets.end())
+      out.sets.push_back(std::move(alternatives));
   }
   return out;
 }

@@ -16,4 +16,16 @@ namespace bouncekit::detail {
 // follow, or only optional parts, classes and wildcards where the strings would be).
 std::vector<std::vector<std::string>> required_literals(std::string_view pattern, std::size_t min_length = 3);
 
+// The single bytes a pattern needs, for a check cheaper than a run: a "(" the scanner's literals do not hold,
+// or a Japanese word in a text of ASCII only.
+constexpr char non_ascii_mark = '\x80';
+struct byte_requirements {
+  // Sets of alternatives: every match contains all the bytes of one alternative of each set. The bytes are
+  // neither letters nor beyond ASCII, so each matches only itself.
+  std::vector<std::vector<std::string>> sets;
+  // Every match contains a character beyond ASCII (one that matches no ASCII character caselessly).
+  bool non_ascii = false;
+};
+byte_requirements required_bytes(std::string_view pattern);
+
 }  // namespace bouncekit::detail

@@ -13,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -57,9 +58,18 @@ pcre2_match_context* shared_context() {
   return ctx.get();
 }
 
+// A compiled pattern, and whether it has JIT code: then it is run through pcre2_jit_match, which spares
+// pcre2_match's checks of its arguments (the subjects are valid UTF-8 already) on the few thousand runs a
+// corpus takes.
+struct regex {
+  code_ptr code;
+  bool jit = false;
+  explicit operator bool() const noexcept { return code != nullptr; }
+};
+
 // Compiles, with JIT unless `jit` is false (JIT falls back to the interpreter when unavailable); throws
 // rule_error naming the offset of a syntax error.
-code_ptr compile(const std::string& pattern, const std::string& where, bool jit = true) {
+regex compile(const std::string& pattern, const std::string& where, bool jit = true) {
   int error = 0;
   PCRE2_SIZE offset = 0;
   code_ptr code(pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), compile_options, &error,
@@ -70,16 +80,21 @@ code_ptr compile(const std::string& pattern, const std::string& where, bool jit 
     throw rule_error(fmt::format("{}: pattern '{}': {} at offset {}", where, pattern,
                                  reinterpret_cast<const char*>(message), offset));
   }
-  if (jit) pcre2_jit_compile(code.get(), PCRE2_JIT_COMPLETE);
-  return code;
+  std::size_t jit_size = 0;
+  if (jit && pcre2_jit_compile(code.get(), PCRE2_JIT_COMPLETE) == 0)
+    jit = pcre2_pattern_info(code.get(), PCRE2_INFO_JITSIZE, &jit_size) == 0 && jit_size > 0;
+  else
+    jit = false;
+  return regex{std::move(code), jit};
 }
 
 // Returns the match span, or nothing (no match, or a limit hit).
-std::optional<std::pair<std::size_t, std::size_t>> run(const pcre2_code* code, std::string_view text) {
+std::optional<std::pair<std::size_t, std::size_t>> run(const regex& r, std::string_view text) {
   pcre2_match_data* data = scratch();
+  const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
   // subjects are valid UTF-8 by construction (match() repairs them first): skip PCRE2's check on every call
-  const int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, PCRE2_NO_UTF_CHECK, data,
-                             shared_context());
+  const int rc = r.jit ? pcre2_jit_match(r.code.get(), subject, text.size(), 0, 0, data, shared_context())
+                       : pcre2_match(r.code.get(), subject, text.size(), 0, PCRE2_NO_UTF_CHECK, data, shared_context());
   if (rc < 0) return std::nullopt;
   const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(data);
   return std::make_pair(static_cast<std::size_t>(ov[0]), static_cast<std::size_t>(ov[1]));
@@ -160,25 +175,119 @@ std::string where_of(const rule_source& src, const toml::node& node) {
 namespace {
 
 struct guarded_code {
-  code_ptr main;
-  std::vector<code_ptr> guards;  // the pattern does not match a text in which any of these occurs
+  regex main;
+  std::vector<regex> guards;  // the pattern does not match a text in which any of these occurs
   // what every match contains: for each group, one of its literals (ids in the rule set's scanner)
   std::vector<std::vector<std::uint32_t>> gate;
+  std::vector<std::vector<std::vector<std::uint32_t>>> guard_gates;  // the same for each guard
+  byte_requirements bytes;  // and the bytes it needs, which the literals leave out
 };
 
-std::optional<std::pair<std::size_t, std::size_t>> run(const guarded_code& p, std::string_view text) {
-  auto span = run(p.main.get(), text);
+// Which bytes a text holds, for the patterns' byte requirements: each byte looked for (by memchr) when a
+// pattern first asks, and remembered for the text's other patterns. A pass over the whole text to gather all
+// its bytes cost more than the few bytes ever asked about.
+class text_bytes {
+ public:
+  explicit text_bytes(std::string_view text) : text_(text) {}
+
+  bool has(char c) noexcept {
+    const auto b = static_cast<unsigned char>(c);
+    const std::uint64_t bit = std::uint64_t{1} << (b & 63);
+    if (!(known_[b >> 6] & bit)) {
+      known_[b >> 6] |= bit;
+      if (std::memchr(text_.data(), c, text_.size()) != nullptr) present_[b >> 6] |= bit;
+    }
+    return (present_[b >> 6] & bit) != 0;
+  }
+  bool ascii() noexcept {
+    if (ascii_ < 0) ascii_ = all_ascii(text_) ? 1 : 0;
+    return ascii_ != 0;
+  }
+  // True when the text may hold a character that matches an ASCII letter caselessly (the Kelvin sign, the
+  // long s, a dotted or dotless i): by their lead bytes.
+  bool may_fold_to_ascii() noexcept { return !ascii() && (has('\xC4') || has('\xC5') || has('\xE2')); }
+
+ private:
+  static bool all_ascii(std::string_view text) noexcept {
+    std::uint64_t high = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + i, 8);
+      high |= word;
+    }
+    for (; i < text.size(); ++i) high |= static_cast<unsigned char>(text[i]);
+    return (high & 0x8080808080808080u) == 0;
+  }
+
+  std::string_view text_;
+  std::uint64_t known_[4] = {};
+  std::uint64_t present_[4] = {};
+  int ascii_ = -1;  // unknown until asked
+};
+
+// False when the text lacks a byte every match of the pattern needs.
+bool has_bytes(const byte_requirements& need, text_bytes& text) {
+  if (need.non_ascii && text.ascii()) return false;
+  const auto all_present = [&](const std::string& bytes) {
+    return std::all_of(bytes.begin(), bytes.end(), [&](char c) { return text.has(c); });
+  };
+  return std::all_of(need.sets.begin(), need.sets.end(), [&](const std::vector<std::string>& alternatives) {
+    return std::any_of(alternatives.begin(), alternatives.end(), all_present);
+  });
+}
+
+// Where the scanner saw a literal: the end of its first occurrence and the beginning of its last.
+struct occurrence {
+  std::size_t first_end;
+  std::size_t last_begin;
+};
+
+enum class gate_verdict { pass, absent, out_of_order };
+
+// Whether a pattern's strings occur (one of each group) and in the pattern's order, each after the one
+// before it ends: the groups are its sequence's parts, left to right. The chain is followed on what is known
+// of each literal, its first end and last beginning: `reached` is a lower bound on where the chain so far
+// ends, so a group none of whose literals begins at or after it cannot follow.
+gate_verdict pass_gate(const std::vector<std::vector<std::uint32_t>>& gate, const std::vector<unsigned char>& seen,
+                       const std::vector<occurrence>& where, const literal_scanner& scanner) {
+  gate_verdict verdict = gate_verdict::pass;
+  std::size_t reached = 0;
+  for (const auto& group : gate) {
+    std::size_t next = std::string_view::npos;
+    bool present = false;
+    for (const std::uint32_t l : group) {
+      if (!seen[l]) continue;
+      present = true;
+      if (where[l].last_begin < reached) continue;
+      next = std::min(next, std::max(where[l].first_end, reached + scanner.length(l)));
+    }
+    if (!present) return gate_verdict::absent;
+    if (next == std::string_view::npos) verdict = gate_verdict::out_of_order;
+    else reached = next;
+  }
+  return verdict;
+}
+
+// Runs the main pattern, then the guards that `may_occur` (called with a guard's gate) does not rule out.
+template <typename F>
+std::optional<std::pair<std::size_t, std::size_t>> run(const guarded_code& p, std::string_view text, F&& may_occur) {
+  auto span = run(p.main, text);
   if (!span) return span;
-  for (const auto& g : p.guards)
-    if (run(g.get(), text)) return std::nullopt;
+  for (std::size_t g = 0; g < p.guards.size(); ++g)
+    if (may_occur(p.guard_gates[g]) && run(p.guards[g], text)) return std::nullopt;
   return span;
+}
+
+std::optional<std::pair<std::size_t, std::size_t>> run(const guarded_code& p, std::string_view text) {
+  return run(p, text, [](const auto&) { return true; });
 }
 
 }  // namespace
 
 struct rule_set::compiled {
   std::vector<guarded_code> patterns;
-  code_ptr status_condition;
+  regex status_condition;
 };
 
 rule_set::~rule_set() = default;
@@ -188,6 +297,22 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
   std::set<std::string> ids;
   std::vector<std::string> literals;
   std::map<std::string, std::uint32_t> literal_ids;
+  // The strings every match of a pattern contains, as groups of literal ids in the scanner.
+  const auto gate_of = [&](std::string_view pattern) {
+    std::vector<std::vector<std::uint32_t>> gate;
+    for (const auto& group : required_literals(pattern)) {
+      gate.emplace_back();
+      for (const std::string& l : group) {
+        auto [it, inserted] = literal_ids.emplace(l, static_cast<std::uint32_t>(literals.size()));
+        if (inserted) {
+          literals.push_back(l);
+          set->literal_rules_.emplace_back();  // a pattern's own literal: it names no rule
+        }
+        gate.back().push_back(it->second);
+      }
+    }
+    return gate;
+  };
   for (const rule_source& src : sources) {
     toml::table doc;
     try {
@@ -257,21 +382,15 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
           if (auto split = split_guards(p)) {
             compile(p, where, false);  // as written first: its errors name the rule file's own offsets
             cp.main = compile(split->main, where);
-            for (const auto& g : split->guards) cp.guards.push_back(compile(g, where));
+            for (const auto& g : split->guards) {
+              cp.guards.push_back(compile(g, where));
+              cp.guard_gates.push_back(gate_of(g));
+            }
           } else {
             cp.main = compile(p, where);
           }
-          for (const auto& group : required_literals(p)) {
-            cp.gate.emplace_back();
-            for (const std::string& l : group) {
-              auto [it, inserted] = literal_ids.emplace(l, static_cast<std::uint32_t>(literals.size()));
-              if (inserted) {
-                literals.push_back(l);
-                set->literal_rules_.emplace_back();  // a pattern's own literal: it names no rule
-              }
-              cp.gate.back().push_back(it->second);
-            }
-          }
+          cp.gate = gate_of(p);
+          cp.bytes = required_bytes(p);
           c->patterns.push_back(std::move(cp));
         }
         if (!info.status_condition.empty()) c->status_condition = compile(info.status_condition, where + " status");
@@ -330,6 +449,11 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
     }
   }
   set->scanner_ = literal_scanner(literals);
+  for (std::size_t k = 0; k < category_count; ++k)
+    for (std::size_t c = 0; c < class_count; ++c)
+      set->action_index_[k][c] = set->best_action(
+          k + 1 < category_count ? std::optional<category>(static_cast<category>(k)) : std::nullopt,
+          static_cast<bounce_class>(c));
   return set;
 }
 
@@ -350,8 +474,14 @@ std::vector<rule_match> rule_set::match(std::string_view text, std::string_view 
   return match(text, status, no_hosts, use_prefilter);
 }
 
-std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_view status,
+std::vector<rule_match> rule_set::match(std::string_view text, std::string_view status,
                                         const std::vector<std::string>& hosts, bool use_prefilter) const {
+  const std::vector<std::string_view> views(hosts.begin(), hosts.end());
+  return match(text, status, std::span<const std::string_view>(views), use_prefilter);
+}
+
+std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_view status,
+                                        std::span<const std::string_view> hosts, bool use_prefilter) const {
   std::vector<rule_match> out;
   if (raw_text.empty() || info_.empty()) return out;
   std::string repaired;
@@ -360,11 +490,15 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
   // One scan says which literals occur: the rules' (which rules can match) and the patterns' own (which of a
   // candidate rule's patterns can). The per-thread tables are cleared again before returning.
   thread_local std::vector<unsigned char> rule_seen, literal_seen;
-  thread_local std::vector<std::uint32_t> literals_found;
-  std::vector<std::uint32_t> candidates;
+  thread_local std::vector<std::uint32_t> literals_found, candidates;
+  thread_local std::vector<occurrence> where;  // of the literals seen
+  candidates.clear();
   if (use_prefilter) {
     if (rule_seen.size() < info_.size()) rule_seen.resize(info_.size());
-    if (literal_seen.size() < literal_rules_.size()) literal_seen.resize(literal_rules_.size());
+    if (literal_seen.size() < literal_rules_.size()) {
+      literal_seen.resize(literal_rules_.size());
+      where.resize(literal_rules_.size());
+    }
     literals_found.clear();
   }
   struct clear_on_exit {  // even when an allocation below throws, the next call starts clean
@@ -377,9 +511,16 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
     }
   } clear{use_prefilter, candidates};
   if (use_prefilter) {
-    scanner_.scan(text, [&](std::uint32_t literal) {  // the scanner folds ASCII case itself
-      if (literal_seen[literal]) return;
+    scanner_.scan_at(text, [&](std::uint32_t literal, std::size_t begin) {  // the scanner folds ASCII case itself
+      const std::size_t end = begin + scanner_.length(literal);
+      if (literal_seen[literal]) {
+        occurrence& o = where[literal];
+        o.first_end = std::min(o.first_end, end);
+        o.last_begin = std::max(o.last_begin, begin);
+        return;
+      }
       literal_seen[literal] = 1;
+      where[literal] = {end, begin};
       literals_found.push_back(literal);
       for (std::uint32_t r : literal_rules_[literal])
         if (!rule_seen[r]) rule_seen[r] = 1, candidates.push_back(r);
@@ -389,21 +530,31 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
     candidates.resize(info_.size());
     for (std::uint32_t i = 0; i < candidates.size(); ++i) candidates[i] = i;
   }
+  text_bytes bytes(text);
   for (std::uint32_t r : candidates) {
     const compiled& c = *compiled_[r];
-    if (c.status_condition && (status.empty() || !run(c.status_condition.get(), status))) continue;
+    if (c.status_condition && (status.empty() || !run(c.status_condition, status))) continue;
     const std::vector<std::string>& domains = info_[r].hosts;
-    const auto reported_by = [&](const std::string& h) {
+    const auto reported_by = [&](std::string_view h) {
       return std::any_of(domains.begin(), domains.end(), [&](const std::string& d) { return host_under(h, d); });
     };
     if (!domains.empty() && std::none_of(hosts.begin(), hosts.end(), reported_by)) continue;
     for (const auto& p : c.patterns) {
-      const auto present = [&](const std::vector<std::uint32_t>& group) {
-        return std::any_of(group.begin(), group.end(), [&](std::uint32_t l) { return literal_seen[l] != 0; });
+      if (use_prefilter) {
+        const gate_verdict gate = pass_gate(p.gate, literal_seen, where, scanner_);
+        if (gate == gate_verdict::absent) continue;  // a string this pattern needs is not in the text
+        // The scanner folds ASCII case only: out of order, the strings may still occur in an order it does not
+        // see, spelt with a Kelvin sign or a long s, which the text's bytes rule out.
+        if (gate == gate_verdict::out_of_order && !bytes.may_fold_to_ascii()) continue;
+        if (!has_bytes(p.bytes, bytes)) continue;
+      }
+      // A guard (a pattern's "nowhere A") need not run where its own strings are missing or out of order, unless
+      // the text may spell them in ways the scanner does not see: a guard run skipped wrongly would add a match.
+      const auto may_occur = [&](const std::vector<std::vector<std::uint32_t>>& gate) {
+        return !use_prefilter || pass_gate(gate, literal_seen, where, scanner_) == gate_verdict::pass ||
+               bytes.may_fold_to_ascii();
       };
-      if (use_prefilter && !std::all_of(p.gate.begin(), p.gate.end(), present))
-        continue;  // a string this pattern needs is not in the text
-      if (auto span = run(p, text)) {
+      if (auto span = run(p, text, may_occur)) {
         const rule_info& info = info_[r];
         out.push_back({info.id, info.reason, info.priority, std::string(text.substr(span->first, span->second - span->first)),
                        span->first, span->second});
@@ -482,17 +633,26 @@ std::string rule_set::status_for_reason(std::string_view reason, bool temporary)
 }
 
 std::string rule_set::action_for(std::optional<category> cat, bounce_class cls) const {
+  const auto k = cat ? static_cast<std::size_t>(*cat) : category_count - 1;
+  const auto c = static_cast<std::size_t>(cls);
+  const bool tabled = (cat ? k + 1 < category_count : true) && c < class_count;
+  const int best = tabled ? action_index_[k][c] : best_action(cat, cls);
+  return best < 0 ? std::string() : actions_[static_cast<std::size_t>(best)].text;
+}
+
+int rule_set::best_action(std::optional<category> cat, bounce_class cls) const {
   const std::string_view cat_name = cat ? to_string(*cat) : std::string_view();
   const std::string_view cls_name = to_string(cls);
-  const action_entry* best = nullptr;
+  int best = -1;
   int best_score = -1;
-  for (const action_entry& e : actions_) {
+  for (std::size_t i = 0; i < actions_.size(); ++i) {
+    const action_entry& e = actions_[i];
     if (!e.category.empty() && e.category != cat_name) continue;
     if (!e.cls.empty() && e.cls != cls_name) continue;
     const int score = (e.category.empty() ? 0 : 2) + (e.cls.empty() ? 0 : 1);
-    if (score > best_score) best = &e, best_score = score;
+    if (score > best_score) best = static_cast<int>(i), best_score = score;
   }
-  return best ? best->text : std::string();
+  return best;
 }
 
 }  // namespace bouncekit::detail

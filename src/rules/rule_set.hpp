@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -55,6 +56,8 @@ class rule_set {
   std::vector<rule_match> match(std::string_view text, std::string_view status, bool use_prefilter = true) const;
   std::vector<rule_match> match(std::string_view text, std::string_view status, const std::vector<std::string>& hosts,
                                 bool use_prefilter = true) const;
+  std::vector<rule_match> match(std::string_view text, std::string_view status, std::span<const std::string_view> hosts,
+                                bool use_prefilter = true) const;
 
   // Reason for a status code from the status table ("" when none): exact code, then x.Y.Z, then c.Y.x.
   std::string reason_for_status(std::string_view status) const;
@@ -99,6 +102,12 @@ class rule_set {
     std::string text;
   };
   std::vector<action_entry> actions_;
+  // action_for's answer for every category (and none: the last row) and class, worked out once loaded: an
+  // index into actions_, or -1 for none
+  static constexpr std::size_t category_count = static_cast<std::size_t>(category::success) + 2;
+  static constexpr std::size_t class_count = static_cast<std::size_t>(bounce_class::unknown) + 1;
+  int action_index_[category_count][class_count] = {};
+  int best_action(std::optional<category> cat, bounce_class cls) const;
 };
 
 }  // namespace bouncekit::detail

@@ -78,9 +78,11 @@ recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, con
   } else {
     // Text rules over the server's words; the block of text around the recipient when they say nothing.
     // the hosts that reported the failure, for rules that read one provider's own convention
-    std::vector<std::string> hosts;
-    if (rep.reporting_mta) hosts.push_back(*rep.reporting_mta);
-    if (e.remote_mta) hosts.push_back(*e.remote_mta);
+    std::string_view host_list[2];
+    std::size_t host_count = 0;
+    if (rep.reporting_mta) host_list[host_count++] = *rep.reporting_mta;
+    if (e.remote_mta) host_list[host_count++] = *e.remote_mta;
+    const std::span<const std::string_view> hosts(host_list, host_count);
     if (e.diagnostic) v.matches = rules.match(*e.diagnostic, status, hosts);
     if (v.matches.empty() && !e.extra_text.empty() && e.extra_text != e.diagnostic.value_or(""))
       v.matches = rules.match(e.extra_text, status, hosts);
