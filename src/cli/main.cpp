@@ -254,6 +254,10 @@ int run_classify(const options& opt) {
     return 2;
   }
   const unsigned jobs = opt.jobs ? opt.jobs : std::max(1u, std::thread::hardware_concurrency());
+  // Output to a file or pipe goes out in large writes, not one for every few records; a terminal keeps its lines.
+  // (glibc ignores the size unless it is given the buffer; a static one outlives the last flush at exit)
+  static char stdout_buffer[1u << 20];
+  if (isatty(STDOUT_FILENO) == 0) std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
   printer out(opt);
   out.begin();
   bool all_readable = true;
