@@ -68,6 +68,8 @@ class printer {
   }
   // True when records are printed as JSON: the workers then format them (see classify_run).
   bool wants_json() const { return opt_.format == "jsonl" || opt_.format == "json"; }
+  // True when the records are JSON lines, which the workers then join into one text per job.
+  bool wants_lines() const { return opt_.format == "jsonl"; }
   bool explain() const { return opt_.explain; }
 
   // `line` is the record's JSON when wants_json(), formatted by a worker.
@@ -95,6 +97,11 @@ class printer {
     }
     if (opt_.format == "summary") summary_.add(c);
     first_ = false;
+  }
+  // `lines`: JSON lines, each with its newline, of `count` records, when wants_lines().
+  void add_lines(std::string_view lines, std::size_t count) {
+    std::fwrite(lines.data(), 1, lines.size(), stdout);
+    if (count) first_ = false;
   }
   void end() {
     if (opt_.format == "json") std::fputs(first_ ? "]\n" : "\n]\n", stdout);
@@ -132,6 +139,8 @@ struct job_result {
     std::string line;                   // the JSON record, when the printer wants JSON
   };
   std::vector<record> records;
+  std::string lines;          // the JSON lines, newlines included, instead of records when the printer wants them
+  std::size_t line_count = 0;
   bool readable = true;
   const std::string* finished_path = nullptr;  // set on the job that closes a command-line path
 };
@@ -156,6 +165,7 @@ class classify_run {
       : classifier_(c),
         printer_(p),
         json_(p.wants_json()),
+        lines_(p.wants_lines()),
         explain_(p.explain()),
         // --jobs 1: the main thread does everything, as a second thread would only add hand-over costs
         queue_(jobs > 1 ? jobs : 0, max_jobs_in_flight, max_bytes_in_flight,
@@ -181,7 +191,14 @@ class classify_run {
     });
     submit_batch();
     const bool readable = listed && read_here;
-    queue_.submit([&path, readable] { return job_result{{}, readable, &path}; }, 0);
+    queue_.submit(
+        [&path, readable] {
+          job_result end;
+          end.readable = readable;
+          end.finished_path = &path;
+          return end;
+        },
+        0);
   }
 
   // Prints what is left; false when some path could not be read completely.
@@ -226,24 +243,33 @@ class classify_run {
   }
 
   void add_record(job_result& r, const bouncekit::cli::input_message& m) const {
-    job_result::record& rec = r.records.emplace_back();
+    bouncekit::classification verdict;
     if (m.error) {
-      rec.verdict.error = *m.error;
-      rec.verdict.type = bouncekit::message_type::unrecognized;
+      verdict.error = *m.error;
+      verdict.type = bouncekit::message_type::unrecognized;
     } else {
-      rec.verdict = classifier_.classify(m.bytes);
+      verdict = classifier_.classify(m.bytes);
     }
-    rec.verdict.source = m.source;
+    verdict.source = m.source;
+    if (lines_) {  // the main thread then writes a job's lines at once, and frees one string, not one per message
+      r.lines += bouncekit::to_json_line(verdict, explain_);
+      r.lines += '\n';
+      ++r.line_count;
+      return;
+    }
+    job_result::record& rec = r.records.emplace_back();
     if (json_) {
-      rec.line = bouncekit::to_json_line(rec.verdict, explain_);  // formatting scales with the workers too
-      rec.verdict = {};  // the printer needs only the line: free the rest here, not on the main thread
+      rec.line = bouncekit::to_json_line(verdict, explain_);  // formatting scales with the workers too
+    } else {
+      rec.verdict = std::move(verdict);
     }
   }
 
   // On the main thread, in input order.
   void print(job_result&& r) {
+    if (r.line_count) printer_.add_lines(r.lines, r.line_count);
     for (const auto& rec : r.records) printer_.add(rec.verdict, rec.line);
-    done_ += r.records.size();
+    done_ += r.line_count + r.records.size();
     path_readable_ = path_readable_ && r.readable;
     if (r.finished_path) {
       if (!path_readable_) {
@@ -257,7 +283,7 @@ class classify_run {
 
   const bouncekit::classifier& classifier_;
   printer& printer_;
-  const bool json_, explain_;
+  const bool json_, lines_, explain_;
   progress progress_;
   std::size_t done_ = 0;
   bool path_readable_ = true, all_readable_ = true;
