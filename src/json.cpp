@@ -3,8 +3,13 @@
 #include <bouncekit/json.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <string_view>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace bouncekit {
 
@@ -164,11 +169,9 @@ class line_writer {
   bool quoted(std::string_view s) {
     out_ += '"';
     std::size_t run = 0;  // bytes that need no escape are appended a run at a time
-    unsigned char high = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    bool ascii = true;
+    for (std::size_t i = next_escape(s, 0, ascii); i < s.size(); i = next_escape(s, i + 1, ascii)) {
       const auto c = static_cast<unsigned char>(s[i]);
-      high |= c;
-      if (c >= 0x20 && c != '"' && c != '\\') continue;
       out_.append(s.data() + run, i - run);
       run = i + 1;
       switch (c) {
@@ -188,7 +191,31 @@ class line_writer {
     }
     out_.append(s.data() + run, s.size() - run);
     out_ += '"';
-    return high < 0x80 || detail::is_valid_utf8(s);
+    return ascii || detail::is_valid_utf8(s);
+  }
+
+  // The position of the first byte from `from` on that needs an escape (a control character, '"' or '\'), or
+  // s.size(); clears `ascii` when a byte it looked at is above 0x7F.
+  static std::size_t next_escape(std::string_view s, std::size_t from, bool& ascii) {
+    std::size_t i = from;
+#if defined(__SSE2__)
+    // Sixteen bytes at a time: most strings have no byte to escape, and their bytes are copied as one run.
+    const __m128i below_space = _mm_set1_epi8(0x1f), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    for (; i + 16 <= s.size(); i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+      if (_mm_movemask_epi8(v) != 0) ascii = false;
+      const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, below_space), v);
+      const __m128i mark = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
+      const int mask = _mm_movemask_epi8(_mm_or_si128(control, mark));
+      if (mask != 0) return i + static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(mask)));
+    }
+#endif
+    for (; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x80) ascii = false;
+      if (c < 0x20 || c == '"' || c == '\\') return i;
+    }
+    return s.size();
   }
 
   std::string& out_;
