@@ -72,7 +72,8 @@ class line_reader {
  public:
   static constexpr std::size_t max_capacity = 1 << 20;
   // `capacity`: the buffer size; a small file needs no more than its size plus one byte (to see its end).
-  line_reader(int fd, std::size_t capacity) : fd_(fd), buffer_(std::clamp<std::size_t>(capacity, 4096, max_capacity), '\0') {}
+  line_reader(int fd, std::size_t capacity)
+      : fd_(fd), buffer_(std::clamp<std::size_t>(capacity, 4096, max_capacity), '\0') {}
   // The lines of `content`, read already (`failed`: the read stopped at an error).
   line_reader(std::string content, bool failed)
       : end_(content.size()), eof_(true), error_(failed), buffer_(std::move(content)) {}
