@@ -87,9 +87,8 @@ class line_reader {
         return true;
       }
       const char* start = buffer_.data() + pos_;
-      const char* stop = start;
       const char* const end = buffer_.data() + end_;
-      while (stop < end && *stop != '\n' && *stop != '\r') ++stop;
+      const char* stop = buffer_.data() + line_break();
       if (stop == end) {
         line.append(start, end - start);
         pos_ = end_;
@@ -131,6 +130,7 @@ class line_reader {
     }
     const ssize_t n = read_some(fd_, buffer_.data(), buffer_.size());
     pos_ = 0;
+    lf_ = std::string::npos;
     end_ = n > 0 ? static_cast<std::size_t>(n) : 0;
     if (end_ == 0) {
       eof_ = true;
@@ -141,7 +141,20 @@ class line_reader {
     return true;
   }
 
+  // The position of the first CR or LF from pos_ on in the buffer, or end_. Both are looked for with memchr, a
+  // CR only up to the next LF, whose position is kept: a buffer of lines that end in lone CRs does not make
+  // every line look for the LF again.
+  std::size_t line_break() {
+    if (lf_ < pos_ || lf_ > end_) {
+      const void* lf = std::memchr(buffer_.data() + pos_, '\n', end_ - pos_);
+      lf_ = lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - buffer_.data()) : end_;
+    }
+    const void* cr = std::memchr(buffer_.data() + pos_, '\r', lf_ - pos_);
+    return cr ? static_cast<std::size_t>(static_cast<const char*>(cr) - buffer_.data()) : lf_;
+  }
+
   int fd_ = -1;
+  std::size_t lf_ = std::string::npos;  // see line_break(); stale when below pos_ or after a refill (npos)
   std::size_t pos_ = 0, end_ = 0;
   bool eof_ = false, error_ = false, pending_cr_ = false;
   std::string buffer_;
