@@ -110,6 +110,23 @@ class line_reader {
       if (!fill()) return true;
     }
   }
+  // The next line as a view, valid until the next call: into the buffer when the line lies within it, as nearly
+  // all do, so that it is not copied on its way into its message; else into a copy the reader keeps.
+  bool next(std::string_view& line) {
+    if (fill() && !pending_cr_) {
+      const std::size_t stop = line_break();
+      if (stop < end_ && (buffer_[stop] == '\n' || stop + 1 < end_)) {  // a CR must show what follows it
+        std::size_t after = stop + 1;
+        if (buffer_[stop] == '\r' && buffer_[after] == '\n') ++after;
+        line = std::string_view(buffer_.data() + pos_, after - pos_);
+        pos_ = after;
+        return true;
+      }
+    }
+    if (!next(carry_)) return false;
+    line = carry_;
+    return true;
+  }
   // Appends everything not read yet: the same bytes as the lines next() would give, in one piece.
   void append_rest(std::string& out) {
     pending_cr_ = false;
@@ -154,6 +171,7 @@ class line_reader {
   }
 
   int fd_ = -1;
+  std::string carry_;  // a line that spans two reads, for next(std::string_view&)
   std::size_t lf_ = std::string::npos;  // see line_break(); stale when below pos_ or after a refill (npos)
   std::size_t pos_ = 0, end_ = 0;
   bool eof_ = false, error_ = false, pending_cr_ = false;
@@ -209,7 +227,7 @@ bool read_stream(int fd, const std::string& source, std::size_t max_bytes, bool 
 // The messages of `reader`'s lines: see read_stream.
 bool read_lines(line_reader& reader, const std::string& source, std::size_t max_bytes, bool single_message,
                 std::size_t file_size, const std::function<void(input_message&&)>& sink) {
-  std::string line;
+  std::string_view line;
   if (!reader.next(line)) {
     if (reader.failed()) {
       sink({source, {}, std::string("read error: ") + std::strerror(errno)});
@@ -219,7 +237,7 @@ bool read_lines(line_reader& reader, const std::string& source, std::size_t max_
     return true;
   }
   if (!is_mbox_separator(line) || single_message) {
-    input_message m{source, is_mbox_separator(line) ? std::string() : std::move(line), std::nullopt};
+    input_message m{source, is_mbox_separator(line) ? std::string() : std::string(line), std::nullopt};
     if (file_size <= max_bytes) {  // a file within the limit: the rest in one piece, not line by line
       reader.append_rest(m.bytes);
       if (m.bytes.size() > max_bytes + 1) m.bytes.resize(max_bytes + 1);  // it grew since: the classifier says so
@@ -227,7 +245,7 @@ bool read_lines(line_reader& reader, const std::string& source, std::size_t max_
       sink(std::move(m));
       return true;
     }
-    std::string more;
+    std::string_view more;
     bool truncated = false;
     while (reader.next(more)) {
       if (m.bytes.size() + more.size() > max_bytes + 1) {
