@@ -326,15 +326,23 @@ bool list_inputs(const std::string& path, const std::function<void(input_entry&&
   // A directory: every regular file below it, sorted for a stable order; dot files and maildir's tmp/ skipped.
   // Directory symlinks are followed, but a directory already on the way down (a symlink loop) or already read
   // (two links to one place) is not entered again. What cannot be read gets a record with an error, in order.
+  // Entries are sorted as paths compare, component by component: as strings in which every '/' is a byte below
+  // any other, which a path's components cannot hold. (All share the listed directory's path as a prefix.)
   struct entry {
-    fs::path path;
+    std::string path;
     std::optional<std::string> error;
-    bool operator<(const entry& other) const { return path < other.path; }
+    std::string key;  // the path with every '/' made '\0'
+    bool operator<(const entry& other) const { return key < other.key; }
   };
   std::vector<entry> entries;
+  const auto add = [&](const std::string& p, std::optional<std::string> error) {
+    std::string key = p;
+    std::replace(key.begin(), key.end(), '/', '\0');
+    entries.push_back({p, std::move(error), std::move(key)});
+  };
   bool ok = true;
-  auto fail = [&](const fs::path& p, std::string what) {
-    entries.push_back({p, std::move(what)});
+  auto fail = [&](const std::string& p, std::string what) {
+    add(p, std::move(what));
     ok = false;
   };
   struct dir_id {
@@ -361,12 +369,13 @@ bool list_inputs(const std::string& path, const std::function<void(input_entry&&
     visit({path, "cannot read directory: " + ec.message()});
     return false;
   }
-  fs::path last = path;
+  std::string last = path;
   for (; it != end; it.increment(ec)) {
     const fs::path& p = it->path();
-    last = p;
+    last.assign(p.native());
     ancestors.resize(static_cast<std::size_t>(it.depth()) + 1);
-    const std::string name = p.filename().string();
+    // the path's last component, without a copy: an entry's path is its directory's, a '/' and its name
+    const std::string_view name = std::string_view(p.native()).substr(p.native().rfind('/') + 1);
     std::error_code entry_ec;
     const bool is_dir = it->is_directory(entry_ec);  // from the listing, or a stat through a symlink
     if (!name.empty() && name[0] == '.') {
@@ -374,7 +383,7 @@ bool list_inputs(const std::string& path, const std::function<void(input_entry&&
       continue;
     }
     if (entry_ec) {  // a dangling symlink, a symlink loop, an entry that vanished since the listing
-      fail(p, "cannot read: " + entry_ec.message());
+      fail(p.native(), "cannot read: " + entry_ec.message());
       continue;
     }
     if (is_dir) {
@@ -382,15 +391,15 @@ bool list_inputs(const std::string& path, const std::function<void(input_entry&&
       if (name == "tmp" && fs::exists(p.parent_path() / "cur", entry_ec)) {
         it.disable_recursion_pending();
       } else if (!id_of(p, id)) {
-        fail(p, std::string("cannot read directory: ") + std::strerror(errno));
+        fail(p.native(), std::string("cannot read directory: ") + std::strerror(errno));
         it.disable_recursion_pending();
       } else if (std::find(ancestors.begin(), ancestors.end(), id) != ancestors.end()) {
-        fail(p, "cannot read directory: symlink loop (it contains itself)");
+        fail(p.native(), "cannot read directory: symlink loop (it contains itself)");
         it.disable_recursion_pending();
       } else if (std::find(visited.begin(), visited.end(), id) != visited.end()) {
         it.disable_recursion_pending();  // read already, through another link
       } else if (::access(p.c_str(), R_OK | X_OK) != 0) {  // skip_permission_denied would hide it
-        fail(p, std::string("cannot read directory: ") + std::strerror(errno));
+        fail(p.native(), std::string("cannot read directory: ") + std::strerror(errno));
         it.disable_recursion_pending();
       } else {
         visited.push_back(id);
@@ -399,13 +408,13 @@ bool list_inputs(const std::string& path, const std::function<void(input_entry&&
       continue;
     }
     // golden files and notes that live beside messages in a corpus are not mail
-    const std::string ext = p.extension().string();
-    if (ext == ".json" || ext == ".jsonl" || ext == ".md" || ext == ".toml") continue;
-    if (it->is_regular_file(entry_ec)) entries.push_back({p, std::nullopt});
+    if (name.ends_with(".json") || name.ends_with(".jsonl") || name.ends_with(".md") || name.ends_with(".toml"))
+      continue;
+    if (it->is_regular_file(entry_ec)) add(p.native(), std::nullopt);
   }
   if (ec) fail(last, "cannot read directory: " + ec.message());  // the walk stopped early
   std::sort(entries.begin(), entries.end());
-  for (entry& e : entries) visit({e.path.string(), std::move(e.error)});
+  for (entry& e : entries) visit({std::move(e.path), std::move(e.error)});
   return ok;
 }
 
