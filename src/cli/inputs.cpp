@@ -147,7 +147,7 @@ class line_reader {
     }
     const ssize_t n = read_some(fd_, buffer_.data(), buffer_.size());
     pos_ = 0;
-    lf_ = std::string::npos;
+    lf_ = cr_ = std::string::npos;
     end_ = n > 0 ? static_cast<std::size_t>(n) : 0;
     if (end_ == 0) {
       eof_ = true;
@@ -158,21 +158,22 @@ class line_reader {
     return true;
   }
 
-  // The position of the first CR or LF from pos_ on in the buffer, or end_. Both are looked for with memchr, a
-  // CR only up to the next LF, whose position is kept: a buffer of lines that end in lone CRs does not make
-  // every line look for the LF again.
+  // The position of the first CR or LF from pos_ on in the buffer, or end_. Each is looked for with memchr and
+  // its position kept until a line passes it: a buffer without CRs is searched for one once, not once per line,
+  // and lines that end in lone CRs do not make every line look for the LF again.
   std::size_t line_break() {
-    if (lf_ < pos_ || lf_ > end_) {
-      const void* lf = std::memchr(buffer_.data() + pos_, '\n', end_ - pos_);
-      lf_ = lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - buffer_.data()) : end_;
-    }
-    const void* cr = std::memchr(buffer_.data() + pos_, '\r', lf_ - pos_);
-    return cr ? static_cast<std::size_t>(static_cast<const char*>(cr) - buffer_.data()) : lf_;
+    if (lf_ < pos_ || lf_ > end_) lf_ = find(pos_, '\n');
+    if (cr_ < pos_ || cr_ > end_) cr_ = find(pos_, '\r');
+    return std::min(lf_, cr_);
+  }
+  std::size_t find(std::size_t from, char c) const {
+    const void* at = std::memchr(buffer_.data() + from, c, end_ - from);
+    return at ? static_cast<std::size_t>(static_cast<const char*>(at) - buffer_.data()) : end_;
   }
 
   int fd_ = -1;
   std::string carry_;  // a line that spans two reads, for next(std::string_view&)
-  std::size_t lf_ = std::string::npos;  // see line_break(); stale when below pos_ or after a refill (npos)
+  std::size_t lf_ = std::string::npos, cr_ = std::string::npos;  // see line_break(); npos after a refill
   std::size_t pos_ = 0, end_ = 0;
   bool eof_ = false, error_ = false, pending_cr_ = false;
   std::string buffer_;
