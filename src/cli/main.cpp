@@ -183,11 +183,7 @@ class classify_run {
         return;
       }
       submit_batch();  // what is read here comes after the files before it
-      read_here = bouncekit::cli::read_entry(e, classifier_.limits().max_message_bytes,
-                                             [&](bouncekit::cli::input_message&& m) {
-                                               const std::size_t bytes = m.bytes.size();
-                                               queue_.submit([this, m = std::move(m)] { return classify_one(m); }, bytes);
-                                             }) && read_here;
+      read_here = stream(e, size > worker_file_bytes) && read_here;
     });
     submit_batch();
     const bool readable = listed && read_here;
@@ -218,6 +214,28 @@ class classify_run {
     return S_ISREG(sb.st_mode) && size <= worker_file_bytes;
   }
 
+  // Reads `e` here and queues its messages. The messages of a large file (an mbox), which is read as fast as the
+  // disk allows, go a few at a time, as small files do; those of standard input or a FIFO, where a message may be
+  // followed by a wait, go one by one, so that each is printed without waiting for the next.
+  bool stream(const bouncekit::cli::input_entry& e, bool batched) {
+    std::vector<bouncekit::cli::input_message> messages;
+    std::size_t bytes = 0;
+    const auto submit_messages = [&] {
+      if (messages.empty()) return;
+      queue_.submit([this, batch = std::move(messages)] { return classify_all(batch); }, bytes);
+      messages.clear();
+      bytes = 0;
+    };
+    const bool readable =
+        bouncekit::cli::read_entry(e, classifier_.limits().max_message_bytes, [&](bouncekit::cli::input_message&& m) {
+          bytes += m.bytes.size();
+          messages.push_back(std::move(m));
+          if (!batched || messages.size() >= batch_files || bytes >= batch_bytes) submit_messages();
+        });
+    submit_messages();
+    return readable;
+  }
+
   // Queues the files batched so far as one job.
   void submit_batch() {
     if (batch_.empty()) return;
@@ -236,9 +254,9 @@ class classify_run {
     return r;
   }
 
-  job_result classify_one(const bouncekit::cli::input_message& m) const {
+  job_result classify_all(const std::vector<bouncekit::cli::input_message>& messages) const {
     job_result r;
-    add_record(r, m);
+    for (const bouncekit::cli::input_message& m : messages) add_record(r, m);
     return r;
   }
 
