@@ -154,7 +154,7 @@ class classify_run {
  public:
   // Files up to this size are read whole by a worker; larger ones are streamed by the main thread.
   static constexpr std::size_t worker_file_bytes = 8u << 20;
-  static constexpr std::size_t max_jobs_in_flight = 512;
+  static constexpr std::size_t max_jobs_in_flight = 128;  // of up to batch_files messages each
   static constexpr std::size_t max_bytes_in_flight = 64u << 20;
   // Small files go to the workers a few at a time: one job each would cost a hand-over (a lock, an allocation,
   // perhaps a wake-up) per message, a noticeable share of classifying a small one.
