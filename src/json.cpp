@@ -3,8 +3,13 @@
 #include <bouncekit/json.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <string_view>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace bouncekit {
 
@@ -89,11 +94,19 @@ class line_writer {
   // False once a string was not valid UTF-8: the caller then writes the line the document's way.
   bool ok() const { return ok_; }
 
+  // `name` is one of the fixed member names: plain ASCII that needs no escape.
   void key(std::string_view name) {
     comma();
-    quoted(name);
-    out_ += ':';
+    out_ += '"';
+    out_.append(name);
+    out_.append("\":", 2);
     first_ = true;  // the value that follows needs no comma
+  }
+  // A name from the message (an X- header's), sanitized as the document does.
+  void sanitized_key(std::string_view name) {
+    sanitized(name);
+    out_ += ':';
+    first_ = true;
   }
   void open(char bracket) {
     comma();
@@ -106,7 +119,7 @@ class line_writer {
   }
   void null() {
     comma();
-    out_ += "null";
+    out_.append("null", 4);
   }
   void number(std::size_t n) {
     comma();
@@ -118,15 +131,28 @@ class line_writer {
   }
   void string(std::string_view s) {
     comma();
-    quoted(s);
+    if (!quoted(s)) ok_ = false;
+  }
+  // A string the document sanitizes: invalid UTF-8 is replaced here (rarely: a valid string is written as it is,
+  // with no sanitized copy).
+  void sanitized(std::string_view s) {
+    comma();
+    const std::size_t mark = out_.size();
+    if (quoted(s)) return;
+    out_.resize(mark);
+    quoted(detail::sanitize_utf8(s));
   }
   void optional(const std::optional<std::string>& s) {
-    if (s) string(detail::sanitize_utf8(*s));
+    if (s) sanitized(*s);
     else null();
   }
   void member(std::string_view name, std::string_view value) {
     key(name);
     string(value);
+  }
+  void sanitized_member(std::string_view name, std::string_view value) {
+    key(name);
+    sanitized(value);
   }
   void optional_member(std::string_view name, const std::optional<std::string>& value) {
     key(name);
@@ -139,34 +165,57 @@ class line_writer {
     first_ = false;
   }
   // nlohmann/json's escaping without ensure_ascii: the two-character escapes, \u00XX for other control
-  // characters, every other byte as it is
-  void quoted(std::string_view s) {
-    if (!detail::is_valid_utf8(s)) ok_ = false;
+  // characters, every other byte as it is. True when `s` is valid UTF-8 (checked only when it is not ASCII).
+  bool quoted(std::string_view s) {
     out_ += '"';
     std::size_t run = 0;  // bytes that need no escape are appended a run at a time
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    bool ascii = true;
+    for (std::size_t i = next_escape(s, 0, ascii); i < s.size(); i = next_escape(s, i + 1, ascii)) {
       const auto c = static_cast<unsigned char>(s[i]);
-      if (c >= 0x20 && c != '"' && c != '\\') continue;
-      out_.append(s.substr(run, i - run));
+      out_.append(s.data() + run, i - run);
       run = i + 1;
       switch (c) {
-        case '"': out_ += "\\\""; break;
-        case '\\': out_ += "\\\\"; break;
-        case '\b': out_ += "\\b"; break;
-        case '\f': out_ += "\\f"; break;
-        case '\n': out_ += "\\n"; break;
-        case '\r': out_ += "\\r"; break;
-        case '\t': out_ += "\\t"; break;
+        case '"': out_.append("\\\"", 2); break;
+        case '\\': out_.append("\\\\", 2); break;
+        case '\b': out_.append("\\b", 2); break;
+        case '\f': out_.append("\\f", 2); break;
+        case '\n': out_.append("\\n", 2); break;
+        case '\r': out_.append("\\r", 2); break;
+        case '\t': out_.append("\\t", 2); break;
         default: {
           static constexpr char hex[] = "0123456789abcdef";
-          out_ += "\\u00";
-          out_ += hex[c >> 4];
-          out_ += hex[c & 15];
+          const char escape[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+          out_.append(escape, sizeof escape);
         }
       }
     }
-    out_.append(s.substr(run));
+    out_.append(s.data() + run, s.size() - run);
     out_ += '"';
+    return ascii || detail::is_valid_utf8(s);
+  }
+
+  // The position of the first byte from `from` on that needs an escape (a control character, '"' or '\'), or
+  // s.size(); clears `ascii` when a byte it looked at is above 0x7F.
+  static std::size_t next_escape(std::string_view s, std::size_t from, bool& ascii) {
+    std::size_t i = from;
+#if defined(__SSE2__)
+    // Sixteen bytes at a time: most strings have no byte to escape, and their bytes are copied as one run.
+    const __m128i below_space = _mm_set1_epi8(0x1f), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    for (; i + 16 <= s.size(); i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+      if (_mm_movemask_epi8(v) != 0) ascii = false;
+      const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, below_space), v);
+      const __m128i mark = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
+      const int mask = _mm_movemask_epi8(_mm_or_si128(control, mark));
+      if (mask != 0) return i + static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(mask)));
+    }
+#endif
+    for (; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x80) ascii = false;
+      if (c < 0x20 || c == '"' || c == '\\') return i;
+    }
+    return s.size();
   }
 
   std::string& out_;
@@ -176,7 +225,7 @@ class line_writer {
 
 void write_recipient(line_writer& w, const recipient_verdict& r, bool explain) {
   w.open('{');
-  w.member("address", detail::sanitize_utf8(r.address));
+  w.sanitized_member("address", r.address);
   w.optional_member("original_recipient", r.original_recipient);
   w.member("action", r.action);
   w.optional_member("status", r.status);
@@ -210,7 +259,7 @@ void write_recipient(line_writer& w, const recipient_verdict& r, bool explain) {
       w.number(m.begin);
       w.number(m.end);
       w.close(']');
-      w.member("matched", detail::sanitize_utf8(m.text));
+      w.sanitized_member("matched", m.text);
       w.close('}');
     }
     w.close(']');
@@ -227,7 +276,7 @@ std::string to_json_line(const classification& c, bool explain) {
   out.reserve(1024);
   line_writer w(out);
   w.open('{');
-  w.member("source", detail::sanitize_utf8(c.source));
+  w.sanitized_member("source", c.source);
   w.member("type", to_string(c.type));
   w.key("format");
   if (c.format.empty()) w.null();
@@ -243,17 +292,32 @@ std::string to_json_line(const classification& c, bool explain) {
   w.open('{');
   // as the document does: the first value of a raw name wins; a later name that sanitizes to a key already
   // written replaces that key's value in place
-  std::vector<std::pair<std::string, std::string>> x;
-  const auto named = [&](std::string_view name) {
-    return std::find_if(x.begin(), x.end(), [&](const auto& e) { return e.first == name; });
-  };
-  for (const auto& header : c.original.x_headers) {
-    if (named(header.first) != x.end()) continue;
-    std::string key = detail::sanitize_utf8(header.first);
-    if (const auto it = named(key); it != x.end()) it->second = detail::sanitize_utf8(header.second);
-    else x.emplace_back(std::move(key), detail::sanitize_utf8(header.second));
+  const auto& headers = c.original.x_headers;
+  const bool all_valid = std::all_of(headers.begin(), headers.end(), [](const auto& h) {
+    return detail::is_valid_utf8(h.first) && detail::is_valid_utf8(h.second);
+  });
+  if (all_valid) {  // as nearly always: sanitizing changes nothing, so only repeated raw names are left out
+    for (auto h = headers.begin(); h != headers.end(); ++h) {
+      if (std::any_of(headers.begin(), h, [&](const auto& e) { return e.first == h->first; })) continue;
+      w.sanitized_key(h->first);
+      w.string(h->second);
+    }
+  } else {
+    std::vector<std::pair<std::string, std::string>> x;
+    const auto named = [&](std::string_view name) {
+      return std::find_if(x.begin(), x.end(), [&](const auto& e) { return e.first == name; });
+    };
+    for (const auto& header : headers) {
+      if (named(header.first) != x.end()) continue;
+      std::string key = detail::sanitize_utf8(header.first);
+      if (const auto it = named(key); it != x.end()) it->second = detail::sanitize_utf8(header.second);
+      else x.emplace_back(std::move(key), detail::sanitize_utf8(header.second));
+    }
+    for (const auto& [name, value] : x) {
+      w.sanitized_key(name);
+      w.string(value);
+    }
   }
-  for (const auto& [name, value] : x) w.member(name, value);
   w.close('}');
   w.close('}');
   w.optional_member("error", c.error);

@@ -68,6 +68,8 @@ class printer {
   }
   // True when records are printed as JSON: the workers then format them (see classify_run).
   bool wants_json() const { return opt_.format == "jsonl" || opt_.format == "json"; }
+  // True when the records are JSON lines, which the workers then join into one text per job.
+  bool wants_lines() const { return opt_.format == "jsonl"; }
   bool explain() const { return opt_.explain; }
 
   // `line` is the record's JSON when wants_json(), formatted by a worker.
@@ -95,6 +97,11 @@ class printer {
     }
     if (opt_.format == "summary") summary_.add(c);
     first_ = false;
+  }
+  // `lines`: JSON lines, each with its newline, of `count` records, when wants_lines().
+  void add_lines(std::string_view lines, std::size_t count) {
+    std::fwrite(lines.data(), 1, lines.size(), stdout);
+    if (count) first_ = false;
   }
   void end() {
     if (opt_.format == "json") std::fputs(first_ ? "]\n" : "\n]\n", stdout);
@@ -132,6 +139,8 @@ struct job_result {
     std::string line;                   // the JSON record, when the printer wants JSON
   };
   std::vector<record> records;
+  std::string lines;          // the JSON lines, newlines included, instead of records when the printer wants them
+  std::size_t line_count = 0;
   bool readable = true;
   const std::string* finished_path = nullptr;  // set on the job that closes a command-line path
 };
@@ -145,13 +154,18 @@ class classify_run {
  public:
   // Files up to this size are read whole by a worker; larger ones are streamed by the main thread.
   static constexpr std::size_t worker_file_bytes = 8u << 20;
-  static constexpr std::size_t max_jobs_in_flight = 512;
+  static constexpr std::size_t max_jobs_in_flight = 128;  // of up to batch_files messages each
   static constexpr std::size_t max_bytes_in_flight = 64u << 20;
+  // Small files go to the workers a few at a time: one job each would cost a hand-over (a lock, an allocation,
+  // perhaps a wake-up) per message, a noticeable share of classifying a small one.
+  static constexpr std::size_t batch_files = 8;
+  static constexpr std::size_t batch_bytes = 64u << 10;
 
   classify_run(const bouncekit::classifier& c, printer& p, unsigned jobs)
       : classifier_(c),
         printer_(p),
         json_(p.wants_json()),
+        lines_(p.wants_lines()),
         explain_(p.explain()),
         // --jobs 1: the main thread does everything, as a second thread would only add hand-over costs
         queue_(jobs > 1 ? jobs : 0, max_jobs_in_flight, max_bytes_in_flight,
@@ -163,17 +177,24 @@ class classify_run {
     const bool listed = bouncekit::cli::list_inputs(path, [&](bouncekit::cli::input_entry&& e) {
       std::size_t size = 0;
       if (e.error || worker_can_read(e, size)) {
-        queue_.submit([this, e = std::move(e)] { return read_and_classify(e); }, size);
+        batch_bytes_ += size;
+        batch_.push_back(std::move(e));
+        if (batch_.size() >= batch_files || batch_bytes_ >= batch_bytes) submit_batch();
         return;
       }
-      read_here = bouncekit::cli::read_entry(e, classifier_.limits().max_message_bytes,
-                                             [&](bouncekit::cli::input_message&& m) {
-                                               const std::size_t bytes = m.bytes.size();
-                                               queue_.submit([this, m = std::move(m)] { return classify_one(m); }, bytes);
-                                             }) && read_here;
+      submit_batch();  // what is read here comes after the files before it
+      read_here = stream(e, size > worker_file_bytes) && read_here;
     });
+    submit_batch();
     const bool readable = listed && read_here;
-    queue_.submit([&path, readable] { return job_result{{}, readable, &path}; }, 0);
+    queue_.submit(
+        [&path, readable] {
+          job_result end;
+          end.readable = readable;
+          end.finished_path = &path;
+          return end;
+        },
+        0);
   }
 
   // Prints what is left; false when some path could not be read completely.
@@ -193,38 +214,80 @@ class classify_run {
     return S_ISREG(sb.st_mode) && size <= worker_file_bytes;
   }
 
-  job_result read_and_classify(const bouncekit::cli::input_entry& e) const {
+  // Reads `e` here and queues its messages. The messages of a large file (an mbox), which is read as fast as the
+  // disk allows, go a few at a time, as small files do; those of standard input or a FIFO, where a message may be
+  // followed by a wait, go one by one, so that each is printed without waiting for the next.
+  bool stream(const bouncekit::cli::input_entry& e, bool batched) {
+    std::vector<bouncekit::cli::input_message> messages;
+    std::size_t bytes = 0;
+    const auto submit_messages = [&] {
+      if (messages.empty()) return;
+      queue_.submit([this, batch = std::move(messages)] { return classify_all(batch); }, bytes);
+      messages.clear();
+      bytes = 0;
+    };
+    const bool readable =
+        bouncekit::cli::read_entry(e, classifier_.limits().max_message_bytes, [&](bouncekit::cli::input_message&& m) {
+          bytes += m.bytes.size();
+          messages.push_back(std::move(m));
+          if (!batched || messages.size() >= batch_files || bytes >= batch_bytes) submit_messages();
+        });
+    submit_messages();
+    return readable;
+  }
+
+  // Queues the files batched so far as one job.
+  void submit_batch() {
+    if (batch_.empty()) return;
+    queue_.submit([this, batch = std::move(batch_)] { return read_and_classify(batch); }, batch_bytes_);
+    batch_.clear();
+    batch_bytes_ = 0;
+  }
+
+  job_result read_and_classify(const std::vector<bouncekit::cli::input_entry>& batch) const {
     job_result r;
-    r.readable = bouncekit::cli::read_entry(e, classifier_.limits().max_message_bytes,
-                                            [&](bouncekit::cli::input_message&& m) { add_record(r, m); });
+    for (const bouncekit::cli::input_entry& e : batch) {
+      r.readable = bouncekit::cli::read_entry(e, classifier_.limits().max_message_bytes,
+                                              [&](bouncekit::cli::input_message&& m) { add_record(r, m); }) &&
+                   r.readable;
+    }
     return r;
   }
 
-  job_result classify_one(const bouncekit::cli::input_message& m) const {
+  job_result classify_all(const std::vector<bouncekit::cli::input_message>& messages) const {
     job_result r;
-    add_record(r, m);
+    for (const bouncekit::cli::input_message& m : messages) add_record(r, m);
     return r;
   }
 
   void add_record(job_result& r, const bouncekit::cli::input_message& m) const {
-    job_result::record& rec = r.records.emplace_back();
+    bouncekit::classification verdict;
     if (m.error) {
-      rec.verdict.error = *m.error;
-      rec.verdict.type = bouncekit::message_type::unrecognized;
+      verdict.error = *m.error;
+      verdict.type = bouncekit::message_type::unrecognized;
     } else {
-      rec.verdict = classifier_.classify(m.bytes);
+      verdict = classifier_.classify(m.bytes);
     }
-    rec.verdict.source = m.source;
+    verdict.source = m.source;
+    if (lines_) {  // the main thread then writes a job's lines at once, and frees one string, not one per message
+      r.lines += bouncekit::to_json_line(verdict, explain_);
+      r.lines += '\n';
+      ++r.line_count;
+      return;
+    }
+    job_result::record& rec = r.records.emplace_back();
     if (json_) {
-      rec.line = bouncekit::to_json_line(rec.verdict, explain_);  // formatting scales with the workers too
-      rec.verdict = {};  // the printer needs only the line: free the rest here, not on the main thread
+      rec.line = bouncekit::to_json_line(verdict, explain_);  // formatting scales with the workers too
+    } else {
+      rec.verdict = std::move(verdict);
     }
   }
 
   // On the main thread, in input order.
   void print(job_result&& r) {
+    if (r.line_count) printer_.add_lines(r.lines, r.line_count);
     for (const auto& rec : r.records) printer_.add(rec.verdict, rec.line);
-    done_ += r.records.size();
+    done_ += r.line_count + r.records.size();
     path_readable_ = path_readable_ && r.readable;
     if (r.finished_path) {
       if (!path_readable_) {
@@ -238,10 +301,12 @@ class classify_run {
 
   const bouncekit::classifier& classifier_;
   printer& printer_;
-  const bool json_, explain_;
+  const bool json_, lines_, explain_;
   progress progress_;
   std::size_t done_ = 0;
   bool path_readable_ = true, all_readable_ = true;
+  std::vector<bouncekit::cli::input_entry> batch_;  // files not queued yet, read by one worker when they are
+  std::size_t batch_bytes_ = 0;
   bouncekit::cli::ordered_work_queue<job_result> queue_;  // last: its workers use everything above
 };
 
@@ -254,6 +319,10 @@ int run_classify(const options& opt) {
     return 2;
   }
   const unsigned jobs = opt.jobs ? opt.jobs : std::max(1u, std::thread::hardware_concurrency());
+  // Output to a file or pipe goes out in large writes, not one for every few records; a terminal keeps its lines.
+  // (glibc ignores the size unless it is given the buffer; a static one outlives the last flush at exit)
+  static char stdout_buffer[1u << 20];
+  if (isatty(STDOUT_FILENO) == 0) std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
   printer out(opt);
   out.begin();
   bool all_readable = true;
