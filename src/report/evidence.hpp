@@ -62,9 +62,12 @@ struct message_view {
   // else of text_storage.
   std::string_view text;
   std::string text_storage;
+  // A header block read from a part's body or quoted inline in the text, when returned_headers is one.
+  field_list returned_storage;
   // The headers of the returned message (message/rfc822 child, text/rfc822-headers, message/global-headers,
-  // or a header block quoted inline in the text); empty when none was found.
-  field_list returned_headers;
+  // or a header block quoted inline in the text); empty when none was found. A child part's are looked at
+  // where parse_message() keeps them, not copied.
+  const field_list& returned_headers;
   // Answers worked out on first use (a message is read on one thread): whether a list manager refused a post,
   // whether the message looks like a bounce at all.
   mutable std::optional<bool> list_refusal;

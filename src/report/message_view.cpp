@@ -84,8 +84,8 @@ bool is_message_container(const mime_part& p) {
 }
 
 // A header block quoted inline in the text (a returned message): the first block with at least two
-// identifying fields, or an empty list.
-field_list read_inline_headers(std::string_view text) {
+// identifying fields, read into `block` (each candidate in turn, into the same room); left empty when none.
+void read_inline_headers(std::string_view text, field_list& block) {
   static constexpr std::string_view starters[] = {"received:", "return-path:", "message-id:", "from:", "date:",
                                                   "subject:", "to:", "mime-version:", "dkim-signature:", "x-"};
   // the starters' first letters, in either case: most lines start with none, and one look-up rejects them
@@ -108,23 +108,43 @@ field_list read_inline_headers(std::string_view text) {
     if (starter && looks_like_field(line)) {
       // count the identifying fields of the block that starts here
       std::size_t p = pos;
-      field_list block = read_field_block(text, p, true);
+      read_field_block_into(block, text, p, true);
       int identifying = 0;
       for (const header_field& f : block)
         for (std::string_view name : {"from", "to", "subject", "message-id", "date"})
           if (iequals(f.name, name)) ++identifying;
-      if (identifying >= 2) return block;
+      if (identifying >= 2) return;
       pos = std::max(p, nl + 1);
       continue;
     }
     pos = nl + 1;
   }
-  return {};
+  block.clear(0);
+}
+
+// The headers of the first part that holds a returned message's: a message container's child's, where the
+// part keeps them, or a block read from a headers part's body into `storage`. `storage` (empty) when none.
+const field_list& returned_part_headers(const parsed_message& m, field_list& storage) {
+  for (std::size_t i = 0; i < m.parts.size(); ++i) {
+    const mime_part& p = m.parts[i];
+    if (p.parent >= 0 && is_message_container(m.parts[static_cast<std::size_t>(p.parent)]) &&
+        !p.headers.empty()) {
+      return p.headers;
+    }
+    if (p.is("text", "rfc822-headers") || p.is("message", "global-headers") || p.is("message", "global") ||
+               (p.is("message", "rfc822") && !p.body.empty())) {
+      std::size_t pos = 0;
+      read_field_block_into(storage, p.body, pos, false);
+      if (!storage.empty()) return storage;
+    }
+  }
+  return storage;
 }
 
 }  // namespace
 
-message_view::message_view(const parsed_message& m) : message(m) {
+message_view::message_view(const parsed_message& m)
+    : message(m), returned_headers(returned_part_headers(m, returned_storage)) {
   const mime_part& t = m.parts.front();
   // a subject with nothing to decode is collapsed straight from the field: one string instead of two
   if (const header_field* f = find_field(t.headers, "Subject")) {
@@ -173,19 +193,9 @@ message_view::message_view(const parsed_message& m) : message(m) {
       text = text_storage;
     }
   }
-  // the returned message's headers
-  for (std::size_t i = 0; i < m.parts.size() && returned_headers.empty(); ++i) {
-    const mime_part& p = m.parts[i];
-    if (p.parent >= 0 && is_message_container(m.parts[static_cast<std::size_t>(p.parent)]) &&
-        !p.headers.empty()) {
-      returned_headers = p.headers;
-    } else if (p.is("text", "rfc822-headers") || p.is("message", "global-headers") || p.is("message", "global") ||
-               (p.is("message", "rfc822") && !p.body.empty())) {
-      std::size_t pos = 0;
-      returned_headers = read_field_block(p.body, pos, false);
-    }
-  }
-  if (returned_headers.empty()) returned_headers = read_inline_headers(text);
+  // a header block quoted in the text when no part holds the returned message's (returned_headers is then
+  // returned_storage)
+  if (returned_headers.empty()) read_inline_headers(text, returned_storage);
 }
 
 bool message_view::inside_returned_message(std::size_t index) const {
