@@ -137,30 +137,6 @@ void read_block(const field_list& block, report& out) {
   if (!r.address.empty()) out.recipients.push_back(std::move(r));
 }
 
-// The list a thread reads DSN blocks into, kept for its next report: a block read into a list of its own took
-// an allocation for its fields and often one for its storage. A read_blocks() that runs while another holds it
-// (a nested classify() on the same thread) reads into a list of its own. Past 64 fields, or one storage chunk,
-// the room is freed when the lease ends: a huge report must not stay pinned to the thread.
-thread_local field_list spare_block;
-thread_local bool spare_block_taken = false;
-
-class block_lease {
- public:
-  block_lease() noexcept : leased_(!spare_block_taken) { spare_block_taken = true; }
-  block_lease(const block_lease&) = delete;
-  block_lease& operator=(const block_lease&) = delete;
-  ~block_lease() {
-    if (!leased_) return;
-    spare_block.clear(64);
-    spare_block_taken = false;
-  }
-  field_list& list() noexcept { return leased_ ? spare_block : own_; }
-
- private:
-  bool leased_;
-  field_list own_;
-};
-
 void read_written_block(const field_list& written, report& out) {
   const std::vector<std::size_t> starts = recipient_starts(written);
   if (starts.empty()) {
@@ -180,8 +156,8 @@ void read_written_block(const field_list& written, report& out) {
 // Every block of the body in turn (as read_field_blocks() splits it), each read into the same list: nothing a
 // block's evidence keeps points into it.
 void read_blocks(std::string_view body, report& out) {
-  block_lease lease;
-  field_list& written = lease.list();
+  kept_field_list<dsn_block_slot> kept;  // the blocks' room, kept for the thread's next report
+  field_list& written = kept.get();
   std::size_t pos = 0;
   while (pos < body.size()) {
     const std::size_t before = pos;

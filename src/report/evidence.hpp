@@ -47,6 +47,34 @@ struct report {
   std::vector<recipient_evidence> recipients;
 };
 
+// A field list this thread keeps from one message to the next, one for each `Slot` (a tag type): a block read
+// into a list of its own took an allocation for its fields and often one for its storage. While a lease holds
+// the thread's list, another (a nested classify() on the same thread) gets a list of its own. Room past 64
+// fields, or past one storage chunk, is freed when the lease ends: a huge block must not stay pinned to the
+// thread.
+template <class Slot>
+class kept_field_list {
+ public:
+  kept_field_list() noexcept : leased_(!taken_) { taken_ = true; }
+  kept_field_list(const kept_field_list&) = delete;
+  kept_field_list& operator=(const kept_field_list&) = delete;
+  ~kept_field_list() {
+    if (!leased_) return;
+    spare_.clear(64);
+    taken_ = false;
+  }
+  field_list& get() noexcept { return leased_ ? spare_ : own_; }
+
+ private:
+  static inline thread_local field_list spare_;
+  static inline thread_local bool taken_ = false;
+  bool leased_;
+  field_list own_;
+};
+
+struct returned_headers_slot;  // message_view's returned_storage
+struct dsn_block_slot;         // the DSN reader's blocks
+
 // A parsed message with the things every reader asks for worked out once.
 struct message_view {
   const parsed_message& message;
@@ -62,8 +90,9 @@ struct message_view {
   // else of text_storage.
   std::string_view text;
   std::string text_storage;
-  // A header block read from a part's body or quoted inline in the text, when returned_headers is one.
-  field_list returned_storage;
+  // A header block read from a part's body or quoted inline in the text, when returned_headers is one (its room
+  // kept for the thread's next message).
+  kept_field_list<returned_headers_slot> returned_storage;
   // The headers of the returned message (message/rfc822 child, text/rfc822-headers, message/global-headers,
   // or a header block quoted inline in the text); empty when none was found. A child part's are looked at
   // where parse_message() keeps them, not copied.

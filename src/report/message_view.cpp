@@ -119,7 +119,7 @@ void read_inline_headers(std::string_view text, field_list& block) {
     }
     pos = nl + 1;
   }
-  block.clear(0);
+  block.clear(64);
 }
 
 // The headers of the first part that holds a returned message's: a message container's child's, where the
@@ -144,7 +144,7 @@ const field_list& returned_part_headers(const parsed_message& m, field_list& sto
 }  // namespace
 
 message_view::message_view(const parsed_message& m)
-    : message(m), returned_headers(returned_part_headers(m, returned_storage)) {
+    : message(m), returned_headers(returned_part_headers(m, returned_storage.get())) {
   const mime_part& t = m.parts.front();
   // a subject with nothing to decode is collapsed straight from the field: one string instead of two
   if (const header_field* f = find_field(t.headers, "Subject")) {
@@ -195,7 +195,7 @@ message_view::message_view(const parsed_message& m)
   }
   // a header block quoted in the text when no part holds the returned message's (returned_headers is then
   // returned_storage)
-  if (returned_headers.empty()) read_inline_headers(text, returned_storage);
+  if (returned_headers.empty()) read_inline_headers(text, returned_storage.get());
 }
 
 bool message_view::inside_returned_message(std::size_t index) const {
