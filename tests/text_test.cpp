@@ -513,3 +513,51 @@ TEST_CASE("find_last and has_digit agree with rfind and a byte loop at every len
     }
   }
 }
+
+namespace {
+struct test_slot;
+std::string inline_bounce(std::string_view to) {
+  return "From: MAILER-DAEMON@mx.example.org\nSubject: failure\n\nDelivery failed.\n\nFrom: a@example.com\nTo: " +
+         std::string(to) + "\nSubject: hello\n\nhi\n";
+}
+}  // namespace
+
+// The field list a thread keeps goes to one lease at a time (a nested one gets a list of its own), and comes
+// back empty with its room bounded.
+TEST_CASE("a thread-kept field list") {
+  std::string big;
+  for (int i = 0; i < 100; ++i) big += "X-F" + std::to_string(i) + ": " + std::string(40, 'v') + "\n\t" + "w\n";
+  {
+    kept_field_list<test_slot> outer;
+    kept_field_list<test_slot> inner;
+    CHECK(&outer.get() != &inner.get());
+    std::size_t pos = 0;
+    read_field_block_into(outer.get(), big, pos, true);
+    CHECK(outer.get().size() == 100);
+    CHECK(inner.get().empty());
+  }
+  kept_field_list<test_slot> again;
+  CHECK(again.get().empty());
+  CHECK(again.get().capacity() <= 64);
+}
+
+// Views of different messages alive at once on one thread (as in a nested classify()) keep their own returned
+// headers, and a later view does not see theirs.
+TEST_CASE("message views alive at once keep their own returned headers") {
+  const parsed_message first = parse_message(inline_bounce("bob@example.org"), bouncekit::limits{});
+  const parsed_message second = parse_message(inline_bounce("carol@example.org"), bouncekit::limits{});
+  const parsed_message none =
+      parse_message("From: a@example.com\nSubject: hi\n\nno headers here\n", bouncekit::limits{});
+  {
+    const message_view outer(first);
+    {
+      const message_view inner(second);
+      CHECK(field_value(inner.returned_headers, "To") == "carol@example.org");
+    }
+    CHECK(field_value(outer.returned_headers, "To") == "bob@example.org");
+  }
+  const message_view later(none);
+  CHECK(later.returned_headers.empty());
+  const message_view again(second);
+  CHECK(field_value(again.returned_headers, "To") == "carol@example.org");
+}
