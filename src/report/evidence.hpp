@@ -79,9 +79,12 @@ struct dsn_block_slot;         // the DSN reader's blocks
 struct message_view {
   const parsed_message& message;
   std::string subject;       // decoded
-  std::string from;          // decoded header value
+  // The decoded From and To values: views of the fields themselves when there is nothing to decode (nearly
+  // always), else of from_storage and to_storage.
+  std::string_view from;
+  std::string_view to;
+  std::string from_storage, to_storage;
   std::string from_address;  // normalised
-  std::string to;
   // views of what parse_message() kept in `message` (the view does not outlive it)
   std::string_view content_type;  // "multipart/report"
   std::string_view report_type;   // report-type parameter, lower-case

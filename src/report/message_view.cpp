@@ -141,6 +141,16 @@ const field_list& returned_part_headers(const parsed_message& m, field_list& sto
   return storage;
 }
 
+// The decoded value of the part's first field called `name`: a view of the field where there is nothing to
+// decode (what decode_encoded_words() would copy as it is), else of `storage`.
+std::string_view decoded_header(const mime_part& part, std::string_view name, std::string& storage) {
+  const header_field* f = find_field(part.headers, name);
+  if (!f) return {};
+  if (f->value.find("=?") == std::string_view::npos && is_valid_utf8(f->value)) return f->value;
+  storage = decode_encoded_words(f->value);
+  return storage;
+}
+
 }  // namespace
 
 message_view::message_view(const parsed_message& m)
@@ -153,9 +163,9 @@ message_view::message_view(const parsed_message& m)
                   ? collapse_whitespace(value)
                   : collapse_whitespace(decode_encoded_words(value));
   }
-  from = t.header("From");
+  from = decoded_header(t, "From", from_storage);
   from_address = find_address(from);
-  to = t.header("To");
+  to = decoded_header(t, "To", to_storage);
   content_type = m.content_type;  // parsed once, by parse_message()
   report_type = m.report_type;
   const auto readable = [&](std::size_t i) { return m.parts[i].is_text() && !inside_returned_message(i); };
