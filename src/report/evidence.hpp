@@ -78,7 +78,9 @@ struct dsn_block_slot;         // the DSN reader's blocks
 // A parsed message with the things every reader asks for worked out once.
 struct message_view {
   const parsed_message& message;
-  std::string subject;       // decoded
+  // Decoded, whitespace collapsed: a view of the field itself when that changes nothing, else of subject_storage.
+  std::string_view subject;
+  std::string subject_storage;
   // The decoded From and To values: views of the fields themselves when there is nothing to decode (nearly
   // always), else of from_storage and to_storage.
   std::string_view from;

@@ -141,6 +141,16 @@ const field_list& returned_part_headers(const parsed_message& m, field_list& sto
   return storage;
 }
 
+// True when collapse_whitespace(s) would return `s` as it is: no whitespace at either end, and none but single
+// spaces between (a subject nearly always).
+bool collapsed_already(std::string_view s) noexcept {
+  if (!s.empty() && (is_space(s.front()) || is_space(s.back()))) return false;
+  // a space is never the last byte here, so s[i + 1] is within `s`
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (is_space(s[i]) && (s[i] != ' ' || is_space(s[i + 1]))) return false;
+  return true;
+}
+
 // The decoded value of the part's first field called `name`: a view of the field where there is nothing to
 // decode (what decode_encoded_words() would copy as it is), else of `storage`.
 std::string_view decoded_header(const mime_part& part, std::string_view name, std::string& storage) {
@@ -156,12 +166,17 @@ std::string_view decoded_header(const mime_part& part, std::string_view name, st
 message_view::message_view(const parsed_message& m)
     : message(m), returned_headers(returned_part_headers(m, returned_storage.get())) {
   const mime_part& t = m.parts.front();
-  // a subject with nothing to decode is collapsed straight from the field: one string instead of two
+  // a subject with nothing to decode is collapsed straight from the field (one string instead of two), or is
+  // the field itself when there is nothing to collapse either
   if (const header_field* f = find_field(t.headers, "Subject")) {
     const std::string_view value = f->value;
-    subject = value.find("=?") == std::string_view::npos && is_valid_utf8(value)
-                  ? collapse_whitespace(value)
-                  : collapse_whitespace(decode_encoded_words(value));
+    const bool plain = value.find("=?") == std::string_view::npos && is_valid_utf8(value);
+    if (plain && collapsed_already(value)) {
+      subject = value;
+    } else {
+      subject_storage = plain ? collapse_whitespace(value) : collapse_whitespace(decode_encoded_words(value));
+      subject = subject_storage;
+    }
   }
   from = decoded_header(t, "From", from_storage);
   from_address = find_address(from);
