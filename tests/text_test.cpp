@@ -544,8 +544,11 @@ TEST_CASE("a thread-kept field list") {
 // Views of different messages alive at once on one thread (as in a nested classify()) keep their own returned
 // headers, and a later view does not see theirs.
 TEST_CASE("message views alive at once keep their own returned headers") {
-  const parsed_message first = parse_message(inline_bounce("bob@example.org"), bouncekit::limits{});
-  const parsed_message second = parse_message(inline_bounce("carol@example.org"), bouncekit::limits{});
+  // (the parsed messages' views point into the raw texts)
+  const std::string first_raw = inline_bounce("bob@example.org");
+  const std::string second_raw = inline_bounce("carol@example.org");
+  const parsed_message first = parse_message(first_raw, bouncekit::limits{});
+  const parsed_message second = parse_message(second_raw, bouncekit::limits{});
   const parsed_message none =
       parse_message("From: a@example.com\nSubject: hi\n\nno headers here\n", bouncekit::limits{});
   {
@@ -560,4 +563,29 @@ TEST_CASE("message views alive at once keep their own returned headers") {
   CHECK(later.returned_headers.empty());
   const message_view again(second);
   CHECK(field_value(again.returned_headers, "To") == "carol@example.org");
+}
+
+// A subject with nothing to decode or collapse is viewed where it is; any other is decoded and collapsed.
+TEST_CASE("a message view's subject, From and To") {
+  const auto view_of = [](const std::string& headers, auto check) {
+    const std::string raw = headers + "\nbody\n";  // the parsed message's views point into it
+    const parsed_message m = parse_message(raw, bouncekit::limits{});
+    const message_view view(m);
+    check(view);
+  };
+  view_of("Subject: plain words here\nFrom: A <a@example.org>\nTo: b@example.org\n", [](const message_view& v) {
+    CHECK(v.subject == "plain words here");
+    CHECK(v.from == "A <a@example.org>");
+    CHECK(v.from_address == "a@example.org");
+    CHECK(v.to == "b@example.org");
+  });
+  view_of("Subject: two  spaces\tand a tab \nFrom: =?utf-8?q?J=C3=B6rg?= <j@example.org>\n", [](const message_view& v) {
+    CHECK(v.subject == "two spaces and a tab");
+    CHECK(v.from == "J\xc3\xb6rg <j@example.org>");
+    CHECK(v.to.empty());
+  });
+  view_of("Subject: =?utf-8?q?caf=C3=A9?=  au lait\nTo: x\xff@example.org\n", [](const message_view& v) {
+    CHECK(v.subject == "caf\xc3\xa9 au lait");
+    CHECK(v.to == "x\xef\xbf\xbd@example.org");
+  });
 }
