@@ -589,3 +589,26 @@ TEST_CASE("a message view's subject, From and To") {
     CHECK(v.to == "x\xef\xbf\xbd@example.org");
   });
 }
+
+TEST_CASE("find_char and find_string agree with string_view::find at every length, offset and start") {
+  // exactly sized buffers (a vector per length), so that a read past the end shows under ASan
+  for (std::size_t n = 0; n <= 300; ++n) {
+    std::vector<char> bytes(n, 'a');
+    const std::string_view text(bytes.data(), n);
+    for (const std::size_t hit : {std::size_t{0}, n / 3, n / 2, n - (n > 0), n + 1}) {
+      std::fill(bytes.begin(), bytes.end(), 'a');
+      if (hit < n) bytes[hit] = ';';
+      if (hit + 1 < n) bytes[hit + 1] = '\n';
+      if (hit + 7 < n) bytes[hit + 7] = ';';  // a second ';', not followed by a line break
+      for (std::size_t from = 0; from <= n + 1; from += (n < 40 ? 1 : 7)) {
+        INFO("length " << n << ", ';' at " << hit << ", from " << from);
+        CHECK(find_char(text, ';', from) == text.find(';', from));
+        CHECK(find_char(text, 'b', from) == std::string_view::npos);
+        CHECK(find_string(text, ";\n", from) == text.find(";\n", from));
+        CHECK(find_string(text, ";a", from) == text.find(";a", from));
+      }
+    }
+  }
+  CHECK(find_string("abc", "", 1) == 1);
+  CHECK(find_string("abc", "abcd") == std::string_view::npos);
+}

@@ -15,11 +15,11 @@ std::string_view content_type::param(std::string_view name) const noexcept {
 
 content_type parse_content_type(std::string_view value) {
   content_type ct;
-  std::size_t semi = value.find(';');
+  std::size_t semi = find_char(value, ';');
   std::string_view media = trim(value.substr(0, semi));
   // strip a comment: text/plain (comment)
-  if (const auto paren = media.find('('); paren != std::string_view::npos) media = trim(media.substr(0, paren));
-  const std::size_t slash = media.find('/');
+  if (const auto paren = find_char(media, '('); paren != std::string_view::npos) media = trim(media.substr(0, paren));
+  const std::size_t slash = find_char(media, '/');
   if (slash != std::string_view::npos) {
     ct.type = ascii_lower(trim(media.substr(0, slash)));
     std::string_view sub = trim(media.substr(slash + 1));
@@ -41,13 +41,14 @@ content_type parse_content_type(std::string_view value) {
   std::vector<piece> pieces;
   // Without RFC 2231 names ("name*", "name*0") every parameter is kept as it comes: no pieces to sort and
   // join (a repeated name still has its values joined, as the pieces would).
-  const bool simple = value.find('*', semi == std::string_view::npos ? value.size() : semi) == std::string_view::npos;
+  const bool simple =
+      find_char(value, '*', semi == std::string_view::npos ? value.size() : semi) == std::string_view::npos;
   std::size_t pos = semi;
   if (semi != std::string_view::npos) ct.params.reserve(4);  // one allocation for the usual one to three
   while (pos != std::string_view::npos && pos < value.size()) {
     ++pos;  // past ';'
     while (pos < value.size() && is_space(value[pos])) ++pos;
-    const std::size_t eq = value.find('=', pos);
+    const std::size_t eq = find_char(value, '=', pos);
     if (eq == std::string_view::npos) break;
     std::string name = ascii_lower(trim(value.substr(pos, eq - pos)));
     std::size_t v = eq + 1;
@@ -55,7 +56,7 @@ content_type parse_content_type(std::string_view value) {
     std::string val;
     if (v < value.size() && value[v] == '"') {
       ++v;
-      const std::size_t close = value.find('"', v);
+      const std::size_t close = find_char(value, '"', v);
       const std::string_view quoted = value.substr(v, close == std::string_view::npos ? std::string_view::npos : close - v);
       if (quoted.find('\\') == std::string_view::npos) {  // the usual case: nothing escaped
         val.assign(quoted);
@@ -66,9 +67,9 @@ content_type parse_content_type(std::string_view value) {
           val += value[v++];
         }
       }
-      pos = value.find(';', v);
+      pos = find_char(value, ';', v);
     } else {
-      const std::size_t end = value.find(';', v);
+      const std::size_t end = find_char(value, ';', v);
       val = std::string(trim(value.substr(v, end == std::string_view::npos ? std::string_view::npos : end - v)));
       pos = end;
     }
@@ -83,7 +84,7 @@ content_type parse_content_type(std::string_view value) {
       p.extended = true;
       p.name.pop_back();
     }
-    if (const auto star = p.name.find('*'); star != std::string::npos) {
+    if (const auto star = find_char(p.name, '*'); star != std::string::npos) {
       int index = 0;
       for (std::size_t k = star + 1; k < p.name.size() && is_digit(p.name[k]) && index < 10000; ++k)
         index = index * 10 + (p.name[k] - '0');
@@ -114,10 +115,10 @@ content_type parse_content_type(std::string_view value) {
 
 bool read_simple_content_type(std::string_view value, content_type_views& out) noexcept {
   // the same walk as parse_content_type(), with views for strings
-  const std::size_t semi = value.find(';');
+  const std::size_t semi = find_char(value, ';');
   std::string_view media = trim(value.substr(0, semi));
-  if (const auto paren = media.find('('); paren != std::string_view::npos) media = trim(media.substr(0, paren));
-  const std::size_t slash = media.find('/');
+  if (const auto paren = find_char(media, '('); paren != std::string_view::npos) media = trim(media.substr(0, paren));
+  const std::size_t slash = find_char(media, '/');
   if (slash != std::string_view::npos) {
     out.type = trim(media.substr(0, slash));
     std::string_view sub = trim(media.substr(slash + 1));
@@ -127,7 +128,8 @@ bool read_simple_content_type(std::string_view value, content_type_views& out) n
     out.type = media;
     out.subtype = {};
   }
-  if (semi != std::string_view::npos && value.find('*', semi) != std::string_view::npos) return false;  // RFC 2231
+  if (semi != std::string_view::npos && find_char(value, '*', semi) != std::string_view::npos)
+    return false;  // RFC 2231
   bool seen[3] = {false, false, false};
   std::string_view* const wanted[3] = {&out.boundary, &out.charset, &out.report_type};
   constexpr std::string_view names[3] = {"boundary", "charset", "report-type"};
@@ -135,7 +137,7 @@ bool read_simple_content_type(std::string_view value, content_type_views& out) n
   while (pos != std::string_view::npos && pos < value.size()) {
     ++pos;  // past ';'
     while (pos < value.size() && is_space(value[pos])) ++pos;
-    const std::size_t eq = value.find('=', pos);
+    const std::size_t eq = find_char(value, '=', pos);
     if (eq == std::string_view::npos) break;
     const std::string_view name = trim(value.substr(pos, eq - pos));
     std::size_t v = eq + 1;
@@ -143,13 +145,13 @@ bool read_simple_content_type(std::string_view value, content_type_views& out) n
     std::string_view val;
     if (v < value.size() && value[v] == '"') {
       ++v;
-      const std::size_t close = value.find('"', v);
+      const std::size_t close = find_char(value, '"', v);
       val = value.substr(v, close == std::string_view::npos ? std::string_view::npos : close - v);
       if (val.find('\\') != std::string_view::npos) return false;  // escapes to undo
       v += val.size();
-      pos = value.find(';', v);
+      pos = find_char(value, ';', v);
     } else {
-      const std::size_t end = value.find(';', v);
+      const std::size_t end = find_char(value, ';', v);
       val = trim(value.substr(v, end == std::string_view::npos ? std::string_view::npos : end - v));
       pos = end;
     }
@@ -172,7 +174,7 @@ std::string normalise_line_endings(std::string_view raw) {
   const char* p = raw.data();
   const char* const end = p + raw.size();
   while (p != end) {
-    const auto* cr = static_cast<const char*>(std::memchr(p, '\r', static_cast<std::size_t>(end - p)));
+    const char* cr = find_byte(p, static_cast<std::size_t>(end - p), '\r');
     if (!cr) {
       out.append(p, static_cast<std::size_t>(end - p));
       break;

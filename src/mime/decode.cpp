@@ -230,7 +230,7 @@ std::string decode_quoted_printable(std::string_view in) {
   for (std::size_t i = 0; i < in.size(); ++i) {
     const char c = in[i];
     if (c != '=') {  // copy the whole run up to the next '='
-      const std::size_t eq = in.find('=', i);
+      const std::size_t eq = find_char(in, '=', i);
       const std::size_t stop = eq == std::string_view::npos ? in.size() : eq;
       out.append(in.substr(i, stop - i));
       i = stop - 1;
@@ -365,22 +365,22 @@ std::string to_utf8(std::string_view bytes, std::string_view charset, bool* know
 }
 
 std::string decode_encoded_words(std::string_view value) {
-  if (value.find("=?") == std::string_view::npos) return sanitize_utf8(value);
+  if (find_string(value, "=?") == std::string_view::npos) return sanitize_utf8(value);
   std::string out;
   std::size_t i = 0;
   bool last_was_word = false;
   while (i < value.size()) {
-    const std::size_t start = value.find("=?", i);
+    const std::size_t start = find_string(value, "=?", i);
     if (start == std::string_view::npos) break;
     // =?charset?E?text?=
-    const std::size_t q1 = value.find('?', start + 2);
+    const std::size_t q1 = find_char(value, '?', start + 2);
     if (q1 == std::string_view::npos || q1 + 2 >= value.size() || value[q1 + 2] != '?') {
       out.append(value.substr(i, start + 2 - i));
       i = start + 2;
       last_was_word = false;
       continue;
     }
-    const std::size_t end = value.find("?=", q1 + 3);
+    const std::size_t end = find_string(value, "?=", q1 + 3);
     if (end == std::string_view::npos) break;
     const std::string_view between = value.substr(i, start - i);
     const bool only_space = between.find_first_not_of(" \t\r\n") == std::string_view::npos;

@@ -121,12 +121,12 @@ struct line_span {
   std::size_t next;
 };
 
-// `pos` is below text.size(). memchr itself, not string_view::find: its checks cost more than the search on
-// a header line.
+// `pos` is below text.size(). find_byte, not string_view::find: a call to memchr costs more than the search
+// on a header line.
 inline line_span line_at(std::string_view text, std::size_t pos) noexcept {
   const char* const start = text.data() + pos;
-  const void* nl = std::memchr(start, '\n', text.size() - pos);
-  const std::size_t length = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - start) : text.size() - pos;
+  const char* nl = find_byte(start, text.size() - pos, '\n');
+  const std::size_t length = nl ? static_cast<std::size_t>(nl - start) : text.size() - pos;
   std::string_view line(start, length);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   return {line, nl ? pos + length + 1 : text.size()};

@@ -8,6 +8,7 @@
 // delimiters only inside the slice its parent gave it, so a nested multipart that never closes cannot
 // swallow the parts after it; recursion is bounded by max_mime_depth.
 #include "mime/mime_parts.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
@@ -52,7 +53,7 @@ std::size_t rarest_byte(std::string_view needle) noexcept {
 }
 
 // The first `needle` in text[from, end), or npos; `rare` is the position of its rarest byte (rarest_byte()).
-// memchr finds that byte and a compare tells the rest: fastest where that byte is rare (a 10 MB body is
+// find_byte (memchr, past a line) finds that byte and a compare tells the rest: fastest where that byte is rare (a 10 MB body is
 // passed at memchr's speed, several times memmem's). A text full of it (a body of dashes) would make that
 // quadratic: once the compares have cost more than the bytes passed, memmem (glibc's stays linear) takes over.
 std::size_t find_in(std::string_view text, std::size_t from, std::size_t end, std::string_view needle,
@@ -66,9 +67,9 @@ std::size_t find_in(std::string_view text, std::size_t from, std::size_t end, st
       const void* hit = memmem(base + at, end - at, needle.data(), needle.size());
       return hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - base) : npos;
     }
-    const void* hit = std::memchr(base + at + rare, needle[rare], last - at + 1);
+    const char* hit = find_byte(base + at + rare, last - at + 1, needle[rare]);
     if (!hit) return npos;
-    at = static_cast<std::size_t>(static_cast<const char*>(hit) - base) - rare;
+    at = static_cast<std::size_t>(hit - base) - rare;
     // the first and last bytes inline: most hits fail there, without a call to memcmp
     if (base[at] == needle[0] && base[at + needle.size() - 1] == needle.back() &&
         std::memcmp(base + at, needle.data(), needle.size()) == 0)

@@ -214,7 +214,7 @@ bool strip_continuation_prefixes_into(std::string_view text, std::string& out) {
   std::size_t at = 0;
   while (at < text.size()) {
     // the next reply that starts with a continuation prefix: "NNN-" (and its enhanced code, if any)
-    const std::size_t dash = text.find('-', at);
+    const std::size_t dash = find_char(text, '-', at);
     if (dash == std::string_view::npos) break;
     if (dash < at + 3 || !is_reply_code_at(text, dash - 3) || !prefix_may_start(text, dash - 3) ||
         (dash + 1 < text.size() && text[dash + 1] == '-')) {

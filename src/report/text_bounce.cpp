@@ -238,7 +238,7 @@ class top_phrases {
 // Boilerplate addresses that are never the failed recipient: system mailboxes, and a mailing list's command
 // and owner addresses (a list manager's notice tells the poster to write to them).
 bool is_system_address(std::string_view address) {
-  const std::size_t at = address.find('@');
+  const std::size_t at = find_char(address, '@');
   const std::string_view local = address.substr(0, at);
   // the whole local part before an '@' (compared only when the lengths agree)
   static constexpr std::string_view mailboxes[] = {"mailer-daemon", "postmaster", "mail-daemon", "noreply",
@@ -316,7 +316,7 @@ bool says_delayed(std::string_view subject, std::string_view section, const top_
 
 // True when a line after the first starts with `c`: a search for `c` (rarer than a newline) that looks back.
 bool starts_a_later_line(std::string_view text, char c) {
-  for (std::size_t at = text.find(c, 1); at != std::string_view::npos; at = text.find(c, at + 1))
+  for (std::size_t at = find_char(text, c, 1); at != std::string_view::npos; at = find_char(text, c, at + 1))
     if (text[at - 1] == '\n') return true;
   return false;
 }
@@ -353,14 +353,15 @@ bool names_no_recipient(std::string_view line) {
                                                 "return-path:"};
   // Each name has one ':', its last byte: the leftmost name in the line ends at the first ':' that ends one (a
   // name ending at a later ':' starts after this one), and of those ending there the longest starts first.
-  for (std::size_t colon = line.find(':'); colon != std::string_view::npos; colon = line.find(':', colon + 1)) {
+  for (std::size_t colon = find_char(line, ':'); colon != std::string_view::npos;
+       colon = find_char(line, ':', colon + 1)) {
     std::size_t begin = std::string_view::npos;
     for (const std::string_view field : fields)
       if (field.size() <= colon + 1 && iequals(line.substr(colon + 1 - field.size(), field.size()), field))
         begin = std::min(begin, colon + 1 - field.size());
     if (begin == std::string_view::npos) continue;
     const std::string_view before = line.substr(0, begin);
-    return before.find('@') == std::string_view::npos &&
+    return find_char(before, '@') == std::string_view::npos &&
            (begin == 0 || !is_alpha(line[begin - 1]));  // "Message-ID:", not "xsender:"
   }
   return false;
@@ -508,7 +509,7 @@ bool read_list_refusal(const message_view& view, std::string_view text, report& 
           if (usable(a)) addressed.push_back(std::move(a));
   std::string list;
   for (const std::string& a : addressed) {
-    const std::string_view local = std::string_view(a).substr(0, a.find('@'));
+    const std::string_view local = std::string_view(a).substr(0, find_char(a, '@'));
     if (ifind(paragraph, local) != std::string_view::npos) {
       list = a;
       break;
@@ -621,7 +622,7 @@ bool read_text_bounce(const message_view& view, report& out) {
             for (auto& a : find_addresses(f.value)) returned_recipients.push_back(std::move(a));
     std::vector<std::string> transcript_sender;  // a transcript's ">>> MAIL From:<...>": the server's reply to it names the sender
     for (std::size_t i = 0; i < lines.size(); ++i) {
-      if (lines[i].find('@') == std::string_view::npos) continue;  // names no address (most lines: not trimmed)
+      if (find_char(lines[i], '@') == std::string_view::npos) continue;  // names no address (most lines: not trimmed)
       const std::string_view line = trim(lines[i]);
       const bool names_sender = ifind(line, "mail from") != std::string_view::npos;
       if (line.substr(0, 3) == ">>>") transcript_sender.clear();
@@ -657,9 +658,9 @@ bool read_text_bounce(const message_view& view, report& out) {
   if (!declared.empty()) {
     std::vector<located_address> kept;
     for (const located_address& f : found) {
-      const std::string_view local = std::string_view(f.address).substr(0, f.address.find('@'));
+      const std::string_view local = std::string_view(f.address).substr(0, find_char(f.address, '@'));
       const bool same_mailbox = std::any_of(declared.begin(), declared.end(), [&](const std::string& d) {
-        return iequals(std::string_view(d).substr(0, d.find('@')), local);
+        return iequals(std::string_view(d).substr(0, find_char(d, '@')), local);
       });
       if (same_mailbox) kept.push_back(f);
     }
@@ -681,9 +682,9 @@ bool read_text_bounce(const message_view& view, report& out) {
     }
     if (fallback_address.empty()) {
       const std::string to = find_address(view.to);
-      const std::size_t plus = to.find('+');
+      const std::size_t plus = find_char(to, '+');
       const std::size_t eq = to.rfind('=');
-      const std::size_t at = to.find('@');
+      const std::size_t at = find_char(to, '@');
       if (plus != std::string::npos && eq != std::string::npos && plus < eq && eq < at)
         fallback_address = normalise_address(to.substr(plus + 1, eq - plus - 1) + "@" + to.substr(eq + 1, at - eq - 1));
     }

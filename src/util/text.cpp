@@ -158,7 +158,7 @@ std::vector<std::string_view> split_lines(std::string_view text) {
   lines.reserve(std::min<std::size_t>(text.size() / 32 + 1, 4096));
   std::size_t start = 0;
   while (start <= text.size()) {
-    const std::size_t nl = text.find('\n', start);
+    const std::size_t nl = find_char(text, '\n', start);
     if (nl == std::string_view::npos) {
       lines.push_back(text.substr(start));
       break;
@@ -399,7 +399,7 @@ std::string malformed_report_address(std::string_view s) {
 }
 
 std::string find_address(std::string_view s) {
-  for (std::size_t at = s.find('@'); at != std::string_view::npos; at = s.find('@', at + 1))
+  for (std::size_t at = find_char(s, '@'); at != std::string_view::npos; at = find_char(s, '@', at + 1))
     if (const address_parts a = address_at(s, at); !a.empty()) return a.to_string();
   return {};
 }
@@ -413,7 +413,7 @@ std::vector<std::string> find_addresses(std::string_view s) {
 void find_addresses(std::string_view s, std::vector<std::string>& out) {
   out.clear();
   // an address named again is recognised before it is copied
-  for (std::size_t at = s.find('@'); at != std::string_view::npos; at = s.find('@', at + 1))
+  for (std::size_t at = find_char(s, '@'); at != std::string_view::npos; at = find_char(s, '@', at + 1))
     if (const address_parts a = address_at(s, at);
         !a.empty() && std::none_of(out.begin(), out.end(), [&](const std::string& seen) { return a.is(seen); })) {
       if (out.empty()) out.reserve(4);  // room for a few at once (most texts name none, and allocate nothing)
@@ -445,7 +445,7 @@ bool has_digit(std::string_view s) noexcept {
 
 std::string find_status_code(std::string_view s) {
   // every code has a dot after its class digit: jump from dot to dot (memchr) instead of testing every byte
-  for (std::size_t dot = s.find('.', 1); dot != std::string_view::npos; dot = s.find('.', dot + 1)) {
+  for (std::size_t dot = find_char(s, '.', 1); dot != std::string_view::npos; dot = find_char(s, '.', dot + 1)) {
     const std::size_t i = dot - 1;
     if (i + 5 > s.size()) break;
     const char c = s[i];
