@@ -12,6 +12,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <optional>
 #include <span>
@@ -86,13 +87,12 @@ class top_phrases {
  public:
   explicit top_phrases(std::string_view text)
       : text_size_(text.size()), scanned_(std::min(text.size(), format_marker_window)) {
-    hits_.reserve(32);  // most texts have fewer: one allocation
     const union_phrases& u = phrases();
     const std::string_view window = text.substr(0, scanned_);
     u.scanner.scan_at(window, [&](std::uint32_t id, std::size_t at) {
       if (u.tail[id].empty() ||
           (u.length[id] <= window.size() - at && u.tail[id].matches(window.data() + at + scanned_head)))
-        hits_.push_back({at, id});
+        add({at, id});
     });
   }
 
@@ -108,7 +108,7 @@ class top_phrases {
   std::optional<literal_scanner::hit> first_section_end(std::size_t from) const {
     const union_phrases& u = phrases();
     literal_scanner::hit best{std::string_view::npos, 0};
-    for (const hit& h : hits_)
+    for (const hit& h : hits())
       if (in(section_end, h.phrase) && h.begin >= from &&
           (h.begin < best.begin || (h.begin == best.begin && u.length[h.phrase] > u.length[best.literal])))
         best = {h.begin, h.phrase};
@@ -141,7 +141,7 @@ class top_phrases {
   bool leads(std::size_t size, F&& found) const {
     if (size > scanned_) return false;
     const union_phrases& u = phrases();
-    for (const hit& h : hits_)
+    for (const hit& h : hits())
       if (in(lead, h.phrase) && h.begin + u.length[h.phrase] <= size) found(h.phrase - u.first[lead], h.begin);
     return true;
   }
@@ -225,12 +225,29 @@ class top_phrases {
   // The smallest id of list k among the phrases that end within the text's first `size` bytes, or npos.
   std::size_t lowest(list k, std::size_t size) const {
     std::size_t best = std::string_view::npos;
-    for (const hit& h : hits_)
+    for (const hit& h : hits())
       if (in(k, h.phrase) && h.begin + phrases().length[h.phrase] <= size) best = std::min<std::size_t>(best, h.phrase);
     return best;
   }
 
-  std::vector<hit> hits_;
+  // Most texts have fewer hits than fit in place: no allocation for them.
+  static constexpr std::size_t inline_hits = 48;
+  void add(hit h) {
+    if (spilled_.empty() && hit_count_ < inline_hits) {
+      inline_hits_[hit_count_++] = h;
+      return;
+    }
+    if (spilled_.empty()) spilled_.assign(inline_hits_.begin(), inline_hits_.end());
+    spilled_.push_back(h);
+  }
+  // The hits in the order found.
+  std::span<const hit> hits() const {
+    return spilled_.empty() ? std::span<const hit>(inline_hits_.data(), hit_count_) : std::span<const hit>(spilled_);
+  }
+
+  std::array<hit, inline_hits> inline_hits_;
+  std::size_t hit_count_ = 0;
+  std::vector<hit> spilled_;  // all the hits, once there are more than inline_hits
   std::size_t text_size_;
   std::size_t scanned_;  // the text's first scanned_ bytes were scanned
 };
