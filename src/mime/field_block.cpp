@@ -99,7 +99,7 @@ void field_list::push_back_copy(std::string_view name, std::string_view value) {
 void field_list::clear(std::size_t max_fields) noexcept {
   if (fields_.capacity() > max_fields) std::vector<header_field>().swap(fields_);
   fields_.clear();
-  names_[0] = names_[1] = 0;
+  names_[0] = names_[1] = names_[2] = names_[3] = 0;
   older_chunks_.clear();
   if (chunk_ && (chunk_.use_count() != 1 || chunk_size_ > 960)) {
     chunk_.reset();
