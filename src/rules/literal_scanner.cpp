@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <climits>
-#include <map>
+#include <unordered_map>
 #include <stdexcept>
 
 namespace bouncekit::detail {
@@ -30,8 +30,12 @@ void literal_scanner::build(const std::vector<std::string>& literals) {
       }
     }
   for (int c = 'A'; c <= 'Z'; ++c) class_of_[c] = class_of_[c + 32];
-  // the trie, as maps first
-  std::vector<std::map<std::uint8_t, std::uint32_t>> trie(1);
+  // The trie. States are numbered as they are created (the rule set's 2,861 literals make 15,729), edges kept
+  // in a hash map and not as a dense table: the automaton's table is the only array of states x classes built.
+  std::unordered_map<std::uint64_t, std::uint32_t> edge;  // (state << 8 | class) -> child
+  edge.reserve(literals.size() * 8);
+  std::vector<std::uint32_t> parent{0};
+  std::vector<std::uint8_t> via{0};  // the class of the edge into a state
   std::vector<std::vector<std::uint32_t>> ends(1);
   for (std::uint32_t id = 0; id < literals.size(); ++id) {
     lengths_.push_back(static_cast<std::uint32_t>(literals[id].size()));
@@ -39,48 +43,65 @@ void literal_scanner::build(const std::vector<std::string>& literals) {
     std::uint32_t s = 0;
     for (char ch : literals[id]) {
       const std::uint8_t k = class_of_[static_cast<unsigned char>(ch)];
-      auto it = trie[s].find(k);
-      if (it == trie[s].end()) {
-        trie.emplace_back();
+      const auto [it, created] = edge.try_emplace(std::uint64_t{s} << 8 | k, static_cast<std::uint32_t>(parent.size()));
+      if (created) {
+        parent.push_back(s);
+        via.push_back(k);
         ends.emplace_back();
-        const auto created = static_cast<std::uint32_t>(trie.size() - 1);
-        trie[s][k] = created;
-        s = created;
-      } else {
-        s = it->second;
       }
+      s = it->second;
     }
     if (!literals[id].empty()) ends[s].push_back(id);
   }
-  // breadth-first: every state's transitions are its trie edges, and its fail state's transitions elsewhere
-  // (built with plain state numbers, laid out as rows at the end)
-  const std::size_t n = trie.size();
-  std::vector<std::uint32_t> next(n * classes_, 0);
-  std::vector<std::uint32_t> heads(n, none);
+  const std::size_t n = parent.size();
+  if (n * (classes_ + 1) > static_cast<std::size_t>(INT32_MAX))
+    throw std::length_error("literal_scanner: too many literals");
+  // every state's children in class order (the order the walk reports a state's literals in follows it)
+  std::vector<std::uint32_t> first_child(n + 1, 0), children(n - 1);
+  for (std::size_t t = 1; t < n; ++t) ++first_child[parent[t] + 1];
+  for (std::size_t s = 0; s < n; ++s) first_child[s + 1] += first_child[s];
+  {
+    std::vector<std::uint32_t> filled(first_child.begin(), first_child.end() - 1);
+    for (std::uint32_t t = 1; t < n; ++t) children[filled[parent[t]]++] = t;
+  }
+  for (std::size_t s = 0; s < n; ++s)
+    std::sort(children.begin() + first_child[s], children.begin() + first_child[s + 1],
+              [&](std::uint32_t a, std::uint32_t b) { return via[a] < via[b]; });
+  // Breadth first: fail links (a state's longest proper suffix that is a trie state, found by following the
+  // parent's links until one has the edge) and output lists (a state's own literals, then its fail state's).
   std::vector<std::uint32_t> fail(n, 0);
+  const auto goto_of = [&](std::uint32_t s, std::uint8_t k) {
+    for (;;) {
+      const auto it = edge.find(std::uint64_t{s} << 8 | k);
+      if (it != edge.end()) return it->second;
+      if (s == 0) return std::uint32_t{0};
+      s = fail[s];
+    }
+  };
+  std::vector<std::uint32_t> heads(n, none);
   std::vector<std::uint32_t> depth(n, 0);
-  std::vector<std::uint32_t> queue{0};
-  for (std::size_t q = 0; q < queue.size(); ++q) {
-    const std::uint32_t s = queue[q];
+  std::vector<std::uint32_t> order{0};  // breadth-first
+  order.reserve(n);
+  for (std::size_t q = 0; q < order.size(); ++q) {
+    const std::uint32_t s = order[q];
     std::uint32_t head = s == 0 ? none : heads[fail[s]];
     for (std::uint32_t id : ends[s]) {
       outputs_.push_back({id, head});
       head = static_cast<std::uint32_t>(outputs_.size() - 1);
     }
     heads[s] = head;
-    for (std::uint32_t k = 0; k < classes_; ++k) next[s * classes_ + k] = s == 0 ? 0 : next[fail[s] * classes_ + k];
-    for (const auto& [k, t] : trie[s]) {
-      fail[t] = s == 0 ? 0 : next[fail[s] * classes_ + k];
+    for (std::uint32_t c = first_child[s]; c < first_child[s + 1]; ++c) {
+      const std::uint32_t t = children[c];
+      fail[t] = s == 0 ? 0 : goto_of(fail[s], via[t]);
       depth[t] = depth[s] + 1;
-      next[s * classes_ + k] = t;
-      queue.push_back(t);
+      order.push_back(t);
     }
   }
+  // Rows: the states without output from 0 up (the start state, which has none, first), those with output
+  // below 0. A state's row is its fail state's (rows are filled breadth first, so that one is done) with its own
+  // edges written over it.
   width_ = classes_ + 1;
   const std::size_t width = width_;
-  if (n * width > static_cast<std::size_t>(INT32_MAX)) throw std::length_error("literal_scanner: too many literals");
-  // rows: the states without output from 0 up (the start state, which has none, first), those with output
-  // below 0
   std::size_t with_output = 0;
   for (std::size_t s = 0; s < n; ++s) with_output += heads[s] != none;
   delta_origin_ = static_cast<row_t>(with_output * width);
@@ -95,10 +116,16 @@ void literal_scanner::build(const std::vector<std::string>& literals) {
     }
   }
   std::shared_ptr<std::int32_t[]> table(new std::int32_t[n * width]);
-  for (std::size_t s = 0; s < n; ++s) {
-    std::int32_t* row = &table[static_cast<std::size_t>(delta_origin_ + row_of[s])];
+  std::int32_t* const origin = table.get() + delta_origin_;
+  for (const std::uint32_t s : order) {
+    std::int32_t* row = origin + row_of[s];
+    if (s == 0) std::fill(row, row + width, 0);
+    else std::copy(origin + row_of[fail[s]], origin + row_of[fail[s]] + width, row);
     row[0] = static_cast<std::int32_t>(depth[s]);
-    for (std::uint32_t k = 0; k < classes_; ++k) row[1 + k] = static_cast<std::int32_t>(row_of[next[s * classes_ + k]]);
+    for (std::uint32_t c = first_child[s]; c < first_child[s + 1]; ++c) {
+      const std::uint32_t t = children[c];
+      row[1 + via[t]] = static_cast<std::int32_t>(row_of[t]);
+    }
   }
   for (std::uint8_t& column : class_of_) ++column;  // (at most 232)
   delta_ = table.get() + delta_origin_;
