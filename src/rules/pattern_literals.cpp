@@ -109,6 +109,11 @@ class reader {
       current = {std::string()};
     };
     while (!at_end() && peek() != '|' && peek() != ')') {
+      if (plain_character(current)) {  // what atom() would read as one string of one character: appended in place
+        const char c = ascii_lower_char(p_[pos_++]);
+        for (std::string& s : current) s += c;
+        continue;
+      }
       info a = atom();
       if (failed_) return {};
       std::size_t min = 1, max = 1;
@@ -123,7 +128,19 @@ class reader {
       } else if (max > 1 && a.k == info::kind::exact) {
         a = info::factors(std::move(a.strings));  // at least one repetition, each one of the strings
       }
-      if (a.k == info::kind::exact) {
+      if (a.k == info::kind::exact && a.strings.size() == 1) {
+        // the common case, one more character: appended in place, not by building every string anew
+        const std::string& s = a.strings.front();
+        const bool fits = current.size() <= max_strings &&
+                          std::all_of(current.begin(), current.end(),
+                                      [&](const std::string& c) { return c.size() + s.size() <= max_length; });
+        if (fits) {
+          for (std::string& c : current) c += s;
+        } else {
+          flush();
+          current = std::move(a.strings);
+        }
+      } else if (a.k == info::kind::exact) {
         std::vector<std::string> product;
         bool fits = current.size() * a.strings.size() <= max_strings;
         for (std::size_t i = 0; fits && i < current.size(); ++i)
@@ -148,6 +165,18 @@ class reader {
     if (all_exact) return info::exact(std::move(current));
     flush();
     return best;
+  }
+
+  // True when the next character is an ASCII one that stands for itself, with no quantifier after it, and one
+  // more character fits every string being built.
+  bool plain_character(const std::vector<std::string>& current) const {
+    const char c = peek();
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80) return false;
+    if (std::string_view("()[]\\.^$|*+?{").find(c) != std::string_view::npos) return false;
+    const char next = peek(1);
+    if (next == '?' || next == '*' || next == '+' || next == '{') return false;
+    return current.size() <= max_strings &&
+           std::all_of(current.begin(), current.end(), [](const std::string& s) { return s.size() < max_length; });
   }
 
   // Reads a quantifier if one follows; false for one this reader does not follow.
