@@ -594,6 +594,10 @@ bool rule_set::literal_present(std::size_t index, std::string_view text) const {
 }
 
 std::string rule_set::reason_for_status(std::string_view status) const {
+  return std::string(status_reason(status));
+}
+
+std::string_view rule_set::status_reason(std::string_view status) const {
   if (status.size() < 5) return {};
   // the code itself, then "x" for its class, for its detail, and for both (the keys live in one buffer)
   std::string key(status);
@@ -617,7 +621,7 @@ std::string rule_set::reason_for_status(std::string_view status) const {
     key[0] = 'x';
     reason = find();
   }
-  return reason ? *reason : std::string();
+  return reason ? std::string_view(*reason) : std::string_view();
 }
 
 std::string rule_set::reason_for_reply(std::string_view reply_code) const {

@@ -61,6 +61,8 @@ class rule_set {
 
   // Reason for a status code from the status table ("" when none): exact code, then x.Y.Z, then c.Y.x.
   std::string reason_for_status(std::string_view status) const;
+  // The same, as a view of the table's own string: no copy for the caller that only reads it.
+  std::string_view status_reason(std::string_view status) const;
   // Reason for a bare SMTP reply code from the reply table ("" when none): for replies that say nothing else.
   std::string reason_for_reply(std::string_view reply_code) const;
   // Status code to report for a reason when the message gave none ("" when none is known).
