@@ -300,7 +300,7 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
   // The strings every match of a pattern contains, as groups of literal ids in the scanner.
   const auto gate_of = [&](std::string_view pattern) {
     std::vector<std::vector<std::uint32_t>> gate;
-    for (const auto& group : required_literals(pattern)) {
+    for (const auto& group : required_literals(pattern, 3, true)) {
       gate.emplace_back();
       for (const std::string& l : group) {
         auto [it, inserted] = literal_ids.emplace(l, static_cast<std::uint32_t>(literals.size()));
