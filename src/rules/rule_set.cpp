@@ -405,6 +405,7 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
           if (list.empty() || list.back() != index) list.push_back(index);
         }
         set->index_of_.emplace(info.id, set->info_.size());
+        if (info.fixed_category) set->fixed_categories_.emplace_back(info.id, *info.fixed_category);
         set->info_.push_back(std::move(info));
         set->compiled_.push_back(std::move(c));
       }
@@ -577,6 +578,12 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
 const rule_info* rule_set::find(std::string_view id) const noexcept {
   const auto it = index_of_.find(id);
   return it == index_of_.end() ? nullptr : &info_[it->second];
+}
+
+std::optional<category> rule_set::fixed_category_of(std::string_view id) const noexcept {
+  for (const auto& [rule, cat] : fixed_categories_)
+    if (rule == id) return cat;
+  return std::nullopt;
 }
 
 bool rule_set::pattern_matches(std::size_t index, std::string_view text) const {

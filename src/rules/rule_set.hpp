@@ -73,6 +73,9 @@ class rule_set {
   const std::vector<rule_info>& rules() const noexcept { return info_; }
   // The rule with id `id`, or nullptr.
   const rule_info* find(std::string_view id) const noexcept;
+  // The fixed category of the rule with id `id`; nothing when it has none or there is no such rule. Cheaper
+  // than find(): a rule set names a fixed category in a handful of rules, which are all this looks at.
+  std::optional<category> fixed_category_of(std::string_view id) const noexcept;
   // True when `text` matches rule `index` ignoring the prefilter and conditions (for rule examples).
   bool pattern_matches(std::size_t index, std::string_view text) const;
   // True when `text` contains one of rule `index`'s literals (after ASCII lower-casing).
@@ -83,6 +86,7 @@ class rule_set {
   struct compiled;
   std::vector<rule_info> info_;
   std::map<std::string, std::size_t, std::less<>> index_of_;  // rule id -> index in info_
+  std::vector<std::pair<std::string, category>> fixed_categories_;  // the rules that have one, in load order
   std::vector<std::unique_ptr<compiled>> compiled_;
   std::vector<std::vector<std::uint32_t>> literal_rules_;  // literal id -> rule indices
   literal_scanner scanner_;

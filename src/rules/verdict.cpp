@@ -133,8 +133,8 @@ void complete(const rule_set& rules, recipient_verdict& v, const recipient_evide
   }
   const std::string_view final_status = v.status ? std::string_view(*v.status) : std::string_view();
   v.category = category_for(v.reason, final_status);
-  if (const rule_info* rule = v.category ? rules.find(v.rule) : nullptr; rule && rule->fixed_category) {
-    v.category = rule->fixed_category;  // the rule's words say more than the status (SPEC 3.1)
+  if (const auto fixed = v.category ? rules.fixed_category_of(v.rule) : std::nullopt) {
+    v.category = fixed;  // the rule's words say more than the status (SPEC 3.1)
     v.decided_by += fmt::format("; the category is the rule's own ({})", to_string(*v.category));
   }
   v.bounce_class = class_for(v.reason, final_status, v.category, delayed, action == "failed");
