@@ -148,6 +148,14 @@ std::optional<guarded_pattern> split_guards(std::string_view p) {
   return out;
 }
 
+// A status code or pattern of up to seven bytes as one number: its bytes, and its length in the top byte.
+std::optional<std::uint64_t> packed_status(std::string_view code) noexcept {
+  if (code.size() > 7) return std::nullopt;
+  std::uint64_t key = std::uint64_t{code.size()} << 56;
+  for (std::size_t i = 0; i < code.size(); ++i) key |= std::uint64_t{static_cast<unsigned char>(code[i])} << (8 * i);
+  return key;
+}
+
 std::vector<std::string> string_list(const toml::node_view<const toml::node>& node, const std::string& where,
                                      std::string_view key) {
   std::vector<std::string> out;
@@ -450,6 +458,8 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
     }
   }
   set->scanner_ = literal_scanner(literals);
+  for (const auto& [code, reason] : set->reason_by_status_)
+    if (const auto key = packed_status(code)) set->reason_by_short_status_.emplace(*key, reason);
   for (std::size_t k = 0; k < category_count; ++k)
     for (std::size_t c = 0; c < class_count; ++c)
       set->action_index_[k][c] = set->best_action(
@@ -609,11 +619,17 @@ std::string_view rule_set::status_reason(std::string_view status) const {
   // the code itself, then "x" for its class, for its detail, and for both (the keys live in one buffer)
   std::string key(status);
   const std::size_t last_dot = key.rfind('.');
-  const auto find = [&]() -> const std::string* {
+  const auto find = [&]() -> std::optional<std::string_view> {
+    if (const auto packed = packed_status(key)) {
+      const auto it = reason_by_short_status_.find(*packed);
+      if (it == reason_by_short_status_.end()) return std::nullopt;
+      return it->second;
+    }
     const auto it = reason_by_status_.find(key);
-    return it == reason_by_status_.end() ? nullptr : &it->second;
+    if (it == reason_by_status_.end()) return std::nullopt;
+    return std::string_view(it->second);
   };
-  const std::string* reason = find();
+  std::optional<std::string_view> reason = find();
   if (!reason) {
     key[0] = 'x';
     reason = find();
@@ -628,7 +644,7 @@ std::string_view rule_set::status_reason(std::string_view status) const {
     key[0] = 'x';
     reason = find();
   }
-  return reason ? std::string_view(*reason) : std::string_view();
+  return reason.value_or(std::string_view());
 }
 
 std::string rule_set::reason_for_reply(std::string_view reply_code) const {

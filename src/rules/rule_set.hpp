@@ -95,6 +95,9 @@ class rule_set {
     std::string reason;
   };
   std::unordered_map<std::string, std::string> reason_by_status_;  // code or pattern ("5.x.x") -> first entry's reason
+  // The same for the codes and patterns of up to seven bytes (all, as a rule), keyed by packed_status(): looked
+  // up without hashing a string, four times for a verdict decided by the status
+  std::unordered_map<std::uint64_t, std::string_view> reason_by_short_status_;
   std::vector<status_entry> reply_table_;  // code = a three-digit SMTP reply code
   struct inferred_status {
     std::string reason;
