@@ -127,12 +127,13 @@ void merge_duplicates(std::vector<recipient_evidence>& recipients) {
 
 // A verdict decide() builds straight into the vector's storage: emplace_back() converts this to the element
 // it constructs, and the verdict returned is that element (C++17's guaranteed elision), where push_back() moved
-// a finished verdict of some twenty members (~300 instructions) and destroyed the moved-from one.
+// a finished verdict of some twenty members (~300 instructions) and destroyed the moved-from one. The evidence's
+// strings move into the verdict: the report is dropped after.
 struct verdict_of {
   const rule_set& rules;
-  const recipient_evidence& evidence;
+  recipient_evidence& evidence;
   const report& rep;
-  operator recipient_verdict() const { return decide(rules, evidence, rep); }
+  operator recipient_verdict() const { return decide(rules, std::move(evidence), rep); }
 };
 
 // The parts of the last message this thread classified, kept for the next message (recycle_parts()): a
@@ -199,7 +200,7 @@ classification engine::classify(std::string_view raw) const {
   result.type = rep.type;
   result.format = rep.format;
   result.recipients.reserve(rep.recipients.size());
-  for (const recipient_evidence& e : rep.recipients) result.recipients.emplace_back(verdict_of{*rules_, e, rep});
+  for (recipient_evidence& e : rep.recipients) result.recipients.emplace_back(verdict_of{*rules_, e, rep});
   return result;
 }
 

@@ -87,6 +87,19 @@ TEST_CASE("what a pattern's matches must contain") {
   CHECK(required_literals("ポリシー違反").empty());
 }
 
+TEST_CASE("kana and CJK ideographs, which have no case, are strings a pattern's matches must contain") {
+  using detail::required_literals;
+  using sets = std::vector<std::vector<std::string>>;
+  CHECK(required_literals("ポリシー違反", 3, true) == sets{{"ポリシー違反"}});
+  CHECK(required_literals("(?:メール|メッセージ)の?サイズ.{0,10}?上限", 3, true) ==
+        sets{{"メールのサイズ", "メールサイズ", "メッセージのサイズ", "メッセージサイズ"}, {"上限"}});
+  CHECK(required_literals("게시할\\s+권한", 3, true) == sets{{"게시할"}, {"권한"}});
+  // letters with case stay out: Cyrillic, Greek, accented Latin
+  CHECK(required_literals("слишком\\s+больш", 3, true).empty());
+  CHECK(required_literals("δικαίωμα", 3, true).empty());
+  CHECK(required_literals("\\bzu\\s+groß", 3, true) == sets{{"gro"}});
+}
+
 TEST_CASE("a pattern's strings out of order, or a byte it needs missing, spare its run, and only then") {
   const std::vector<detail::rule_source> sources{{"order.toml", R"toml(
 [[rule]]

@@ -44,8 +44,9 @@ class reader {
  public:
   // With `mark_non_ascii`, a non-ASCII character that matches no ASCII one stands in the strings as
   // non_ascii_mark.
-  explicit reader(std::string_view pattern, bool mark_non_ascii = false)
-      : p_(pattern), mark_non_ascii_(mark_non_ascii) {}
+  // With `keep_caseless_free`, a character that has no case beyond itself (has_no_case()) stands for itself.
+  explicit reader(std::string_view pattern, bool mark_non_ascii = false, bool keep_caseless_free = false)
+      : p_(pattern), mark_non_ascii_(mark_non_ascii), keep_caseless_free_(keep_caseless_free) {}
 
   // Sets of which every one has a string in any match: the strings of each factor the pattern's top-level
   // sequence needs, or one set for a pattern that is an alternation at the top.
@@ -220,8 +221,9 @@ class reader {
     if (static_cast<unsigned char>(c) >= 0x80) {  // one UTF-8 character: case folding beyond ASCII, not followed
       const std::size_t start = pos_ - 1;
       while (!at_end() && (static_cast<unsigned char>(peek()) & 0xC0) == 0x80) ++pos_;
-      if (mark_non_ascii_ && !folds_to_ascii(p_.substr(start, pos_ - start)))
-        return info::exact({std::string(1, non_ascii_mark)});
+      const std::string_view character = p_.substr(start, pos_ - start);
+      if (mark_non_ascii_) return folds_to_ascii(character) ? info() : info::exact({std::string(1, non_ascii_mark)});
+      if (keep_caseless_free_ && has_no_case(character)) return info::exact({std::string(character)});
       return {};
     }
     if (static_cast<unsigned char>(c) < 0x20) return {};
@@ -330,8 +332,22 @@ class reader {
     return c == "\xE2\x84\xAA" || c == "\xC5\xBF" || c == "\xC4\xB0" || c == "\xC4\xB1";
   }
 
+  // True for a character that caseless matching leaves alone, so that it matches only itself, byte for byte:
+  // kana, CJK ideographs and Hangul syllables. A Japanese or Chinese rule's words then become strings the
+  // prefilter looks for, as an English rule's do; letters of scripts with case (Cyrillic, Greek, accented Latin)
+  // stay out, as their caseless spellings are many.
+  static bool has_no_case(std::string_view c) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned>(static_cast<unsigned char>(c[i])); };
+    if (c.size() != 3 || (byte(0) & 0xF0) != 0xE0 || (byte(1) & 0xC0) != 0x80 || (byte(2) & 0xC0) != 0x80)
+      return false;
+    const unsigned cp = ((byte(0) & 0x0Fu) << 12) | ((byte(1) & 0x3Fu) << 6) | (byte(2) & 0x3Fu);
+    return (cp >= 0x3000 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+           (cp >= 0xAC00 && cp <= 0xD7A3);
+  }
+
   std::string_view p_;
   bool mark_non_ascii_ = false;
+  bool keep_caseless_free_ = false;
   std::size_t pos_ = 0;
   bool failed_ = false;
   int depth_ = 0;                      // alternations entered
@@ -341,9 +357,10 @@ class reader {
 
 }  // namespace
 
-std::vector<std::vector<std::string>> required_literals(std::string_view pattern, std::size_t min_length) {
+std::vector<std::vector<std::string>> required_literals(std::string_view pattern, std::size_t min_length,
+                                                       bool with_caseless_free) {
   std::vector<std::vector<std::string>> out;
-  for (info& set : reader(pattern).read()) {
+  for (info& set : reader(pattern, false, with_caseless_free).read()) {
     const bool usable = !set.strings.empty() && set.strings.size() <= max_strings &&
                         std::all_of(set.strings.begin(), set.strings.end(),
                                     [&](const std::string& s) { return s.size() >= min_length; });

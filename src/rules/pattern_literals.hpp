@@ -14,7 +14,10 @@ namespace bouncekit::detail {
 // Sets of lower-case strings, each string at least `min_length` bytes: every match of the pattern contains
 // a string of each set. Empty when the pattern promises nothing of the kind (a construct this reader does not
 // follow, or only optional parts, classes and wildcards where the strings would be).
-std::vector<std::vector<std::string>> required_literals(std::string_view pattern, std::size_t min_length = 3);
+// With `with_caseless_free`, the strings may hold kana, CJK ideographs and Hangul syllables, which caseless
+// matching leaves as they are (a Japanese rule's words); else only ASCII.
+std::vector<std::vector<std::string>> required_literals(std::string_view pattern, std::size_t min_length = 3,
+                                                       bool with_caseless_free = false);
 
 // The single bytes a pattern needs, for a check cheaper than a run: a "(" the scanner's literals do not hold,
 // or a Japanese word in a text of ASCII only.

@@ -178,6 +178,14 @@ std::optional<guarded_pattern> split_guards(std::string_view p) {
   return out;
 }
 
+// A status code or pattern of up to seven bytes as one number: its bytes, and its length in the top byte.
+std::optional<std::uint64_t> packed_status(std::string_view code) noexcept {
+  if (code.size() > 7) return std::nullopt;
+  std::uint64_t key = std::uint64_t{code.size()} << 56;
+  for (std::size_t i = 0; i < code.size(); ++i) key |= std::uint64_t{static_cast<unsigned char>(code[i])} << (8 * i);
+  return key;
+}
+
 std::vector<std::string> string_list(const toml::node_view<const toml::node>& node, const std::string& where,
                                      std::string_view key) {
   std::vector<std::string> out;
@@ -330,7 +338,7 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
   // The strings every match of a pattern contains, as groups of literal ids in the scanner.
   const auto gate_of = [&](std::string_view pattern) {
     std::vector<std::vector<std::uint32_t>> gate;
-    for (const auto& group : required_literals(pattern)) {
+    for (const auto& group : required_literals(pattern, 3, true)) {
       gate.emplace_back();
       for (const std::string& l : group) {
         auto [it, inserted] = literal_ids.emplace(l, static_cast<std::uint32_t>(literals.size()));
@@ -435,6 +443,7 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
           if (list.empty() || list.back() != index) list.push_back(index);
         }
         set->index_of_.emplace(info.id, set->info_.size());
+        if (info.fixed_category) set->fixed_categories_.emplace_back(info.id, *info.fixed_category);
         set->info_.push_back(std::move(info));
         set->compiled_.push_back(std::move(c));
       }
@@ -479,6 +488,8 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
     }
   }
   set->scanner_ = literal_scanner(literals);
+  for (const auto& [code, reason] : set->reason_by_status_)
+    if (const auto key = packed_status(code)) set->reason_by_short_status_.emplace(*key, reason);
   for (std::size_t k = 0; k < category_count; ++k)
     for (std::size_t c = 0; c < class_count; ++c)
       set->action_index_[k][c] = set->best_action(
@@ -586,6 +597,7 @@ std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_v
       };
       if (auto span = run(p, text, may_occur)) {
         const rule_info& info = info_[r];
+        if (out.empty()) out.reserve(2);  // over a quarter of the texts a rule matches match a second one
         out.push_back({info.id, info.reason, info.priority, std::string(text.substr(span->first, span->second - span->first)),
                        span->first, span->second});
         break;
@@ -609,6 +621,12 @@ const rule_info* rule_set::find(std::string_view id) const noexcept {
   return it == index_of_.end() ? nullptr : &info_[it->second];
 }
 
+std::optional<category> rule_set::fixed_category_of(std::string_view id) const noexcept {
+  for (const auto& [rule, cat] : fixed_categories_)
+    if (rule == id) return cat;
+  return std::nullopt;
+}
+
 bool rule_set::pattern_matches(std::size_t index, std::string_view text) const {
   const std::string valid = sanitize_utf8(text);
   for (const auto& p : compiled_.at(index)->patterns)
@@ -624,15 +642,25 @@ bool rule_set::literal_present(std::size_t index, std::string_view text) const {
 }
 
 std::string rule_set::reason_for_status(std::string_view status) const {
+  return std::string(status_reason(status));
+}
+
+std::string_view rule_set::status_reason(std::string_view status) const {
   if (status.size() < 5) return {};
   // the code itself, then "x" for its class, for its detail, and for both (the keys live in one buffer)
   std::string key(status);
   const std::size_t last_dot = key.rfind('.');
-  const auto find = [&]() -> const std::string* {
+  const auto find = [&]() -> std::optional<std::string_view> {
+    if (const auto packed = packed_status(key)) {
+      const auto it = reason_by_short_status_.find(*packed);
+      if (it == reason_by_short_status_.end()) return std::nullopt;
+      return it->second;
+    }
     const auto it = reason_by_status_.find(key);
-    return it == reason_by_status_.end() ? nullptr : &it->second;
+    if (it == reason_by_status_.end()) return std::nullopt;
+    return std::string_view(it->second);
   };
-  const std::string* reason = find();
+  std::optional<std::string_view> reason = find();
   if (!reason) {
     key[0] = 'x';
     reason = find();
@@ -647,7 +675,7 @@ std::string rule_set::reason_for_status(std::string_view status) const {
     key[0] = 'x';
     reason = find();
   }
-  return reason ? *reason : std::string();
+  return reason.value_or(std::string_view());
 }
 
 std::string rule_set::reason_for_reply(std::string_view reply_code) const {

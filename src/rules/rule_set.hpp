@@ -61,6 +61,8 @@ class rule_set {
 
   // Reason for a status code from the status table ("" when none): exact code, then x.Y.Z, then c.Y.x.
   std::string reason_for_status(std::string_view status) const;
+  // The same, as a view of the table's own string: no copy for the caller that only reads it.
+  std::string_view status_reason(std::string_view status) const;
   // Reason for a bare SMTP reply code from the reply table ("" when none): for replies that say nothing else.
   std::string reason_for_reply(std::string_view reply_code) const;
   // Status code to report for a reason when the message gave none ("" when none is known).
@@ -71,6 +73,9 @@ class rule_set {
   const std::vector<rule_info>& rules() const noexcept { return info_; }
   // The rule with id `id`, or nullptr.
   const rule_info* find(std::string_view id) const noexcept;
+  // The fixed category of the rule with id `id`; nothing when it has none or there is no such rule. Cheaper
+  // than find(): a rule set names a fixed category in a handful of rules, which are all this looks at.
+  std::optional<category> fixed_category_of(std::string_view id) const noexcept;
   // True when `text` matches rule `index` ignoring the prefilter and conditions (for rule examples).
   bool pattern_matches(std::size_t index, std::string_view text) const;
   // True when `text` contains one of rule `index`'s literals (after ASCII lower-casing).
@@ -81,6 +86,7 @@ class rule_set {
   struct compiled;
   std::vector<rule_info> info_;
   std::map<std::string, std::size_t, std::less<>> index_of_;  // rule id -> index in info_
+  std::vector<std::pair<std::string, category>> fixed_categories_;  // the rules that have one, in load order
   std::vector<std::unique_ptr<compiled>> compiled_;
   std::vector<std::vector<std::uint32_t>> literal_rules_;  // literal id -> rule indices
   literal_scanner scanner_;
@@ -89,6 +95,9 @@ class rule_set {
     std::string reason;
   };
   std::unordered_map<std::string, std::string> reason_by_status_;  // code or pattern ("5.x.x") -> first entry's reason
+  // The same for the codes and patterns of up to seven bytes (all, as a rule), keyed by packed_status(): looked
+  // up without hashing a string, four times for a verdict decided by the status
+  std::unordered_map<std::uint64_t, std::string_view> reason_by_short_status_;
   std::vector<status_entry> reply_table_;  // code = a three-digit SMTP reply code
   struct inferred_status {
     std::string reason;
