@@ -118,9 +118,9 @@ class top_phrases {
       // one not seen yet ends)
       if (found <= searched_markers) {
         for (std::size_t i = 0; i < found; ++i) {
-          const std::string& marker = format_text_markers()[i];
+          const rare_pair_needle& marker = u.format_needles[i];
           // (one ending within the scanned bytes would have been found: one not found ends after them)
-          const std::size_t from = scanned_ - std::min(scanned_, marker.size() - 1);
+          const std::size_t from = scanned_ - std::min(scanned_, marker.text().size() - 1);
           if (ifind(window_, marker, from) != std::string_view::npos) return i;
         }
       } else {
@@ -221,6 +221,7 @@ class top_phrases {
     literal_scanner scanner;                   // of the phrases' heads
     std::vector<std::size_t> length;           // id -> the whole phrase's length
     std::vector<phrase_tail> tail;             // id -> the phrase after its head
+    std::vector<rare_pair_needle> format_needles;  // format_text_markers(), to be searched for one by one
     std::uint32_t first[list_count + 1] = {};  // list k has the ids [first[k], first[k + 1])
     std::size_t longest[list_count] = {};
   };
@@ -252,6 +253,7 @@ class top_phrases {
         out.tail.emplace_back(std::string_view(p).substr(std::min(p.size(), scanned_head)));
       }
       out.scanner = literal_scanner(heads);
+      for (const std::string& marker : format_text_markers()) out.format_needles.emplace_back(marker);
       return out;
     }();
     return u;
