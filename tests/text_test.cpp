@@ -131,11 +131,30 @@ TEST_CASE("case-insensitive search agrees with a byte-by-byte reference") {
         std::string upper(needle);
         for (char& c : upper) c = ascii_upper_char(c);
         haystack.replace(at, needle.size(), at % 2 ? upper : std::string(needle));
-        for (const std::size_t from : {std::size_t{0}, at, at + 1})
+        for (const std::size_t from : {std::size_t{0}, at, at + 1}) {
           CHECK(ifind(haystack, needle, from) == reference(haystack, needle, from));
+          CHECK(ifind(haystack, rare_pair_needle(needle), from) == reference(haystack, needle, from));
+        }
       }
     }
   }
+}
+
+// A needle searched for by its rarest bytes ('q' and 'x' here, in its middle) is found where the plain search
+// finds it, also where its first and last bytes occur often.
+TEST_CASE("case-insensitive search by a needle's rare bytes") {
+  const rare_pair_needle needle("the qmail-xsend host");
+  CHECK(needle.first() == 4);
+  CHECK(needle.second() == 10);
+  std::string haystack;
+  for (int i = 0; i < 40; ++i) haystack += "the host at t. ";
+  const std::size_t at = haystack.size();
+  haystack += "The QMAIL-XSEND Host said";
+  CHECK(ifind(haystack, needle) == at);
+  CHECK(ifind(haystack, needle, at + 1) == std::string_view::npos);
+  CHECK(ifind(std::string_view(haystack).substr(0, haystack.size() - 6), needle) == std::string_view::npos);
+  CHECK(ifind("x", rare_pair_needle("x")) == 0);
+  CHECK(ifind("ab", rare_pair_needle("")) == 0);
 }
 
 TEST_CASE("a run of dashes before an address is a separator, not part of the local part") {

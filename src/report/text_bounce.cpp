@@ -83,28 +83,60 @@ constexpr std::string_view transcript_phrase = "transcript of session";
 // the rest: the hits are the same, but the stretches the scanner walks side by side overlap by fewer than
 // scanned_head bytes instead of by the longest phrase's length (some 70: a fifth of the bytes walked in a text
 // of a kilobyte), and the automaton's table is smaller.
+// The window is scanned from its start a stretch at a time, as far as the error section needs (scan_more()):
+// the rest of it, the returned message mostly, is looked at for the format markers only, and only for those
+// that come before the lowest one already found (most texts name their MTA at the top, where a marker of a
+// higher precedence would be), which a search each finds faster than the automaton walks the bytes.
 class top_phrases {
  public:
   explicit top_phrases(std::string_view text)
-      : text_size_(text.size()), scanned_(std::min(text.size(), format_marker_window)) {
-    const union_phrases& u = phrases();
-    const std::string_view window = text.substr(0, scanned_);
-    u.scanner.scan_at(window, [&](std::uint32_t id, std::size_t at) {
-      if (u.tail[id].empty() ||
-          (u.length[id] <= window.size() - at && u.tail[id].matches(window.data() + at + scanned_head)))
-        add({at, id});
-    });
+      : window_(text.substr(0, std::min(text.size(), format_marker_window))), text_size_(text.size()) {
+    scan_to(std::min(window_.size(), first_stretch));
+  }
+
+  // Scans the next stretch of the window; false when it is all scanned.
+  bool scan_more() {
+    if (scanned_ == window_.size()) return false;
+    scan_to(window_.size() - scanned_ <= 2 * stretch ? window_.size() : scanned_ + stretch);
+    return true;
+  }
+
+  // Scans on until the text's first `size` bytes are scanned (or all of the window).
+  void cover(std::size_t size) {
+    while (scanned_ < size && scan_more()) {
+    }
   }
 
   // The smallest index into format_text_markers() of those in the window, or npos.
   std::size_t lowest_format_marker() const {
-    const std::size_t id = lowest(format, scanned_);
-    return id == std::string_view::npos ? id : id - phrases().first[format];
+    const union_phrases& u = phrases();
+    const std::size_t markers = u.first[format + 1] - u.first[format];
+    std::size_t found = lowest(format, window_.size());
+    found = found == std::string_view::npos ? markers : found - u.first[format];
+    if (scanned_ < window_.size()) {
+      // the markers of a higher precedence than those found, in the rest of the window (where the head of each
+      // one not seen yet ends)
+      if (found <= searched_markers) {
+        for (std::size_t i = 0; i < found; ++i) {
+          const rare_pair_needle& marker = u.format_needles[i];
+          // (one ending within the scanned bytes would have been found: one not found ends after them)
+          const std::size_t from = scanned_ - std::min(scanned_, marker.text().size() - 1);
+          if (ifind(window_, marker, from) != std::string_view::npos) return i;
+        }
+      } else {
+        const std::size_t offset = scanned_ - std::min(scanned_, scanned_head - 1);
+        u.scanner.scan_at(window_.substr(offset), [&](std::uint32_t id, std::size_t at) {
+          at += offset;
+          if (in(format, id) && id - u.first[format] < found && is_whole(id, at)) found = id - u.first[format];
+        });
+      }
+    }
+    return found == markers ? std::string_view::npos : found;
   }
 
   // The leftmost phrase of section_end_phrases() starting at `from` or later (of several there, the longest),
   // as literal_scanner::first would find it in text.substr(from) with `begin` counted from the text's start;
-  // nothing when the window does not settle it.
+  // nothing when the bytes scanned so far do not settle it.
   std::optional<literal_scanner::hit> first_section_end(std::size_t from) const {
     const union_phrases& u = phrases();
     literal_scanner::hit best{std::string_view::npos, 0};
@@ -112,7 +144,7 @@ class top_phrases {
       if (in(section_end, h.phrase) && h.begin >= from &&
           (h.begin < best.begin || (h.begin == best.begin && u.length[h.phrase] > u.length[best.literal])))
         best = {h.begin, h.phrase};
-    // one starting earlier would have ended inside the window, and been seen
+    // one starting earlier would have ended inside the scanned bytes, and been seen
     const bool settled = scanned_ == text_size_ ||
                          (best.begin != std::string_view::npos && best.begin + u.longest[section_end] <= scanned_);
     if (!settled) return std::nullopt;
@@ -121,7 +153,7 @@ class top_phrases {
   }
 
   // The smallest index into delivery_statements of those in the text's first `size` bytes, or npos; nothing
-  // when they reach past the window.
+  // when they reach past the bytes scanned.
   std::optional<std::size_t> lowest_statement(std::size_t size) const {
     if (size > scanned_) return std::nullopt;
     const std::size_t id = lowest(statement, size);
@@ -129,14 +161,14 @@ class top_phrases {
   }
 
   // Whether the text's first `size` bytes say they are a session transcript ("Transcript of session follows");
-  // nothing when they reach past the window.
+  // nothing when they reach past the bytes scanned.
   std::optional<bool> names_transcript(std::size_t size) const {
     if (size > scanned_) return std::nullopt;
     return lowest(transcript, size) != std::string_view::npos;
   }
 
   // Calls found(lead, at) for every phrase of lead_phrases in the text's first `size` bytes (some more than
-  // once) and returns true; false, calling nothing, when they reach past the window.
+  // once) and returns true; false, calling nothing, when they reach past the bytes scanned.
   template <typename F>
   bool leads(std::size_t size, F&& found) const {
     if (size > scanned_) return false;
@@ -150,6 +182,11 @@ class top_phrases {
   enum list : std::size_t { format, section_end, statement, lead, transcript, list_count };
   // How much of each phrase the automaton walks: about half the phrases are longer.
   static constexpr std::size_t scanned_head = 20;
+  // The first stretch scanned, and the next ones: an error section is a few hundred bytes, mostly.
+  static constexpr std::size_t first_stretch = 1536;
+  static constexpr std::size_t stretch = 768;
+  // Up to this many markers are searched for one by one in the rest of the window, more by the automaton.
+  static constexpr std::size_t searched_markers = 16;
   // A phrase's bytes after its head, compared eight at a time: a letter in either case, anything else as it is.
   class phrase_tail {
    public:
@@ -184,6 +221,7 @@ class top_phrases {
     literal_scanner scanner;                   // of the phrases' heads
     std::vector<std::size_t> length;           // id -> the whole phrase's length
     std::vector<phrase_tail> tail;             // id -> the phrase after its head
+    std::vector<rare_pair_needle> format_needles;  // format_text_markers(), to be searched for one by one
     std::uint32_t first[list_count + 1] = {};  // list k has the ids [first[k], first[k + 1])
     std::size_t longest[list_count] = {};
   };
@@ -215,9 +253,27 @@ class top_phrases {
         out.tail.emplace_back(std::string_view(p).substr(std::min(p.size(), scanned_head)));
       }
       out.scanner = literal_scanner(heads);
+      for (const std::string& marker : format_text_markers()) out.format_needles.emplace_back(marker);
       return out;
     }();
     return u;
+  }
+  // Scans the window's bytes from scanned_ to `end`, and the phrases' heads that end in them.
+  void scan_to(std::size_t end) {
+    const union_phrases& u = phrases();
+    const std::size_t from = scanned_ - std::min(scanned_, scanned_head - 1);
+    const std::size_t before = scanned_;
+    u.scanner.scan_at(window_.substr(from, end - from), [&](std::uint32_t id, std::size_t at) {
+      at += from;
+      if (at + u.scanner.length(id) > before && is_whole(id, at)) add({at, id});  // (not seen before)
+    });
+    scanned_ = end;
+  }
+  // Whether phrase `id`, whose head starts at `at`, is there whole.
+  bool is_whole(std::uint32_t id, std::size_t at) const {
+    const union_phrases& u = phrases();
+    return u.tail[id].empty() ||
+           (u.length[id] <= window_.size() - at && u.tail[id].matches(window_.data() + at + scanned_head));
   }
   static bool in(list k, std::uint32_t phrase) {
     return phrase >= phrases().first[k] && phrase < phrases().first[k + 1];
@@ -248,8 +304,9 @@ class top_phrases {
   std::array<hit, inline_hits> inline_hits_;
   std::size_t hit_count_ = 0;
   std::vector<hit> spilled_;  // all the hits, once there are more than inline_hits
+  std::string_view window_;  // the text's first format_marker_window bytes
   std::size_t text_size_;
-  std::size_t scanned_;  // the text's first scanned_ bytes were scanned
+  std::size_t scanned_ = 0;  // the window's first scanned_ bytes were scanned
 };
 
 // Boilerplate addresses that are never the failed recipient: system mailboxes, and a mailing list's command
@@ -270,7 +327,7 @@ bool is_system_address(std::string_view address) {
 }
 
 // The part of the text before the returned message.
-std::string_view error_section(std::string_view text, const top_phrases& top) {
+std::string_view error_section(std::string_view text, top_phrases& top) {
   std::size_t start = 0;  // markers count from the third line on (the first lines introduce the report)
   // a forwarded bounce starts with the headers of the bounce itself: they are not the returned message
   std::size_t p = 0;
@@ -288,7 +345,9 @@ std::string_view error_section(std::string_view text, const top_phrases& top) {
   }
   // every phrase that ends the section, in one pass (when the top of the text does not settle it)
   const auto next_end = [&](std::size_t from) {
-    if (const std::optional<literal_scanner::hit> hit = top.first_section_end(from)) return *hit;
+    do {
+      if (const std::optional<literal_scanner::hit> hit = top.first_section_end(from)) return *hit;
+    } while (top.scan_more());
     static const literal_scanner scanner(section_end_phrases());
     literal_scanner::hit hit = scanner.first(text.substr(from));  // the scanner folds case itself
     if (hit.begin != std::string_view::npos) hit.begin += from;
@@ -571,8 +630,9 @@ bool read_text_bounce(const message_view& view, report& out) {
   const bool was_quoted = strip_quote_marks(view.text, unquoted);
   const std::string_view text = was_quoted ? std::string_view(unquoted) : std::string_view(view.text);
   if (is_list_refusal_notice(view) && read_list_refusal(view, text, out)) return true;
-  const top_phrases top(text);
+  top_phrases top(text);
   const std::string_view section = error_section(text, top);
+  top.cover(section.size());  // for the questions about the section
   const std::vector<std::string_view> lines = split_lines(section);
 
   // Who is not the recipient: the bounce's own sender and addressee, the returned message's sender, and

@@ -68,25 +68,28 @@ bool matches_at(const char* p, std::string_view needle) noexcept {
 
 }  // namespace
 
-std::size_t ifind(std::string_view haystack, std::string_view needle, std::size_t from) noexcept {
-  if (needle.empty()) return from <= haystack.size() ? from : std::string_view::npos;
+namespace {
+
+// ifind by the needle's bytes at offsets `a` and `b` (below its size): a start where both are in place (folded) is
+// a candidate, compared in full.
+std::size_t ifind_by(std::string_view haystack, std::string_view needle, std::size_t from, std::size_t a,
+                     std::size_t b) noexcept {
   if (haystack.size() < needle.size() || from > haystack.size() - needle.size()) return std::string_view::npos;
-  const std::size_t tail = needle.size() - 1;  // from a start to the needle's last byte
-  const unsigned char first = fold(needle.front());
-  const unsigned char last_byte = fold(needle.back());
+  const unsigned char first = fold(needle[a]);
+  const unsigned char last_byte = fold(needle[b]);
   const char* const begin = haystack.data();
   const char* const last = begin + (haystack.size() - needle.size());  // the last possible start
   const char* p = begin + from;
 #if defined(__SSE2__)
-  // sixteen starts at a time: a candidate has the needle's first and last bytes (folded) in place, which few
-  // starts have, so the full comparison runs rarely and no call is made per occurrence of a common first byte
+  // sixteen starts at a time: a candidate has the needle's two bytes (folded) in place, which few starts have,
+  // so the full comparison runs rarely and no call is made per occurrence of a common first byte
   const __m128i case_bit = _mm_set1_epi8(0x20);
   const __m128i want_first = _mm_set1_epi8(static_cast<char>(first));
   const __m128i want_last = _mm_set1_epi8(static_cast<char>(last_byte));
   // the starts at `q` whose first and last bytes match (folded), a bit each
   const auto candidates = [&](const char* q) {
-    const __m128i heads = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)), case_bit);
-    const __m128i tails = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + tail)), case_bit);
+    const __m128i heads = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + a)), case_bit);
+    const __m128i tails = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + b)), case_bit);
     return _mm_and_si128(_mm_cmpeq_epi8(heads, want_first), _mm_cmpeq_epi8(tails, want_last));
   };
   // the first candidate from `q` (whose bits are `mask`) that matches, or null
@@ -108,25 +111,76 @@ std::size_t ifind(std::string_view haystack, std::string_view needle, std::size_
     if (const char* at = first_match(p, static_cast<unsigned>(_mm_movemask_epi8(candidates(p)))))
       return static_cast<std::size_t>(at - begin);
 #endif
-  // (short haystacks: a header value, a line) eight starts at a time whose first bytes are in the haystack: a
-  // byte that folds to the needle's first is a zero after the XOR (a borrow can mark a byte after a zero, never
+  // (short haystacks: a header value, a line) eight starts at a time whose bytes at `a` are in the haystack: a
+  // byte that folds to the needle's there is a zero after the XOR (a borrow can mark a byte after a zero, never
   // one before it, and every mark is checked in full)
   if constexpr (std::endian::native == std::endian::little) {
     constexpr std::uint64_t ones = 0x0101010101010101u;
     for (; last - p >= 7; p += 8) {
       std::uint64_t w;
-      std::memcpy(&w, p, 8);
+      std::memcpy(&w, p + a, 8);
       const std::uint64_t x = (w | (ones * 0x20)) ^ (ones * first);
       for (std::uint64_t zero = (x - ones) & ~x & (ones * 0x80); zero != 0; zero &= zero - 1) {
         const char* const at = p + static_cast<unsigned>(std::countr_zero(zero)) / 8;
-        if (fold(at[tail]) == last_byte && matches_at(at, needle)) return static_cast<std::size_t>(at - begin);
+        if (fold(at[b]) == last_byte && matches_at(at, needle)) return static_cast<std::size_t>(at - begin);
       }
     }
   }
   for (; p <= last; ++p)
-    if (fold(*p) == first && fold(p[tail]) == last_byte && matches_at(p, needle))
+    if (fold(p[a]) == first && fold(p[b]) == last_byte && matches_at(p, needle))
       return static_cast<std::size_t>(p - begin);
   return std::string_view::npos;
+}
+
+}  // namespace
+
+std::size_t ifind(std::string_view haystack, std::string_view needle, std::size_t from) noexcept {
+  if (needle.empty()) return from <= haystack.size() ? from : std::string_view::npos;
+  return ifind_by(haystack, needle, from, 0, needle.size() - 1);
+}
+
+std::size_t ifind(std::string_view haystack, const rare_pair_needle& needle, std::size_t from) noexcept {
+  if (needle.text().empty()) return from <= haystack.size() ? from : std::string_view::npos;
+  return ifind_by(haystack, needle.text(), from, needle.first(), needle.second());
+}
+
+namespace {
+
+// How often a byte (either case) occurs in English text and mail, roughly, in parts per thousand.
+constexpr std::array<std::uint8_t, 256> byte_frequency = [] {
+  std::array<std::uint8_t, 256> f{};
+  for (std::size_t c = 0; c < 256; ++c) f[c] = 3;  // punctuation, controls, non-ASCII bytes
+  constexpr std::string_view letters = "etaoinshrdlcumwfgypbvkjxqz";
+  constexpr std::uint8_t per_letter[] = {120, 90, 80, 75, 70, 70, 63, 60, 60, 43, 40, 28, 28,
+                                         24,  24, 22, 20, 20, 19, 15, 10, 8,  2,  2,  1,  1};
+  for (std::size_t i = 0; i < letters.size(); ++i) {
+    f[static_cast<unsigned char>(letters[i])] = per_letter[i];
+    f[static_cast<unsigned char>(letters[i] - 32)] = per_letter[i];
+  }
+  for (char d = '0'; d <= '9'; ++d) f[static_cast<unsigned char>(d)] = 10;
+  f[' '] = 180;
+  f['\n'] = 30;
+  f['.'] = 15;
+  f['-'] = 10;
+  return f;
+}();
+
+}  // namespace
+
+rare_pair_needle::rare_pair_needle(std::string_view needle) : text_(needle) {
+  if (needle.size() < 2) {
+    second_ = needle.empty() ? 0 : needle.size() - 1;
+    return;
+  }
+  const auto frequency = [&](std::size_t i) { return byte_frequency[static_cast<unsigned char>(needle[i])]; };
+  std::size_t rarest = 0;
+  for (std::size_t i = 1; i < needle.size(); ++i)
+    if (frequency(i) < frequency(rarest)) rarest = i;
+  std::size_t next = rarest == 0 ? 1 : 0;
+  for (std::size_t i = 0; i < needle.size(); ++i)
+    if (i != rarest && frequency(i) < frequency(next)) next = i;
+  first_ = std::min(rarest, next);
+  second_ = std::max(rarest, next);
 }
 
 std::size_t find_last(std::string_view haystack, std::string_view needle) noexcept {

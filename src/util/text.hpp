@@ -103,6 +103,23 @@ inline bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
 }
 // Position of `needle` (ASCII, any case) in `haystack`, or npos.
 std::size_t ifind(std::string_view haystack, std::string_view needle, std::size_t from = 0) noexcept;
+// A needle to look for often, with the two of its bytes rarest in text: ifind looks for those first. A needle
+// whose first and last bytes are common letters ("the ... host") has them in place every few dozen bytes of
+// text, and each place costs a full comparison; two rare bytes are in place seldom.
+class rare_pair_needle {
+ public:
+  explicit rare_pair_needle(std::string_view needle);
+  std::string_view text() const noexcept { return text_; }
+  std::size_t first() const noexcept { return first_; }    // the offset of one rare byte
+  std::size_t second() const noexcept { return second_; }  // and of the other (the last byte when only one)
+
+ private:
+  std::string_view text_;  // (a view: the needle outlives this)
+  std::size_t first_ = 0;
+  std::size_t second_ = 0;
+};
+// ifind by the needle's rare bytes: the same answer.
+std::size_t ifind(std::string_view haystack, const rare_pair_needle& needle, std::size_t from = 0) noexcept;
 // Position of the last `needle` in `haystack`, or npos: std::string_view::rfind without its comparison at every
 // position (only where the first byte matches).
 std::size_t find_last(std::string_view haystack, std::string_view needle) noexcept;
