@@ -70,6 +70,25 @@ std::size_t field_colon(std::string_view line) noexcept {
   return npos;
 }
 
+// The colon right after a name of fewer than sixteen bytes (nearly every field's), from one block of sixteen
+// bytes and without a call: 0 when that block does not settle it, and field_colon() must.
+inline std::size_t quick_colon(std::string_view rest) noexcept {
+#if defined(__SSE2__)
+  if (rest.size() < 16) return 0;
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rest.data()));
+  const __m128i colon = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(':'));
+  const __m128i stop = _mm_or_si128(_mm_or_si128(colon, _mm_cmplt_epi8(bytes, _mm_set1_epi8(33))),
+                                    _mm_cmpeq_epi8(bytes, _mm_set1_epi8(127)));
+  const auto stops = static_cast<unsigned>(_mm_movemask_epi8(stop));
+  if (stops == 0) return 0;
+  const auto first = static_cast<unsigned>(std::countr_zero(stops));
+  return (static_cast<unsigned>(_mm_movemask_epi8(colon)) >> first & 1) != 0 ? first : 0;
+#else
+  (void)rest;
+  return 0;
+#endif
+}
+
 }  // namespace
 
 bool looks_like_field(std::string_view line) noexcept { return field_colon(line) != npos; }
@@ -232,14 +251,18 @@ void read_field_block_into(field_list& fields, std::string_view text, std::size_
     // The name is looked for from the line's start without finding its end first: a line break is not a name
     // byte, so the colon found is on this line, and the line's end is searched for past it alone.
     const std::string_view rest = text.substr(pos);
-    const std::size_t colon = field_colon(rest);
-    if (colon == npos) {
-      if (stop_at_junk) break;
-      pos = line_at(text, pos).next;
-      continue;
+    std::size_t colon = quick_colon(rest);
+    std::size_t name_end = colon;
+    if (colon == 0) {
+      colon = field_colon(rest);
+      if (colon == npos) {
+        if (stop_at_junk) break;
+        pos = line_at(text, pos).next;
+        continue;
+      }
+      name_end = colon;  // the name starts the line; only blanks may stand between it and the colon
+      while (blank(rest[name_end - 1])) --name_end;
     }
-    std::size_t name_end = colon;  // the name starts the line; only blanks may stand between it and the colon
-    while (blank(rest[name_end - 1])) --name_end;
     const std::string_view name = rest.substr(0, name_end);
     const std::size_t value_at = pos + colon + 1;
     const std::size_t value_end = line_end(text, value_at);
