@@ -184,9 +184,12 @@ namespace {
 constexpr std::size_t max_kept_parts = 64;
 constexpr std::size_t max_kept_fields = 64;
 
+// Copied in place when the sizes match (a recycled part's "text" and "plain" are nearly always overwritten by
+// as many bytes): an assign costs more than these few bytes.
 void assign_lower(std::string& out, std::string_view s) {
-  out.assign(s);
-  for (char& c : out) c = ascii_lower_char(c);
+  if (out.size() != s.size()) out.assign(s);
+  char* const to = out.data();
+  for (std::size_t i = 0; i < s.size(); ++i) to[i] = ascii_lower_char(s[i]);
 }
 
 void set_content_type(mime_part& part, parsed_message* top, const content_type_views& ct) {
