@@ -147,7 +147,7 @@ bool read_simple_content_type(std::string_view value, content_type_views& out) n
       ++v;
       const std::size_t close = find_char(value, '"', v);
       val = value.substr(v, close == std::string_view::npos ? std::string_view::npos : close - v);
-      if (val.find('\\') != std::string_view::npos) return false;  // escapes to undo
+      if (find_char(val, '\\') != std::string_view::npos) return false;  // escapes to undo
       v += val.size();
       pos = find_char(value, ';', v);
     } else {
