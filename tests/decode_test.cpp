@@ -81,3 +81,16 @@ TEST_CASE("UTF-8 validation finds a bad byte at any place and length (word, bloc
     CHECK(is_valid_utf8(std::string(size, 'a')));
   }
 }
+
+TEST_CASE("UTF-8 is validated the same across short and long ASCII runs") {
+  // short runs between Cyrillic words (passed a word at a time), long runs (passed by blocks), and a bad byte
+  // at every distance from the run before it
+  const std::string words = "\xD0\x9F\xD1\x80\xD0\xB8 \xD0\xB2\xD0\xB5\xD1\x82 12 \xD0\xBC\xD0\xB8\xD1\x80";
+  CHECK(is_valid_utf8(words));
+  CHECK(is_valid_utf8(words + std::string(100, 'a') + words));
+  for (std::size_t run = 0; run < 20; ++run) {
+    const std::string bad = words + std::string(run, ' ') + "\xC3" + std::string(10, 'b');
+    CHECK_FALSE(is_valid_utf8(bad));
+    CHECK(is_valid_utf8(words + std::string(run, ' ') + "\xC3\xA9" + std::string(10, 'b')));
+  }
+}

@@ -107,3 +107,44 @@ TEST_CASE("a list read into again holds only the new block, and never writes int
   CHECK(field_value(fields, "Subject") == "one two");
   CHECK(field_value(fields, "To").empty());
 }
+
+TEST_CASE("a field line is read the same whether its name ends within sixteen bytes or past them") {
+  const std::string text = "Short: a\nA-Name-Longer-Than-Sixteen: b\nSpaced  : c\r\nX-Long-Spaced-Name-Here \t: d\nEnd:";
+  std::size_t pos = 0;
+  const field_list f = read_field_block(text, pos, true);
+  REQUIRE(f.size() == 5);
+  CHECK(f[0].value == "a");
+  CHECK(f[1].name == "A-Name-Longer-Than-Sixteen");
+  CHECK(f[1].value == "b");
+  CHECK(f[2].name == "Spaced");
+  CHECK(f[2].value == "c");
+  CHECK(f[3].name == "X-Long-Spaced-Name-Here");
+  CHECK(f[3].value == "d");
+  CHECK(f[4].name == "End");
+  CHECK(f[4].value.empty());
+  CHECK(pos == text.size());
+}
+
+TEST_CASE("continuation lines are trimmed at both ends whatever their indent") {
+  const std::string text = "Received: from a\n                by b   \n\t\t  with c\r\n        \t  \nAfter: x\n";
+  std::size_t pos = 0;
+  const field_list f = read_field_block(text, pos, false);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].value == "from a by b with c");
+  CHECK(text.substr(pos) == "After: x\n");
+}
+
+TEST_CASE("a line starting with other white space is neither blank nor a field") {
+  std::size_t pos = 0;
+  const std::string header = "A: 1\n\fjunk\nB: 2\n";
+  const field_list stopped = read_field_block(header, pos, true);
+  REQUIRE(stopped.size() == 1);
+  CHECK(header.substr(pos) == "\fjunk\nB: 2\n");
+  pos = 0;
+  const field_list skipped = read_field_block(header, pos, false);
+  REQUIRE(skipped.size() == 2);
+  CHECK(skipped[1].value == "2");
+  pos = 0;
+  const field_list blank = read_field_block("A: 1\n \f\r\nB: 2\n", pos, true);  // white space only: a blank line
+  REQUIRE(blank.size() == 1);
+}

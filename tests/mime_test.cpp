@@ -223,3 +223,19 @@ TEST_CASE("parts storage handed to parse_message gives its room, never its old p
   std::vector<mime_part> many(65);
   CHECK_FALSE(recycle_parts(many));
 }
+
+TEST_CASE("line endings are normalised the same across the writer's chunks") {
+  // lines of every ending, long enough to cross several 4 KB chunks, and one line longer than a chunk
+  std::string raw, expected;
+  for (int i = 0; i < 400; ++i) {
+    const std::string line = "line " + std::to_string(i) + " of some text";
+    raw += line + (i % 4 == 0 ? "\r\n" : i % 4 == 1 ? "\n" : i % 4 == 2 ? "\r" : "\r\r\n");
+    expected += line + "\n";
+  }
+  raw += std::string(5000, 'x') + "\r\r\rend";
+  expected += std::string(5000, 'x') + "\n\n\nend";
+  CHECK(normalise_line_endings(raw) == expected);
+  CHECK(normalise_line_endings("") == "");
+  CHECK(normalise_line_endings("\r") == "\n");
+  CHECK(normalise_line_endings(std::string(10000, '\r')) == std::string(10000, '\n'));
+}

@@ -147,7 +147,7 @@ bool read_simple_content_type(std::string_view value, content_type_views& out) n
       ++v;
       const std::size_t close = find_char(value, '"', v);
       val = value.substr(v, close == std::string_view::npos ? std::string_view::npos : close - v);
-      if (val.find('\\') != std::string_view::npos) return false;  // escapes to undo
+      if (find_char(val, '\\') != std::string_view::npos) return false;  // escapes to undo
       v += val.size();
       pos = find_char(value, ';', v);
     } else {
@@ -165,30 +165,71 @@ bool read_simple_content_type(std::string_view value, content_type_views& out) n
   return true;
 }
 
+namespace {
+
+// Bytes gathered on the stack and appended to a string a few KB at a time: an append per line (its capacity
+// check and memcpy call) cost more than the line's bytes. What is gathered reaches the string at flush().
+class chunked_writer {
+ public:
+  explicit chunked_writer(std::string& out) noexcept : out_(out) {}
+  chunked_writer(const chunked_writer&) = delete;
+  chunked_writer& operator=(const chunked_writer&) = delete;
+
+  void write(const char* from, std::size_t n) {
+    if (n > sizeof buffer_ - used_) {
+      flush();
+      if (n > sizeof buffer_) {
+        out_.append(from, n);
+        return;
+      }
+    }
+    std::memcpy(buffer_ + used_, from, n);
+    used_ += n;
+  }
+  void put(char c) {
+    if (used_ == sizeof buffer_) flush();
+    buffer_[used_++] = c;
+  }
+  void flush() {
+    out_.append(buffer_, used_);
+    used_ = 0;
+  }
+
+ private:
+  std::string& out_;
+  std::size_t used_ = 0;
+  char buffer_[4096];
+};
+
+}  // namespace
+
 std::string normalise_line_endings(std::string_view raw) {
   // CRLF and LF become LF; so does a run of CRs before an LF ("\r\r\n" is a broken CRLF, not a blank
   // line); bare CRs elsewhere are line ends of their own (classic Mac files). The result is never longer than
-  // `raw`: with its room reserved, each line is one append of its bytes and one of its LF.
+  // `raw`: its room is reserved.
   std::string out;
   out.reserve(raw.size());
+  chunked_writer w(out);
   const char* p = raw.data();
   const char* const end = p + raw.size();
   while (p != end) {
     const char* cr = find_byte(p, static_cast<std::size_t>(end - p), '\r');
     if (!cr) {
-      out.append(p, static_cast<std::size_t>(end - p));
+      w.write(p, static_cast<std::size_t>(end - p));
       break;
     }
+    w.write(p, static_cast<std::size_t>(cr - p));
     const char* after = cr + 1;  // past the run of CRs
     while (after != end && *after == '\r') ++after;
     if (after != end && *after == '\n') {
-      out.append(p, static_cast<std::size_t>(cr - p)).push_back('\n');
+      w.put('\n');
       p = after + 1;
     } else {
-      out.append(p, static_cast<std::size_t>(cr - p)).append(static_cast<std::size_t>(after - cr), '\n');
+      for (const char* c = cr; c != after; ++c) w.put('\n');
       p = after;
     }
   }
+  w.flush();
   return out;
 }
 

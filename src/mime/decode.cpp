@@ -262,6 +262,16 @@ std::string decode_quoted_printable(std::string_view in) {
 bool is_valid_utf8(std::string_view bytes) noexcept {
   for (std::size_t i = 0; i < bytes.size();) {
     if (static_cast<unsigned char>(bytes[i]) < 0x80) {  // a run of ASCII (in CJK text, runs of other letters)
+      // a short run (the space or the few digits between words of Cyrillic or Greek) is passed by one word
+      // without the block search
+      if (std::endian::native == std::endian::little && bytes.size() - i >= 8) {
+        std::uint64_t word;
+        std::memcpy(&word, bytes.data() + i, 8);
+        if (const std::uint64_t high = word & 0x8080808080808080ull) {
+          i += static_cast<std::size_t>(std::countr_zero(high)) / 8;
+          continue;
+        }
+      }
       i += ascii_prefix(bytes.substr(i));
       continue;
     }

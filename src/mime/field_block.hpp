@@ -54,10 +54,10 @@ class field_list {
   }
 
  private:
-  // A (non-empty) name's bit in names_: its length and first letter (in lower case), hashed to one of 256.
+  // A (non-empty) name's bit in names_: its length and first byte, hashed to one of 256. The byte with bit 5 set
+  // is a letter in lower case, and pairs a few other bytes ('@' and '`'): a bit shared, never one missed.
   static unsigned name_bit(std::string_view name) noexcept {
-    const auto c = static_cast<unsigned char>(name[0]);
-    const unsigned first = c >= 'A' && c <= 'Z' ? c + 32u : c;
+    const unsigned first = static_cast<unsigned char>(name[0]) | 0x20u;
     return static_cast<unsigned>((first * 31u + name.size()) & 255);
   }
 

@@ -184,9 +184,12 @@ namespace {
 constexpr std::size_t max_kept_parts = 64;
 constexpr std::size_t max_kept_fields = 64;
 
+// Copied in place when the sizes match (a recycled part's "text" and "plain" are nearly always overwritten by
+// as many bytes): an assign costs more than these few bytes.
 void assign_lower(std::string& out, std::string_view s) {
-  out.assign(s);
-  for (char& c : out) c = ascii_lower_char(c);
+  if (out.size() != s.size()) out.assign(s);
+  char* const to = out.data();
+  for (std::size_t i = 0; i < s.size(); ++i) to[i] = ascii_lower_char(s[i]);
 }
 
 void set_content_type(mime_part& part, parsed_message* top, const content_type_views& ct) {
@@ -264,8 +267,9 @@ mime_part& fresh_part(parsed_message& out, std::size_t index) {
   if (index >= out.parts.size()) return out.parts.emplace_back();
   mime_part& part = out.parts[index];
   part.headers.clear(max_kept_fields);
-  part.type = "text";
-  part.subtype = "plain";
+  // compared first: an assign costs several times a compare of these few bytes, and most parts are text/plain
+  if (std::string_view(part.type) != "text") part.type = "text";
+  if (std::string_view(part.subtype) != "plain") part.subtype = "plain";
   part.charset.clear();
   part.body.clear();
   part.depth = 0;
@@ -275,11 +279,16 @@ mime_part& fresh_part(parsed_message& out, std::size_t index) {
 
 bool recycle_parts(std::vector<mime_part>& parts) noexcept {
   if (parts.capacity() > max_kept_parts) return false;
+  // strings short enough to live inside the part (a type, a subtype, most charsets) hold nothing to free: they
+  // are left for fresh_part() to overwrite
+  const auto release = [](std::string& s) {
+    if (s.capacity() > std::string().capacity()) s = std::string();
+  };
   for (mime_part& part : parts) {
     part.headers.clear(max_kept_fields);
-    part.type = std::string();
-    part.subtype = std::string();
-    part.charset = std::string();
+    release(part.type);
+    release(part.subtype);
+    release(part.charset);
     part.body = std::string();
   }
   return true;
