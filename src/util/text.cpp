@@ -497,7 +497,15 @@ bool has_digit(std::string_view s) noexcept {
   return false;
 }
 
-std::string find_status_code(std::string_view s) {
+namespace {
+
+// Where find_status_code finds its code in `s`: the code is s.substr(at, size); size 0 when there is none.
+struct code_span {
+  std::size_t at = 0;
+  std::size_t size = 0;
+};
+
+inline code_span find_status_code_span(std::string_view s) noexcept {
   // every code has a dot after its class digit: jump from dot to dot (memchr) instead of testing every byte
   for (std::size_t dot = find_char(s, '.', 1); dot != std::string_view::npos; dot = find_char(s, '.', dot + 1)) {
     const std::size_t i = dot - 1;
@@ -515,35 +523,45 @@ std::string find_status_code(std::string_view s) {
     if (d2 == 0) continue;
     if (j < s.size() && (is_digit(s[j]) || is_alpha(s[j]))) continue;
     if (j + 1 < s.size() && s[j] == '.' && is_digit(s[j + 1])) continue;  // an IP address
-    return std::string(s.substr(i, j - i));
+    return {i, j - i};
   }
   return {};
 }
 
+}  // namespace
+
+std::string find_status_code(std::string_view s) {
+  const code_span code = find_status_code_span(s);
+  return std::string(s.substr(code.at, code.size));
+}
+
 namespace {
 
-// The last enhanced status code in `s` that `wanted` accepts, or empty.
+// The last enhanced status code in `s` that `wanted` accepts, or empty. Each search starts just past the first
+// place, from the last search's start, where the code found last is written (which may be before where it was
+// found, when the same bytes stand earlier where they make no code): the answers of the searches this replaces.
 template <typename Pred>
 std::string last_status_code_where(std::string_view s, Pred wanted) {
-  std::string last;
+  std::string_view last;
   for (std::size_t from = 0; from < s.size();) {
-    std::string code = find_status_code(s.substr(from));
-    if (code.empty()) break;
-    from = s.find(code, from) + code.size();
-    if (wanted(code)) last = std::move(code);
+    const code_span found = find_status_code_span(s.substr(from));
+    if (found.size == 0) break;
+    const std::string_view code = s.substr(from + found.at, found.size);
+    from = find_string(s, code, from) + code.size();
+    if (wanted(code)) last = code;
   }
-  return last;
+  return std::string(last);
 }
 
 }  // namespace
 
 std::string find_last_status_code(std::string_view s, bool failures_only) {
   // failures only: not a "250 2.1.5 Ok" earlier in a transcript
-  return last_status_code_where(s, [&](const std::string& code) { return !failures_only || code[0] != '2'; });
+  return last_status_code_where(s, [&](std::string_view code) { return !failures_only || code[0] != '2'; });
 }
 
 std::string find_last_status_code_of_class(std::string_view s, char status_class) {
-  return last_status_code_where(s, [&](const std::string& code) { return code[0] == status_class; });
+  return last_status_code_where(s, [&](std::string_view code) { return code[0] == status_class; });
 }
 
 namespace {
