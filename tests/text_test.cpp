@@ -631,3 +631,28 @@ TEST_CASE("find_char and find_string agree with string_view::find at every lengt
   CHECK(find_string("abc", "", 1) == 1);
   CHECK(find_string("abc", "abcd") == std::string_view::npos);
 }
+
+TEST_CASE("an address's local part and domain end at the same byte however far from the '@' it is") {
+  // the bytes that end a local part (walking back from the '@') and those that go on a domain (ASCII)
+  const auto ends_local = [](unsigned char c) {
+    return c <= ' ' || c == 0x7f || std::string_view("\"(),:;<>@[\\]").find(static_cast<char>(c)) != std::string_view::npos;
+  };
+  const auto in_domain = [](unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           std::string_view("-._[]:").find(static_cast<char>(c)) != std::string_view::npos;
+  };
+  for (unsigned c = 1; c < 256; ++c) {
+    if (c == '@') continue;
+    const char byte = static_cast<char>(c);
+    for (std::size_t pad = 0; pad <= 40; ++pad) {
+      INFO("byte " << c << ", padding " << pad);
+      // (after at least one 'x': a local part that starts with some punctuation loses it)
+      const std::string before = std::string(pad + 1, 'x') + byte + "bob@example.org";
+      CHECK(find_address(before) == (ends_local(static_cast<unsigned char>(c)) ? "bob@example.org" : before));
+      const std::string domain = "example.org" + std::string(pad, 'y');
+      std::string expected = "bob@" + domain;
+      if (in_domain(static_cast<unsigned char>(c))) expected += std::string(1, ascii_lower_char(byte)) + "zz";
+      CHECK(find_address("bob@" + domain + byte + "zz") == expected);
+    }
+  }
+}

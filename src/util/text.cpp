@@ -357,6 +357,59 @@ bool is_local_char(char c) noexcept { return local_chars[static_cast<unsigned ch
 bool is_domain_char(char c) noexcept { return domain_chars[static_cast<unsigned char>(c)]; }
 bool is_ascii_domain_char(char c) noexcept { return ascii_domain_chars[static_cast<unsigned char>(c)]; }
 
+#if defined(__SSE2__)
+// The bytes of `x` in [lo, hi] (unsigned), as a mask of 0xFF bytes.
+__m128i in_range(__m128i x, unsigned char lo, unsigned char hi) noexcept {
+  const __m128i from_lo = _mm_sub_epi8(x, _mm_set1_epi8(static_cast<char>(lo)));
+  return _mm_cmpeq_epi8(_mm_min_epu8(from_lo, _mm_set1_epi8(static_cast<char>(hi - lo))), from_lo);
+}
+__m128i equal(__m128i x, char c) noexcept { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); }
+
+// A bit for each of the sixteen bytes at `p` that is_local_char rejects: controls and space, '"', '(', ')', ',',
+// ':', ';', '<', '>', '@', '[', '\\', ']' and DEL.
+unsigned not_local_bytes(const char* p) noexcept {
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i some = _mm_or_si128(_mm_or_si128(in_range(x, 0, ' '), equal(x, '"')),
+                                    _mm_or_si128(in_range(x, '(', ')'), equal(x, ',')));
+  const __m128i more = _mm_or_si128(_mm_or_si128(in_range(x, ':', '<'), equal(x, '>')),
+                                    _mm_or_si128(equal(x, '@'), in_range(x, '[', ']')));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(some, more), equal(x, '\x7f'))));
+}
+
+// A bit for each of the sixteen bytes at `p` that is_ascii_domain_char accepts: letters, digits, '-', '.', '_',
+// '[', ']' and ':'.
+unsigned ascii_domain_bytes(const char* p) noexcept {
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i ranges =
+      _mm_or_si128(_mm_or_si128(in_range(x, '0', ':'), in_range(x, 'A', '[')), in_range(x, 'a', 'z'));
+  const __m128i singles = _mm_or_si128(_mm_or_si128(in_range(x, '-', '.'), equal(x, ']')), equal(x, '_'));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(ranges, singles)));
+}
+#endif
+
+// The start of the run of local-part bytes that ends at `at` in `s`.
+std::size_t local_part_start(std::string_view s, std::size_t at) noexcept {
+#if defined(__SSE2__)
+  // sixteen bytes at a time, backwards: the last byte that is none ends the walk
+  for (; at >= 16; at -= 16)
+    if (const unsigned stops = not_local_bytes(s.data() + at - 16); stops != 0)
+      return at - 16 + static_cast<std::size_t>(std::bit_width(stops));
+#endif
+  while (at > 0 && is_local_char(s[at - 1])) --at;
+  return at;
+}
+
+// The end of the run of ASCII domain bytes that starts at `at` in `s`.
+std::size_t ascii_domain_end(std::string_view s, std::size_t at) noexcept {
+#if defined(__SSE2__)
+  for (; s.size() - at >= 16; at += 16)
+    if (const unsigned stops = ~ascii_domain_bytes(s.data() + at) & 0xFFFFu; stops != 0)
+      return at + static_cast<std::size_t>(std::countr_zero(stops));
+#endif
+  while (at < s.size() && is_ascii_domain_char(s[at])) ++at;
+  return at;
+}
+
 // The local part and the domain of the address around the '@' at `at`, as written (the domain not yet
 // lower-cased); both empty when there is none.
 struct address_parts {
@@ -384,12 +437,10 @@ struct address_parts {
 };
 
 address_parts address_at(std::string_view s, std::size_t at) noexcept {
-  std::size_t b = at;
-  while (b > 0 && is_local_char(s[b - 1])) --b;
+  const std::size_t b = local_part_start(s, at);
   // an ASCII domain ends at the first non-ASCII byte ("example.jp，" in Chinese or Arabic text): walked over
   // ASCII domain bytes first, and over the others only when the domain starts with one
-  std::size_t e = at + 1;
-  while (e < s.size() && is_ascii_domain_char(s[e])) ++e;
+  std::size_t e = ascii_domain_end(s, at + 1);
   if (e == at + 1)
     while (e < s.size() && is_domain_char(s[e])) ++e;
   std::string_view local = s.substr(b, at - b);
@@ -497,7 +548,15 @@ bool has_digit(std::string_view s) noexcept {
   return false;
 }
 
-std::string find_status_code(std::string_view s) {
+namespace {
+
+// Where find_status_code finds its code in `s`: the code is s.substr(at, size); size 0 when there is none.
+struct code_span {
+  std::size_t at = 0;
+  std::size_t size = 0;
+};
+
+inline code_span find_status_code_span(std::string_view s) noexcept {
   // every code has a dot after its class digit: jump from dot to dot (memchr) instead of testing every byte
   for (std::size_t dot = find_char(s, '.', 1); dot != std::string_view::npos; dot = find_char(s, '.', dot + 1)) {
     const std::size_t i = dot - 1;
@@ -515,35 +574,45 @@ std::string find_status_code(std::string_view s) {
     if (d2 == 0) continue;
     if (j < s.size() && (is_digit(s[j]) || is_alpha(s[j]))) continue;
     if (j + 1 < s.size() && s[j] == '.' && is_digit(s[j + 1])) continue;  // an IP address
-    return std::string(s.substr(i, j - i));
+    return {i, j - i};
   }
   return {};
 }
 
+}  // namespace
+
+std::string find_status_code(std::string_view s) {
+  const code_span code = find_status_code_span(s);
+  return std::string(s.substr(code.at, code.size));
+}
+
 namespace {
 
-// The last enhanced status code in `s` that `wanted` accepts, or empty.
+// The last enhanced status code in `s` that `wanted` accepts, or empty. Each search starts just past the first
+// place, from the last search's start, where the code found last is written (which may be before where it was
+// found, when the same bytes stand earlier where they make no code): the answers of the searches this replaces.
 template <typename Pred>
 std::string last_status_code_where(std::string_view s, Pred wanted) {
-  std::string last;
+  std::string_view last;
   for (std::size_t from = 0; from < s.size();) {
-    std::string code = find_status_code(s.substr(from));
-    if (code.empty()) break;
-    from = s.find(code, from) + code.size();
-    if (wanted(code)) last = std::move(code);
+    const code_span found = find_status_code_span(s.substr(from));
+    if (found.size == 0) break;
+    const std::string_view code = s.substr(from + found.at, found.size);
+    from = find_string(s, code, from) + code.size();
+    if (wanted(code)) last = code;
   }
-  return last;
+  return std::string(last);
 }
 
 }  // namespace
 
 std::string find_last_status_code(std::string_view s, bool failures_only) {
   // failures only: not a "250 2.1.5 Ok" earlier in a transcript
-  return last_status_code_where(s, [&](const std::string& code) { return !failures_only || code[0] != '2'; });
+  return last_status_code_where(s, [&](std::string_view code) { return !failures_only || code[0] != '2'; });
 }
 
 std::string find_last_status_code_of_class(std::string_view s, char status_class) {
-  return last_status_code_where(s, [&](const std::string& code) { return code[0] == status_class; });
+  return last_status_code_where(s, [&](std::string_view code) { return code[0] == status_class; });
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -61,6 +62,24 @@ inline const char* find_byte(const char* p, std::size_t n, char c) noexcept {
     return mask ? p + i + std::countr_zero(mask) : nullptr;
   }
 #endif
+  // eight to fifteen bytes: the first eight and the last eight (overlapping) as words, where a byte equal to `c`
+  // is a zero after the XOR (a borrow can mark a byte after a zero, never one before it: the lowest mark is the
+  // first `c`)
+  if constexpr (std::endian::native == std::endian::little) {
+    if (n >= 8) {
+      constexpr std::uint64_t ones = 0x0101010101010101u;
+      const std::uint64_t wanted = ones * static_cast<unsigned char>(c);
+      const auto first_in_word = [&](std::size_t at) {
+        std::uint64_t w;
+        std::memcpy(&w, p + at, 8);
+        const std::uint64_t x = w ^ wanted;
+        return (x - ones) & ~x & (ones * 0x80);
+      };
+      if (const std::uint64_t marks = first_in_word(0)) return p + std::countr_zero(marks) / 8;
+      if (const std::uint64_t marks = first_in_word(n - 8)) return p + (n - 8) + std::countr_zero(marks) / 8;
+      return nullptr;
+    }
+  }
   for (std::size_t i = 0; i < n; ++i)
     if (p[i] == c) return p + i;
   return nullptr;
