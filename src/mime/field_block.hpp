@@ -34,7 +34,15 @@ class field_list {
   // Empties the list for a new block, keeping its room for fields and its storage chunk when no copy shares
   // it (the list of a part kept for the next message: one allocation or two saved a part). Room past
   // `max_fields` fields, and storage past one chunk, are freed: a huge header must not stay pinned.
-  void clear(std::size_t max_fields) noexcept;
+  void clear(std::size_t max_fields) noexcept {
+    // most lists cleared are empty already (a recycled part's, read into next): they cost no call
+    if (fields_.empty() && chunk_used_ == 0 && older_chunks_.empty() && fields_.capacity() <= max_fields &&
+        (!chunk_ || (chunk_size_ <= chunk_bytes && chunk_.use_count() == 1))) {
+      names_[0] = names_[1] = names_[2] = names_[3] = 0;
+      return;
+    }
+    clear_filled(max_fields);
+  }
   // Adds a field whose views point into text that outlives the list (or into this list's storage).
   void push_back(const header_field& f) {
     fields_.push_back(f);
@@ -54,6 +62,9 @@ class field_list {
   }
 
  private:
+  // The size of a storage chunk, unless a value needs more (see allocate()); a list keeps one such chunk.
+  static constexpr std::size_t chunk_bytes = 960;
+  void clear_filled(std::size_t max_fields) noexcept;
   // A (non-empty) name's bit in names_: its length and first byte, hashed to one of 256. The byte with bit 5 set
   // is a letter in lower case, and pairs a few other bytes ('@' and '`'): a bit shared, never one missed.
   static unsigned name_bit(std::string_view name) noexcept {
