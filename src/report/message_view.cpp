@@ -83,6 +83,18 @@ bool is_message_container(const mime_part& p) {
   return p.is("message", "rfc822") || p.is("message", "global");
 }
 
+// From, To, Subject, Message-ID or Date (any case): a field that tells one message from another. Told apart by
+// length first: most fields of a header have none of these lengths.
+bool is_identifying(std::string_view name) noexcept {
+  switch (name.size()) {
+    case 2: return iequals(name, "to");
+    case 4: return iequals(name, "from") || iequals(name, "date");
+    case 7: return iequals(name, "subject");
+    case 10: return iequals(name, "message-id");
+    default: return false;
+  }
+}
+
 // A header block quoted inline in the text (a returned message): the first block with at least two
 // identifying fields, read into `block` (each candidate in turn, into the same room); left empty when none.
 void read_inline_headers(std::string_view text, field_list& block) {
@@ -111,8 +123,7 @@ void read_inline_headers(std::string_view text, field_list& block) {
       read_field_block_into(block, text, p, true);
       int identifying = 0;
       for (const header_field& f : block)
-        for (std::string_view name : {"from", "to", "subject", "message-id", "date"})
-          if (iequals(f.name, name)) ++identifying;
+        if (is_identifying(f.name)) ++identifying;
       if (identifying >= 2) return;
       pos = std::max(p, nl + 1);
       continue;
