@@ -324,8 +324,7 @@ std::vector<field_list> read_field_blocks(std::string_view text, std::size_t max
   return blocks;
 }
 
-const header_field* find_field(const field_list& fields, std::string_view name) noexcept {
-  if (name.empty() || !fields.may_have(name)) return nullptr;
+const header_field* find_field_listed(const field_list& fields, std::string_view name) noexcept {
   const char first = ascii_lower_char(name[0]);  // a header has dozens of fields: reject most by two checks
   for (const header_field& f : fields)
     if (f.name.size() == name.size() && ascii_lower_char(f.name[0]) == first && (f.name == name || iequals(f.name, name)))

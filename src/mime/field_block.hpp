@@ -98,8 +98,15 @@ void read_field_block_into(field_list& fields, std::string_view text, std::size_
 // Every block of a report body, split at blank lines; empty blocks are dropped.
 std::vector<field_list> read_field_blocks(std::string_view text, std::size_t max_value_bytes = 1u << 20);
 
-// The first field named `name` (ASCII case-insensitive), or nullptr.
-const header_field* find_field(const field_list& fields, std::string_view name) noexcept;
+// find_field() past the name filter.
+const header_field* find_field_listed(const field_list& fields, std::string_view name) noexcept;
+
+// The first field named `name` (ASCII case-insensitive), or nullptr. Most names asked for are absent, and the
+// filter (a constant bit for a literal name) rejects them where the call is made, without a call.
+inline const header_field* find_field(const field_list& fields, std::string_view name) noexcept {
+  if (!fields.may_have(name)) return nullptr;
+  return find_field_listed(fields, name);
+}
 
 // The value of the first field named `name`, or an empty view.
 std::string_view field_value(const field_list& fields, std::string_view name) noexcept;
