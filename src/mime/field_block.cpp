@@ -332,9 +332,4 @@ const header_field* find_field_listed(const field_list& fields, std::string_view
   return nullptr;
 }
 
-std::string_view field_value(const field_list& fields, std::string_view name) noexcept {
-  const header_field* f = find_field(fields, name);
-  return f ? std::string_view(f->value) : std::string_view();
-}
-
 }  // namespace bouncekit::detail

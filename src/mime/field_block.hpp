@@ -109,7 +109,10 @@ inline const header_field* find_field(const field_list& fields, std::string_view
 }
 
 // The value of the first field named `name`, or an empty view.
-std::string_view field_value(const field_list& fields, std::string_view name) noexcept;
+inline std::string_view field_value(const field_list& fields, std::string_view name) noexcept {
+  const header_field* f = find_field(fields, name);
+  return f ? f->value : std::string_view();
+}
 
 // True when `line` looks like "Name: value" (a printable token without spaces, then a colon).
 bool looks_like_field(std::string_view line) noexcept;
