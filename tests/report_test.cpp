@@ -82,6 +82,27 @@ TEST_CASE("an ARF report is a complaint about the original recipient") {
   CHECK(c.original.message_id == "<n1@example.com>");
 }
 
+TEST_CASE("Feedback-Type fields in a plain text are a complaint only where the first one starts a line") {
+  // the search looks at 32 starts at a time: the field is put before, across and after such a stretch
+  const std::string preamble = "This message was forwarded by our feedback loop; the fields follow.\n";
+  for (const std::size_t pad : {0u, 5u, 16u, 31u, 32u, 47u, 100u}) {
+    const std::string head = "From: loop@isp.example\nTo: fbl@example.com\nSubject: report\n\n";
+    const std::string fields = "FEEDBACK-type: abuse\nOriginal-Rcpt-To: <reader@isp.example>\n";
+    const std::string text = preamble + std::string(pad, 'x') + "\n" + fields;
+    const classification at_line_start = shared_classifier().classify(head + text);
+    CHECK(at_line_start.type == message_type::complaint);
+    CHECK(at_line_start.format == "arf");
+    REQUIRE(at_line_start.recipients.size() == 1);
+    CHECK(at_line_start.recipients[0].address == "reader@isp.example");
+    // quoted inside a line first: no report, even with a field at a line's start after it
+    const std::string quoted = preamble + std::string(pad, 'x') + " feedback-type: abuse\n" + fields;
+    CHECK(shared_classifier().classify(head + quoted).type != message_type::complaint);
+    // the needle cut short at the text's end
+    CHECK(shared_classifier().classify(head + preamble + std::string(pad, 'x') + "\nFeedback-Type").type !=
+          message_type::complaint);
+  }
+}
+
 TEST_CASE("auto-replies: headers and subjects in several languages") {
   const auto reply = [](const std::string& headers, const std::string& subject) {
     return "From: Erika Muster <erika@example.de>\nTo: news@example.com\nSubject: " + subject + "\n" + headers +

@@ -150,6 +150,23 @@ inline std::size_t ascii_prefix(std::string_view s) noexcept {
 
 bool is_ascii(std::string_view s) noexcept { return ascii_prefix(s) == s.size(); }
 
+// True for a header value of ASCII without '=': no encoded word to decode and nothing to sanitize (nearly every
+// value), told in one pass eight bytes at a time instead of a search for "=?" and a UTF-8 check.
+bool ascii_without_equals(std::string_view value) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101u;
+  constexpr std::uint64_t high_bits = 0x8080808080808080u;
+  std::size_t i = 0;
+  for (; i + 8 <= value.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, value.data() + i, 8);
+    const std::uint64_t equals_zeroed = word ^ (ones * '=');  // a zero byte where an '=' was
+    if ((((equals_zeroed - ones) & ~equals_zeroed) | word) & high_bits) return false;
+  }
+  for (; i < value.size(); ++i)
+    if (static_cast<unsigned char>(value[i]) >= 0x80 || value[i] == '=') return false;
+  return true;
+}
+
 // True when ISO-2022 text `s` stays in ASCII from start to end: it has none of the bytes that switch sets
 // (ESC, SO, SI), nor DEL (which ISO-2022-CN rejects).
 bool never_shifts(std::string_view s) noexcept {
@@ -375,6 +392,7 @@ std::string to_utf8(std::string_view bytes, std::string_view charset, bool* know
 }
 
 std::string decode_encoded_words(std::string_view value) {
+  if (ascii_without_equals(value)) return std::string(value);
   if (find_string(value, "=?") == std::string_view::npos) return sanitize_utf8(value);
   std::string out;
   std::size_t i = 0;

@@ -100,7 +100,7 @@ char* field_list::allocate(std::size_t size) {
     if (chunk_) older_chunks_.push_back(std::move(chunk_));
     // small enough for malloc's per-thread cache with the shared_ptr's count in front: glibc's caches blocks
     // of up to 1032 bytes, and 1000 bytes of room took 1047 (malloc's slower path); 960 take 1007
-    chunk_size_ = std::max<std::size_t>(size, 960);
+    chunk_size_ = std::max(size, chunk_bytes);
     chunk_ = std::make_shared_for_overwrite<char[]>(chunk_size_);
     chunk_used_ = 0;
   }
@@ -116,12 +116,12 @@ void field_list::push_back_copy(std::string_view name, std::string_view value) {
   push_back({std::string_view(p, name.size()), std::string_view(p + name.size(), value.size())});
 }
 
-void field_list::clear(std::size_t max_fields) noexcept {
+void field_list::clear_filled(std::size_t max_fields) noexcept {
   if (fields_.capacity() > max_fields) std::vector<header_field>().swap(fields_);
   fields_.clear();
   names_[0] = names_[1] = names_[2] = names_[3] = 0;
   older_chunks_.clear();
-  if (chunk_ && (chunk_.use_count() != 1 || chunk_size_ > 960)) {
+  if (chunk_ && (chunk_.use_count() != 1 || chunk_size_ > chunk_bytes)) {
     chunk_.reset();
     chunk_size_ = 0;
   }
@@ -324,18 +324,12 @@ std::vector<field_list> read_field_blocks(std::string_view text, std::size_t max
   return blocks;
 }
 
-const header_field* find_field(const field_list& fields, std::string_view name) noexcept {
-  if (name.empty() || !fields.may_have(name)) return nullptr;
+const header_field* find_field_listed(const field_list& fields, std::string_view name) noexcept {
   const char first = ascii_lower_char(name[0]);  // a header has dozens of fields: reject most by two checks
   for (const header_field& f : fields)
     if (f.name.size() == name.size() && ascii_lower_char(f.name[0]) == first && (f.name == name || iequals(f.name, name)))
       return &f;  // most are written as asked for
   return nullptr;
-}
-
-std::string_view field_value(const field_list& fields, std::string_view name) noexcept {
-  const header_field* f = find_field(fields, name);
-  return f ? std::string_view(f->value) : std::string_view();
 }
 
 }  // namespace bouncekit::detail

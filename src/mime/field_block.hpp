@@ -34,7 +34,15 @@ class field_list {
   // Empties the list for a new block, keeping its room for fields and its storage chunk when no copy shares
   // it (the list of a part kept for the next message: one allocation or two saved a part). Room past
   // `max_fields` fields, and storage past one chunk, are freed: a huge header must not stay pinned.
-  void clear(std::size_t max_fields) noexcept;
+  void clear(std::size_t max_fields) noexcept {
+    // most lists cleared are empty already (a recycled part's, read into next): they cost no call
+    if (fields_.empty() && chunk_used_ == 0 && older_chunks_.empty() && fields_.capacity() <= max_fields &&
+        (!chunk_ || (chunk_size_ <= chunk_bytes && chunk_.use_count() == 1))) {
+      names_[0] = names_[1] = names_[2] = names_[3] = 0;
+      return;
+    }
+    clear_filled(max_fields);
+  }
   // Adds a field whose views point into text that outlives the list (or into this list's storage).
   void push_back(const header_field& f) {
     fields_.push_back(f);
@@ -54,6 +62,9 @@ class field_list {
   }
 
  private:
+  // The size of a storage chunk, unless a value needs more (see allocate()); a list keeps one such chunk.
+  static constexpr std::size_t chunk_bytes = 960;
+  void clear_filled(std::size_t max_fields) noexcept;
   // A (non-empty) name's bit in names_: its length and first byte, hashed to one of 256. The byte with bit 5 set
   // is a letter in lower case, and pairs a few other bytes ('@' and '`'): a bit shared, never one missed.
   static unsigned name_bit(std::string_view name) noexcept {
@@ -87,11 +98,21 @@ void read_field_block_into(field_list& fields, std::string_view text, std::size_
 // Every block of a report body, split at blank lines; empty blocks are dropped.
 std::vector<field_list> read_field_blocks(std::string_view text, std::size_t max_value_bytes = 1u << 20);
 
-// The first field named `name` (ASCII case-insensitive), or nullptr.
-const header_field* find_field(const field_list& fields, std::string_view name) noexcept;
+// find_field() past the name filter.
+const header_field* find_field_listed(const field_list& fields, std::string_view name) noexcept;
+
+// The first field named `name` (ASCII case-insensitive), or nullptr. Most names asked for are absent, and the
+// filter (a constant bit for a literal name) rejects them where the call is made, without a call.
+inline const header_field* find_field(const field_list& fields, std::string_view name) noexcept {
+  if (!fields.may_have(name)) return nullptr;
+  return find_field_listed(fields, name);
+}
 
 // The value of the first field named `name`, or an empty view.
-std::string_view field_value(const field_list& fields, std::string_view name) noexcept;
+inline std::string_view field_value(const field_list& fields, std::string_view name) noexcept {
+  const header_field* f = find_field(fields, name);
+  return f ? f->value : std::string_view();
+}
 
 // True when `line` looks like "Name: value" (a printable token without spaces, then a colon).
 bool looks_like_field(std::string_view line) noexcept;

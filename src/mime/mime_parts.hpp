@@ -40,8 +40,9 @@ bool read_simple_content_type(std::string_view value, content_type_views& out) n
 void decode_part_body(mime_part& part, std::string_view raw_body, bool inside_returned_message, parsed_message& out,
                       part_budget& budget, const limits& limits);
 
-// Part `index` of out.parts, empty, for a parser to fill: a part left in the storage parse_message() was given
-// (its header list's room kept), or a new one.
+// Part `index` of out.parts, empty but for its header list (which the parser reads the part's header into with
+// read_field_block_into(), clearing it), for a parser to fill: a part left in the storage parse_message() was
+// given (its header list's room kept), or a new one.
 mime_part& fresh_part(parsed_message& out, std::size_t index);
 
 // The structural parsers: they fill out.parts from out.normalised. Each stops at max_parts and

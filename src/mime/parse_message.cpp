@@ -266,7 +266,9 @@ void decode_part_body(mime_part& part, std::string_view raw_body, bool inside_re
 mime_part& fresh_part(parsed_message& out, std::size_t index) {
   if (index >= out.parts.size()) return out.parts.emplace_back();
   mime_part& part = out.parts[index];
-  part.headers.clear(max_kept_fields);
+  // the splitter reads the part's header into the list next, which clears it: only room past the cap (storage
+  // that recycle_parts() did not trim) is let go here
+  if (part.headers.capacity() > max_kept_fields) part.headers.clear(max_kept_fields);
   // compared first: an assign costs several times a compare of these few bytes, and most parts are text/plain
   if (std::string_view(part.type) != "text") part.type = "text";
   if (std::string_view(part.subtype) != "plain") part.subtype = "plain";

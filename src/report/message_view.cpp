@@ -83,6 +83,18 @@ bool is_message_container(const mime_part& p) {
   return p.is("message", "rfc822") || p.is("message", "global");
 }
 
+// From, To, Subject, Message-ID or Date (any case): a field that tells one message from another. Told apart by
+// length first: most fields of a header have none of these lengths.
+bool is_identifying(std::string_view name) noexcept {
+  switch (name.size()) {
+    case 2: return iequals(name, "to");
+    case 4: return iequals(name, "from") || iequals(name, "date");
+    case 7: return iequals(name, "subject");
+    case 10: return iequals(name, "message-id");
+    default: return false;
+  }
+}
+
 // A header block quoted inline in the text (a returned message): the first block with at least two
 // identifying fields, read into `block` (each candidate in turn, into the same room); left empty when none.
 void read_inline_headers(std::string_view text, field_list& block) {
@@ -111,8 +123,7 @@ void read_inline_headers(std::string_view text, field_list& block) {
       read_field_block_into(block, text, p, true);
       int identifying = 0;
       for (const header_field& f : block)
-        for (std::string_view name : {"from", "to", "subject", "message-id", "date"})
-          if (iequals(f.name, name)) ++identifying;
+        if (is_identifying(f.name)) ++identifying;
       if (identifying >= 2) return;
       pos = std::max(p, nl + 1);
       continue;
@@ -254,16 +265,26 @@ original_message read_original(const message_view& view) {
   std::optional<std::string>* const members[] = {&o.message_id, &o.from, &o.to, &o.subject, &o.date};
   const header_field* first[std::size(names)] = {};
   std::size_t x_fields = 0;
+  static_assert(names[0].size() == 10 && names[1].size() == 4 && names[2].size() == 2 && names[3].size() == 7 &&
+                names[4].size() == 4);
+  const auto note = [&](std::size_t k, const header_field& f) {
+    if (!first[k] && iequals(f.name, names[k])) first[k] = &f;
+  };
   for (const header_field& f : h) {
     if (istarts_with(f.name, "X-")) {
       ++x_fields;
       continue;
     }
-    for (std::size_t k = 0; k < std::size(names); ++k)
-      if (!first[k] && f.name.size() == names[k].size() && iequals(f.name, names[k])) {
-        first[k] = &f;
+    switch (f.name.size()) {  // the names' lengths: most fields have none of them, and are passed by one test
+      case 2: note(2, f); break;
+      case 4:
+        note(1, f);
+        note(4, f);
         break;
-      }
+      case 7: note(3, f); break;
+      case 10: note(0, f); break;
+      default: break;
+    }
   }
   for (std::size_t k = 0; k < std::size(names); ++k)
     if (first[k] && !first[k]->value.empty()) *members[k] = decode_encoded_words(first[k]->value);
