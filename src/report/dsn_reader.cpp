@@ -129,8 +129,8 @@ std::vector<std::size_t> recipient_starts(const field_list& block) {
 
 void read_block(const field_list& block, report& out) {
   if (!out.reporting_mta) {
-    const std::string mta = ascii_lower(strip_value_type(field_value(block, "Reporting-MTA")));
-    if (!mta.empty()) out.reporting_mta = mta;
+    std::string mta = ascii_lower(strip_value_type(field_value(block, "Reporting-MTA")));
+    if (!mta.empty()) out.reporting_mta = std::move(mta);
   }
   if (!is_recipient_block(block)) return;
   recipient_evidence r = read_recipient(block);

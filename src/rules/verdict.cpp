@@ -105,7 +105,7 @@ void complete(const rule_set& rules, recipient_verdict& v, const recipient_evide
     // the hosts that reported the failure, for rules that read one provider's own convention
     std::string_view host_list[2];
     std::size_t host_count = 0;
-    if (rep.reporting_mta) host_list[host_count++] = *rep.reporting_mta;
+    if (v.reporting_mta) host_list[host_count++] = *v.reporting_mta;
     if (v.remote_mta) host_list[host_count++] = *v.remote_mta;
     const std::span<const std::string_view> hosts(host_list, host_count);
     const std::string_view diagnostic = v.diagnostic ? std::string_view(*v.diagnostic) : std::string_view();
@@ -164,7 +164,7 @@ void complete(const rule_set& rules, recipient_verdict& v, const recipient_evide
   v.category = category_for(v.reason, final_status);
   if (const auto fixed = v.category ? rules.fixed_category_of(v.rule) : std::nullopt) {
     v.category = fixed;  // the rule's words say more than the status (SPEC 3.1)
-    v.decided_by += joined({"; the category is the rule's own (", to_string(*v.category), ")"});
+    v.decided_by.append("; the category is the rule's own (").append(to_string(*v.category)).append(")");
   }
   v.bounce_class = class_for(v.reason, final_status, v.category, delayed, action == "failed");
   v.stage = stage_for(command, v.reason, !v.remote_mta && !v.smtp_command);
@@ -191,7 +191,7 @@ recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, con
   return v;
 }
 
-recipient_verdict decide(const rule_set& rules, recipient_evidence&& e, const report& rep) {
+recipient_verdict decide(const rule_set& rules, recipient_evidence&& e, report& rep, bool last_of_report) {
   recipient_verdict v;
   v.address = std::move(e.address);
   v.original_recipient = std::move(e.original_recipient);
@@ -200,7 +200,8 @@ recipient_verdict decide(const rule_set& rules, recipient_evidence&& e, const re
   v.reply_code = std::move(e.reply_code);
   v.diagnostic = std::move(e.diagnostic);
   v.remote_mta = std::move(e.remote_mta);
-  v.reporting_mta = rep.reporting_mta;
+  if (last_of_report) v.reporting_mta = std::move(rep.reporting_mta);
+  else v.reporting_mta = rep.reporting_mta;
   v.smtp_command = std::move(e.smtp_command);
   v.feedback_type = std::move(e.feedback_type);
   complete(rules, v, e, rep);
