@@ -84,7 +84,10 @@ void enrich_from_text(report& dsn, report& text) {
     if (r.original_recipient) index = std::min(index, lookup(*r.original_recipient));
     if (index == none) continue;
     recipient_evidence& t = text.recipients[index];
-    if (!r.diagnostic && t.diagnostic) take(r.diagnostic, t.diagnostic);
+    if (!r.diagnostic && t.diagnostic) {
+      take(r.diagnostic, t.diagnostic);
+      r.diagnostic_valid_utf8 = t.diagnostic_valid_utf8;
+    }
     if (!r.reply_code && t.reply_code) take(r.reply_code, t.reply_code);
     if (!r.smtp_command && t.smtp_command) take(r.smtp_command, t.smtp_command);
     if (!r.remote_mta && t.remote_mta) take(r.remote_mta, t.remote_mta);
@@ -129,7 +132,10 @@ void merge_duplicates(std::vector<recipient_evidence>& recipients) {
       continue;
     }
     recipient_evidence& first = recipients[slot];
-    if (!first.diagnostic) first.diagnostic = std::move(r.diagnostic);
+    if (!first.diagnostic) {
+      first.diagnostic = std::move(r.diagnostic);
+      first.diagnostic_valid_utf8 = r.diagnostic_valid_utf8;
+    }
     if (!first.status) first.status = std::move(r.status);
     if (!first.reply_code) first.reply_code = std::move(r.reply_code);
   }
@@ -169,6 +175,15 @@ class parts_return {
   std::vector<mime_part>& parts_;
 };
 
+// read_text_bounce(), with the diagnostics of the records it adds marked valid UTF-8: it repairs each one
+// where it fills it (sanitize_utf8 unless known valid), and the rules need not check them again.
+bool read_text_bounce_marked(const message_view& view, report& out) {
+  const std::size_t first = out.recipients.size();
+  const bool found = read_text_bounce(view, out);
+  for (std::size_t i = first; i < out.recipients.size(); ++i) out.recipients[i].diagnostic_valid_utf8 = true;
+  return found;
+}
+
 }  // namespace
 
 report read_report(const message_view& view) {
@@ -176,13 +191,13 @@ report read_report(const message_view& view) {
   if (!read_arf(view, rep) && !read_ses_json(view, rep)) {
     if (read_dsn(view, rep)) {
       report text;
-      if (read_text_bounce(view, text)) {
+      if (read_text_bounce_marked(view, text)) {
         enrich_from_text(rep, text);
         if (rep.recipients.empty()) rep = std::move(text);
         else rep.format = text.format != "text" ? text.format : rep.format;
       }
     } else if (!read_auto_reply(view, rep)) {
-      read_text_bounce(view, rep);
+      read_text_bounce_marked(view, rep);
     }
   }
   merge_duplicates(rep.recipients);

@@ -95,6 +95,7 @@ recipient_evidence read_recipient(const field_list& block) {
   r.smtp_command = non_empty(find_smtp_command(diagnostic));
   // last: valid UTF-8 (nearly always) is moved, not copied
   r.diagnostic = non_empty(is_valid_utf8(diagnostic) ? std::move(diagnostic) : sanitize_utf8(diagnostic));
+  r.diagnostic_valid_utf8 = true;
   return r;
 }
 

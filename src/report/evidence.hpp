@@ -33,6 +33,9 @@ struct recipient_evidence {
   std::optional<std::string> status;
   std::optional<std::string> reply_code;
   std::optional<std::string> diagnostic;
+  // True when the reader made `diagnostic` valid UTF-8 itself: the rules need not check it again. Set only by a
+  // reader that guarantees it; false (the rules check) is always safe.
+  bool diagnostic_valid_utf8 = false;
   std::optional<std::string> remote_mta;
   std::optional<std::string> smtp_command;
   std::optional<std::string> feedback_type;

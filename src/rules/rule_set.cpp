@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -521,13 +522,24 @@ std::vector<rule_match> rule_set::match(std::string_view text, std::string_view 
   return match(text, status, std::span<const std::string_view>(views), use_prefilter);
 }
 
-std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_view status,
+std::vector<rule_match> rule_set::match(std::string_view text, std::string_view status,
                                         std::span<const std::string_view> hosts, bool use_prefilter) const {
+  if (text.empty() || info_.empty()) return {};
+  if (is_valid_utf8(text)) return match_checked(text, status, hosts, use_prefilter);
+  const std::string repaired = sanitize_utf8(text);
+  return match_checked(repaired, status, hosts, use_prefilter);
+}
+
+std::vector<rule_match> rule_set::match_valid_utf8(std::string_view text, std::string_view status,
+                                                   std::span<const std::string_view> hosts) const {
+  assert(is_valid_utf8(text));
+  return match_checked(text, status, hosts, true);
+}
+
+std::vector<rule_match> rule_set::match_checked(std::string_view text, std::string_view status,
+                                                std::span<const std::string_view> hosts, bool use_prefilter) const {
   std::vector<rule_match> out;
-  if (raw_text.empty() || info_.empty()) return out;
-  std::string repaired;
-  if (!is_valid_utf8(raw_text)) repaired = sanitize_utf8(raw_text);
-  const std::string_view text = repaired.empty() ? raw_text : std::string_view(repaired);
+  if (text.empty() || info_.empty()) return out;
   // One scan says which literals occur: the rules' (which rules can match) and the patterns' own (which of a
   // candidate rule's patterns can). The per-thread tables are cleared again before returning.
   thread_local std::vector<unsigned char> rule_seen, literal_seen;

@@ -109,7 +109,9 @@ void complete(const rule_set& rules, recipient_verdict& v, const recipient_evide
     if (v.remote_mta) host_list[host_count++] = *v.remote_mta;
     const std::span<const std::string_view> hosts(host_list, host_count);
     const std::string_view diagnostic = v.diagnostic ? std::string_view(*v.diagnostic) : std::string_view();
-    if (v.diagnostic) v.matches = rules.match(diagnostic, status, hosts);
+    if (v.diagnostic)
+      v.matches = e.diagnostic_valid_utf8 ? rules.match_valid_utf8(diagnostic, status, hosts)
+                                          : rules.match(diagnostic, status, hosts);
     if (v.matches.empty() && !e.extra_text.empty() && e.extra_text != diagnostic)
       v.matches = rules.match(e.extra_text, status, hosts);
     if (v.matches.empty() && e.context && !e.context->one_line().empty())
