@@ -92,14 +92,7 @@ void enrich_from_text(report& dsn, report& text) {
     if (!r.smtp_command && t.smtp_command) take(r.smtp_command, t.smtp_command);
     if (!r.remote_mta && t.remote_mta) take(r.remote_mta, t.remote_mta);
     if ((!r.status || is_generic_status(*r.status)) && t.status) take(r.status, t.status);
-    if (!t.extra_text.empty()) {
-      if (r.extra_text.empty()) {
-        take(r.extra_text, t.extra_text);
-      } else {
-        r.extra_text += ' ';
-        r.extra_text += t.extra_text;
-      }
-    }
+    if (!t.extra_text.empty()) take(r.extra_text.empty() ? r.extra_text : r.more_extra_text, t.extra_text);
     if (!r.context) take(r.context, t.context);
   }
 }

@@ -40,6 +40,9 @@ struct recipient_evidence {
   std::optional<std::string> smtp_command;
   std::optional<std::string> feedback_type;
   std::string extra_text;    // more of the MTA's words about this recipient, for the rules when the diagnostic is thin
+  // The text reader's words about a DSN recipient that has extra_text of its own: the rules read the two joined
+  // by a space, and only when the diagnostic says nothing they know (they are not joined before).
+  std::string more_extra_text;
   std::shared_ptr<const error_context> context;  // the error section of a text bounce, or none
 };
 

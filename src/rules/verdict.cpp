@@ -112,8 +112,12 @@ void complete(const rule_set& rules, recipient_verdict& v, const recipient_evide
     if (v.diagnostic)
       v.matches = e.diagnostic_valid_utf8 ? rules.match_valid_utf8(diagnostic, status, hosts)
                                           : rules.match(diagnostic, status, hosts);
-    if (v.matches.empty() && !e.extra_text.empty() && e.extra_text != diagnostic)
-      v.matches = rules.match(e.extra_text, status, hosts);
+    if (v.matches.empty() && !e.extra_text.empty()) {
+      const std::string joined_extra =
+          e.more_extra_text.empty() ? std::string() : joined({e.extra_text, " ", e.more_extra_text});
+      const std::string_view extra = e.more_extra_text.empty() ? std::string_view(e.extra_text) : joined_extra;
+      if (extra != diagnostic) v.matches = rules.match(extra, status, hosts);
+    }
     if (v.matches.empty() && e.context && !e.context->one_line().empty())
       v.matches = rules.match(e.context->one_line(), status, hosts);
     const std::string_view by_status = rules.status_reason(status);
