@@ -64,7 +64,7 @@ smtp_stage stage_for(std::string_view command, std::string_view reason, bool aft
       {"syntaxerror", smtp_stage::smtp_session},
   };
   for (const auto& [r, s] : by_reason)
-    if (r == reason) return s;
+    if (same_reason(r, reason)) return s;
   if (after_acceptance_report && (reason == "mailererror" || reason == "systemerror"))
     return smtp_stage::after_acceptance;
   return smtp_stage::unknown;
