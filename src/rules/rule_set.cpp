@@ -698,7 +698,7 @@ std::string rule_set::reason_for_reply(std::string_view reply_code) const {
 
 std::string rule_set::status_for_reason(std::string_view reason, bool temporary) const {
   for (const inferred_status& e : inferred_)
-    if (e.reason == reason) return temporary && !e.temporary.empty() ? e.temporary : e.permanent;
+    if (same_reason(e.reason, reason)) return temporary && !e.temporary.empty() ? e.temporary : e.permanent;
   return {};
 }
 
