@@ -659,6 +659,23 @@ std::string rule_set::reason_for_status(std::string_view status) const {
 
 std::string_view rule_set::status_reason(std::string_view status) const {
   if (status.size() < 5) return {};
+  // the code up to its last dot, then "x" (no dot: "x" alone, as the string's resize to npos + 1 made it)
+  const std::size_t kept = status.rfind('.') + 1;
+  const auto code = packed_status(status);
+  if (code && kept + 1 <= 7) {
+    // A code of up to seven bytes (nearly all): its four keys are made from its packed number, not a string.
+    const auto find = [&](std::uint64_t key) -> const std::string_view* {
+      const auto it = reason_by_short_status_.find(key);
+      return it == reason_by_short_status_.end() ? nullptr : &it->second;
+    };
+    constexpr std::uint64_t low_byte = 0xFF;
+    const auto class_x = [&](std::uint64_t key) { return (key & ~low_byte) | std::uint64_t{'x'}; };
+    std::uint64_t detail_x = std::uint64_t{kept + 1} << 56 | std::uint64_t{'x'} << (8 * kept);
+    for (std::size_t i = 0; i < kept; ++i) detail_x |= std::uint64_t{static_cast<unsigned char>(status[i])} << (8 * i);
+    for (const std::uint64_t key : {*code, class_x(*code), detail_x, class_x(detail_x)})
+      if (const std::string_view* reason = find(key)) return *reason;
+    return {};
+  }
   // the code itself, then "x" for its class, for its detail, and for both (the keys live in one buffer)
   std::string key(status);
   const std::size_t last_dot = key.rfind('.');
