@@ -52,8 +52,10 @@ namespace {
 bool same_address(std::string_view a, std::string_view b) noexcept { return a == b || iequals(a, b); }
 
 // Fills empty DSN fields from what the MTA's text says about the same recipient. Indexed by lower-cased
-// address, so a report listing 100,000 recipients stays linear (a nested loop took a minute).
-void enrich_from_text(report& dsn, const report& text) {
+// address, so a report listing 100,000 recipients stays linear (a nested loop took a minute). The text report
+// is dropped after: when the DSN names one recipient (nearly every one), no other can want the text record it
+// reads, and its strings are moved instead of copied.
+void enrich_from_text(report& dsn, report& text) {
   // a report names a recipient or two: those are compared directly, without building the index
   constexpr std::size_t indexed_from = 8;
   const std::size_t none = text.recipients.size();
@@ -71,22 +73,27 @@ void enrich_from_text(report& dsn, const report& text) {
     const auto it = first_by_address.find(ascii_lower(address));
     return it == first_by_address.end() ? none : it->second;
   };
+  const bool only_reader = dsn.recipients.size() == 1;
+  const auto take = [only_reader](auto& to, auto& from) {
+    if (only_reader) to = std::move(from);
+    else to = from;
+  };
   for (recipient_evidence& r : dsn.recipients) {
     // the earliest text record naming either the final or the original recipient
     std::size_t index = lookup(r.address);
     if (r.original_recipient) index = std::min(index, lookup(*r.original_recipient));
     if (index == none) continue;
-    const recipient_evidence& t = text.recipients[index];
-    if (!r.diagnostic && t.diagnostic) r.diagnostic = t.diagnostic;
-    if (!r.reply_code && t.reply_code) r.reply_code = t.reply_code;
-    if (!r.smtp_command && t.smtp_command) r.smtp_command = t.smtp_command;
-    if (!r.remote_mta && t.remote_mta) r.remote_mta = t.remote_mta;
-    if ((!r.status || is_generic_status(*r.status)) && t.status) r.status = t.status;
-    if (!t.extra_text.empty()) {
-      if (!r.extra_text.empty()) r.extra_text += ' ';
-      r.extra_text += t.extra_text;
+    recipient_evidence& t = text.recipients[index];
+    if (!r.diagnostic && t.diagnostic) {
+      take(r.diagnostic, t.diagnostic);
+      r.diagnostic_valid_utf8 = t.diagnostic_valid_utf8;
     }
-    if (!r.context) r.context = t.context;
+    if (!r.reply_code && t.reply_code) take(r.reply_code, t.reply_code);
+    if (!r.smtp_command && t.smtp_command) take(r.smtp_command, t.smtp_command);
+    if (!r.remote_mta && t.remote_mta) take(r.remote_mta, t.remote_mta);
+    if ((!r.status || is_generic_status(*r.status)) && t.status) take(r.status, t.status);
+    if (!t.extra_text.empty()) take(r.extra_text.empty() ? r.extra_text : r.more_extra_text, t.extra_text);
+    if (!r.context) take(r.context, t.context);
   }
 }
 
@@ -118,7 +125,10 @@ void merge_duplicates(std::vector<recipient_evidence>& recipients) {
       continue;
     }
     recipient_evidence& first = recipients[slot];
-    if (!first.diagnostic) first.diagnostic = std::move(r.diagnostic);
+    if (!first.diagnostic) {
+      first.diagnostic = std::move(r.diagnostic);
+      first.diagnostic_valid_utf8 = r.diagnostic_valid_utf8;
+    }
     if (!first.status) first.status = std::move(r.status);
     if (!first.reply_code) first.reply_code = std::move(r.reply_code);
   }
@@ -132,8 +142,9 @@ void merge_duplicates(std::vector<recipient_evidence>& recipients) {
 struct verdict_of {
   const rule_set& rules;
   recipient_evidence& evidence;
-  const report& rep;
-  operator recipient_verdict() const { return decide(rules, std::move(evidence), rep); }
+  report& rep;
+  bool last;  // the report's last recipient: its own strings may move too
+  operator recipient_verdict() const { return decide(rules, std::move(evidence), rep, last); }
 };
 
 // The parts of the last message this thread classified, kept for the next message (recycle_parts()): a
@@ -157,6 +168,15 @@ class parts_return {
   std::vector<mime_part>& parts_;
 };
 
+// read_text_bounce(), with the diagnostics of the records it adds marked valid UTF-8: it repairs each one
+// where it fills it (sanitize_utf8 unless known valid), and the rules need not check them again.
+bool read_text_bounce_marked(const message_view& view, report& out) {
+  const std::size_t first = out.recipients.size();
+  const bool found = read_text_bounce(view, out);
+  for (std::size_t i = first; i < out.recipients.size(); ++i) out.recipients[i].diagnostic_valid_utf8 = true;
+  return found;
+}
+
 }  // namespace
 
 report read_report(const message_view& view) {
@@ -164,13 +184,13 @@ report read_report(const message_view& view) {
   if (!read_arf(view, rep) && !read_ses_json(view, rep)) {
     if (read_dsn(view, rep)) {
       report text;
-      if (read_text_bounce(view, text)) {
+      if (read_text_bounce_marked(view, text)) {
         enrich_from_text(rep, text);
         if (rep.recipients.empty()) rep = std::move(text);
         else rep.format = text.format != "text" ? text.format : rep.format;
       }
     } else if (!read_auto_reply(view, rep)) {
-      read_text_bounce(view, rep);
+      read_text_bounce_marked(view, rep);
     }
   }
   merge_duplicates(rep.recipients);
@@ -200,7 +220,8 @@ classification engine::classify(std::string_view raw) const {
   result.type = rep.type;
   result.format = rep.format;
   result.recipients.reserve(rep.recipients.size());
-  for (recipient_evidence& e : rep.recipients) result.recipients.emplace_back(verdict_of{*rules_, e, rep});
+  for (std::size_t i = 0; i < rep.recipients.size(); ++i)
+    result.recipients.emplace_back(verdict_of{*rules_, rep.recipients[i], rep, i + 1 == rep.recipients.size()});
   return result;
 }
 

@@ -415,3 +415,41 @@ TEST_CASE("precedence: an explicit expiry wins over the temporary answer it quot
   CHECK(verdict_for("failed", "4.7.1", "451 4.7.1 Greylisted, please try again later").reason == "blocked");
   CHECK(verdict_for("failed", "5.4.312", "550 5.4.312 Message expired, DNS query failed").reason == "networkerror");
 }
+
+TEST_CASE("a status code is looked up exactly, then with any class, any detail, and both, whatever its length") {
+  const std::vector<detail::rule_source> sources{{"status.toml", R"toml(
+[[status]]
+code = "5.1.1"
+reason = "userunknown"
+[[status]]
+code = "x.1.2"
+reason = "hostunknown"
+[[status]]
+code = "4.2.x"
+reason = "mailboxfull"
+[[status]]
+code = "x.7.x"
+reason = "blocked"
+[[status]]
+code = "5.3.10.x"
+reason = "rejected"
+[[status]]
+code = "x.4.100"
+reason = "suspend"
+[[status]]
+code = "x"
+reason = "spamdetected"
+)toml"}};
+  const auto rules = detail::rule_set::load(sources);
+  CHECK(rules->status_reason("5.1.1") == "userunknown");
+  CHECK(rules->status_reason("4.1.1") == "");
+  CHECK(rules->status_reason("4.1.2") == "hostunknown");
+  CHECK(rules->status_reason("4.2.22") == "mailboxfull");
+  CHECK(rules->status_reason("5.2.2") == "");
+  CHECK(rules->status_reason("5.7.100") == "blocked");
+  CHECK(rules->status_reason("4.7.1000") == "blocked");  // eight bytes: not a packed key
+  CHECK(rules->status_reason("5.4.100") == "suspend");
+  CHECK(rules->status_reason("5.3.10.") == "rejected");  // its detail key "5.3.10.x" has eight bytes
+  CHECK(rules->status_reason("55555") == "spamdetected");  // no dot: the detail key is "x" alone
+  CHECK(rules->status_reason("5.9") == "");               // too short to be a code
+}

@@ -18,14 +18,10 @@ std::optional<std::string> non_empty(std::string s) {
   return s;
 }
 
-bool is_recipient_block(const field_list& block) {
-  return find_field(block, "Final-Recipient") || find_field(block, "Original-Recipient") ||
-         find_field(block, "X-Actual-Recipient");
-}
-
 // The fields of a recipient block that read_recipient() reads, each the first of its name, by one pass.
 struct recipient_fields {
   std::string_view final_recipient, actual_recipient, original, action, diagnostic, status, remote_mta;
+  bool names_recipient = false;  // a recipient field is there (even empty): the block is a recipient's
 
   explicit recipient_fields(const field_list& block) {
     static constexpr std::pair<std::string_view, std::string_view recipient_fields::*> names[] = {
@@ -41,12 +37,12 @@ struct recipient_fields {
           this->*names[i].second = f.value;
           break;
         }
+    names_recipient = seen[0] || seen[1] || seen[2];
   }
 };
 
-recipient_evidence read_recipient(const field_list& block) {
+recipient_evidence read_recipient(const recipient_fields& fields) {
   recipient_evidence r;
-  const recipient_fields fields(block);
   std::string_view final_recipient = fields.final_recipient;
   if (final_recipient.empty()) final_recipient = fields.actual_recipient;
   const std::string_view original = fields.original;
@@ -95,6 +91,7 @@ recipient_evidence read_recipient(const field_list& block) {
   r.smtp_command = non_empty(find_smtp_command(diagnostic));
   // last: valid UTF-8 (nearly always) is moved, not copied
   r.diagnostic = non_empty(is_valid_utf8(diagnostic) ? std::move(diagnostic) : sanitize_utf8(diagnostic));
+  r.diagnostic_valid_utf8 = true;
   return r;
 }
 
@@ -129,11 +126,12 @@ std::vector<std::size_t> recipient_starts(const field_list& block) {
 
 void read_block(const field_list& block, report& out) {
   if (!out.reporting_mta) {
-    const std::string mta = ascii_lower(strip_value_type(field_value(block, "Reporting-MTA")));
-    if (!mta.empty()) out.reporting_mta = mta;
+    std::string mta = ascii_lower(strip_value_type(field_value(block, "Reporting-MTA")));
+    if (!mta.empty()) out.reporting_mta = std::move(mta);
   }
-  if (!is_recipient_block(block)) return;
-  recipient_evidence r = read_recipient(block);
+  const recipient_fields fields(block);
+  if (!fields.names_recipient) return;
+  recipient_evidence r = read_recipient(fields);
   if (!r.address.empty()) out.recipients.push_back(std::move(r));
 }
 

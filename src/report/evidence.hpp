@@ -33,10 +33,16 @@ struct recipient_evidence {
   std::optional<std::string> status;
   std::optional<std::string> reply_code;
   std::optional<std::string> diagnostic;
+  // True when the reader made `diagnostic` valid UTF-8 itself: the rules need not check it again. Set only by a
+  // reader that guarantees it; false (the rules check) is always safe.
+  bool diagnostic_valid_utf8 = false;
   std::optional<std::string> remote_mta;
   std::optional<std::string> smtp_command;
   std::optional<std::string> feedback_type;
   std::string extra_text;    // more of the MTA's words about this recipient, for the rules when the diagnostic is thin
+  // The text reader's words about a DSN recipient that has extra_text of its own: the rules read the two joined
+  // by a space, and only when the diagnostic says nothing they know (they are not joined before).
+  std::string more_extra_text;
   std::shared_ptr<const error_context> context;  // the error section of a text bounce, or none
 };
 

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -521,13 +522,24 @@ std::vector<rule_match> rule_set::match(std::string_view text, std::string_view 
   return match(text, status, std::span<const std::string_view>(views), use_prefilter);
 }
 
-std::vector<rule_match> rule_set::match(std::string_view raw_text, std::string_view status,
+std::vector<rule_match> rule_set::match(std::string_view text, std::string_view status,
                                         std::span<const std::string_view> hosts, bool use_prefilter) const {
+  if (text.empty() || info_.empty()) return {};
+  if (is_valid_utf8(text)) return match_checked(text, status, hosts, use_prefilter);
+  const std::string repaired = sanitize_utf8(text);
+  return match_checked(repaired, status, hosts, use_prefilter);
+}
+
+std::vector<rule_match> rule_set::match_valid_utf8(std::string_view text, std::string_view status,
+                                                   std::span<const std::string_view> hosts) const {
+  assert(is_valid_utf8(text));
+  return match_checked(text, status, hosts, true);
+}
+
+std::vector<rule_match> rule_set::match_checked(std::string_view text, std::string_view status,
+                                                std::span<const std::string_view> hosts, bool use_prefilter) const {
   std::vector<rule_match> out;
-  if (raw_text.empty() || info_.empty()) return out;
-  std::string repaired;
-  if (!is_valid_utf8(raw_text)) repaired = sanitize_utf8(raw_text);
-  const std::string_view text = repaired.empty() ? raw_text : std::string_view(repaired);
+  if (text.empty() || info_.empty()) return out;
   // One scan says which literals occur: the rules' (which rules can match) and the patterns' own (which of a
   // candidate rule's patterns can). The per-thread tables are cleared again before returning.
   thread_local std::vector<unsigned char> rule_seen, literal_seen;
@@ -647,6 +659,23 @@ std::string rule_set::reason_for_status(std::string_view status) const {
 
 std::string_view rule_set::status_reason(std::string_view status) const {
   if (status.size() < 5) return {};
+  // the code up to its last dot, then "x" (no dot: "x" alone, as the string's resize to npos + 1 made it)
+  const std::size_t kept = status.rfind('.') + 1;
+  const auto code = packed_status(status);
+  if (code && kept + 1 <= 7) {
+    // A code of up to seven bytes (nearly all): its four keys are made from its packed number, not a string.
+    const auto find = [&](std::uint64_t key) -> const std::string_view* {
+      const auto it = reason_by_short_status_.find(key);
+      return it == reason_by_short_status_.end() ? nullptr : &it->second;
+    };
+    constexpr std::uint64_t low_byte = 0xFF;
+    const auto class_x = [&](std::uint64_t key) { return (key & ~low_byte) | std::uint64_t{'x'}; };
+    std::uint64_t detail_x = std::uint64_t{kept + 1} << 56 | std::uint64_t{'x'} << (8 * kept);
+    for (std::size_t i = 0; i < kept; ++i) detail_x |= std::uint64_t{static_cast<unsigned char>(status[i])} << (8 * i);
+    for (const std::uint64_t key : {*code, class_x(*code), detail_x, class_x(detail_x)})
+      if (const std::string_view* reason = find(key)) return *reason;
+    return {};
+  }
   // the code itself, then "x" for its class, for its detail, and for both (the keys live in one buffer)
   std::string key(status);
   const std::size_t last_dot = key.rfind('.');
@@ -686,7 +715,7 @@ std::string rule_set::reason_for_reply(std::string_view reply_code) const {
 
 std::string rule_set::status_for_reason(std::string_view reason, bool temporary) const {
   for (const inferred_status& e : inferred_)
-    if (e.reason == reason) return temporary && !e.temporary.empty() ? e.temporary : e.permanent;
+    if (same_reason(e.reason, reason)) return temporary && !e.temporary.empty() ? e.temporary : e.permanent;
   return {};
 }
 

@@ -58,6 +58,10 @@ class rule_set {
                                 bool use_prefilter = true) const;
   std::vector<rule_match> match(std::string_view text, std::string_view status, std::span<const std::string_view> hosts,
                                 bool use_prefilter = true) const;
+  // The same for a text known to be valid UTF-8 already (a DSN's diagnostic, repaired where it was read): its
+  // check is not repeated. Passing anything else is undefined behaviour (PCRE2 is told to trust the subject).
+  std::vector<rule_match> match_valid_utf8(std::string_view text, std::string_view status,
+                                           std::span<const std::string_view> hosts) const;
 
   // Reason for a status code from the status table ("" when none): exact code, then x.Y.Z, then c.Y.x.
   std::string reason_for_status(std::string_view status) const;
@@ -117,6 +121,8 @@ class rule_set {
   static constexpr std::size_t class_count = static_cast<std::size_t>(bounce_class::unknown) + 1;
   int action_index_[category_count][class_count] = {};
   int best_action(std::optional<category> cat, bounce_class cls) const;
+  std::vector<rule_match> match_checked(std::string_view text, std::string_view status,
+                                        std::span<const std::string_view> hosts, bool use_prefilter) const;
 };
 
 }  // namespace bouncekit::detail

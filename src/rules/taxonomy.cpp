@@ -110,7 +110,7 @@ std::optional<category> category_for(std::string_view reason, std::string_view s
     return policy_related;
   }
   for (const auto& [name, cat] : reason_categories)
-    if (name == reason) return cat;
+    if (same_reason(name, reason)) return cat;
   const auto by_status = category_for_status(status);
   if (!by_status || *by_status == success) return other;
   return by_status;

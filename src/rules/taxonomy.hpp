@@ -11,6 +11,12 @@ namespace bouncekit::detail {
 
 bool is_known_reason(std::string_view reason) noexcept;
 
+// Equality of reason names for the tables that list them, by their first byte before the rest: most names
+// have one of a few lengths, and memcmp's call costs more than the byte that tells nearly all of them apart.
+inline bool same_reason(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && (a.empty() || a[0] == b[0]) && a == b;
+}
+
 // The category spelled `name` ("policy-related"), or nothing.
 std::optional<category> category_named(std::string_view name) noexcept;
 

@@ -64,7 +64,7 @@ smtp_stage stage_for(std::string_view command, std::string_view reason, bool aft
       {"syntaxerror", smtp_stage::smtp_session},
   };
   for (const auto& [r, s] : by_reason)
-    if (r == reason) return s;
+    if (same_reason(r, reason)) return s;
   if (after_acceptance_report && (reason == "mailererror" || reason == "systemerror"))
     return smtp_stage::after_acceptance;
   return smtp_stage::unknown;
@@ -105,13 +105,19 @@ void complete(const rule_set& rules, recipient_verdict& v, const recipient_evide
     // the hosts that reported the failure, for rules that read one provider's own convention
     std::string_view host_list[2];
     std::size_t host_count = 0;
-    if (rep.reporting_mta) host_list[host_count++] = *rep.reporting_mta;
+    if (v.reporting_mta) host_list[host_count++] = *v.reporting_mta;
     if (v.remote_mta) host_list[host_count++] = *v.remote_mta;
     const std::span<const std::string_view> hosts(host_list, host_count);
     const std::string_view diagnostic = v.diagnostic ? std::string_view(*v.diagnostic) : std::string_view();
-    if (v.diagnostic) v.matches = rules.match(diagnostic, status, hosts);
-    if (v.matches.empty() && !e.extra_text.empty() && e.extra_text != diagnostic)
-      v.matches = rules.match(e.extra_text, status, hosts);
+    if (v.diagnostic)
+      v.matches = e.diagnostic_valid_utf8 ? rules.match_valid_utf8(diagnostic, status, hosts)
+                                          : rules.match(diagnostic, status, hosts);
+    if (v.matches.empty() && !e.extra_text.empty()) {
+      const std::string joined_extra =
+          e.more_extra_text.empty() ? std::string() : joined({e.extra_text, " ", e.more_extra_text});
+      const std::string_view extra = e.more_extra_text.empty() ? std::string_view(e.extra_text) : joined_extra;
+      if (extra != diagnostic) v.matches = rules.match(extra, status, hosts);
+    }
     if (v.matches.empty() && e.context && !e.context->one_line().empty())
       v.matches = rules.match(e.context->one_line(), status, hosts);
     const std::string_view by_status = rules.status_reason(status);
@@ -164,7 +170,7 @@ void complete(const rule_set& rules, recipient_verdict& v, const recipient_evide
   v.category = category_for(v.reason, final_status);
   if (const auto fixed = v.category ? rules.fixed_category_of(v.rule) : std::nullopt) {
     v.category = fixed;  // the rule's words say more than the status (SPEC 3.1)
-    v.decided_by += joined({"; the category is the rule's own (", to_string(*v.category), ")"});
+    v.decided_by.append("; the category is the rule's own (").append(to_string(*v.category)).append(")");
   }
   v.bounce_class = class_for(v.reason, final_status, v.category, delayed, action == "failed");
   v.stage = stage_for(command, v.reason, !v.remote_mta && !v.smtp_command);
@@ -191,7 +197,7 @@ recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, con
   return v;
 }
 
-recipient_verdict decide(const rule_set& rules, recipient_evidence&& e, const report& rep) {
+recipient_verdict decide(const rule_set& rules, recipient_evidence&& e, report& rep, bool last_of_report) {
   recipient_verdict v;
   v.address = std::move(e.address);
   v.original_recipient = std::move(e.original_recipient);
@@ -200,7 +206,8 @@ recipient_verdict decide(const rule_set& rules, recipient_evidence&& e, const re
   v.reply_code = std::move(e.reply_code);
   v.diagnostic = std::move(e.diagnostic);
   v.remote_mta = std::move(e.remote_mta);
-  v.reporting_mta = rep.reporting_mta;
+  if (last_of_report) v.reporting_mta = std::move(rep.reporting_mta);
+  else v.reporting_mta = rep.reporting_mta;
   v.smtp_command = std::move(e.smtp_command);
   v.feedback_type = std::move(e.feedback_type);
   complete(rules, v, e, rep);
