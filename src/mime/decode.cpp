@@ -299,8 +299,10 @@ bool is_valid_utf8(std::string_view bytes) noexcept {
   return true;
 }
 
-std::string sanitize_utf8(std::string_view bytes) {
-  if (is_valid_utf8(bytes)) return std::string(bytes);
+namespace {
+
+// The repair proper, for text known to hold an invalid sequence.
+std::string replace_invalid_utf8(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size() + 8);
   for (std::size_t i = 0; i < bytes.size();) {
@@ -314,6 +316,19 @@ std::string sanitize_utf8(std::string_view bytes) {
     }
   }
   return out;
+}
+
+// Most decoded text is valid already: it is handed back as it is, without a copy.
+std::string sanitize_utf8_moved(std::string&& bytes) {
+  if (is_valid_utf8(bytes)) return std::move(bytes);
+  return replace_invalid_utf8(bytes);
+}
+
+}  // namespace
+
+std::string sanitize_utf8(std::string_view bytes) {
+  if (is_valid_utf8(bytes)) return std::string(bytes);
+  return replace_invalid_utf8(bytes);
 }
 
 std::string to_utf8_moved(std::string&& bytes, std::string_view charset, bool* known) {
@@ -388,7 +403,7 @@ std::string to_utf8(std::string_view bytes, std::string_view charset, bool* know
   iconv(cd, nullptr, nullptr, &out_ptr, &out_left);
   iconv(cd, nullptr, nullptr, nullptr, nullptr);  // initial state for the next caller
   out.resize(static_cast<std::size_t>(out_ptr - out.data()));
-  return sanitize_utf8(out);
+  return sanitize_utf8_moved(std::move(out));
 }
 
 std::string decode_encoded_words(std::string_view value) {
@@ -436,7 +451,7 @@ std::string decode_encoded_words(std::string_view value) {
     last_was_word = true;
   }
   out.append(value.substr(std::min(i, value.size())));
-  return sanitize_utf8(out);
+  return sanitize_utf8_moved(std::move(out));
 }
 
 std::string decode_rfc2231_value(std::string_view value) {

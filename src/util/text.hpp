@@ -106,6 +106,8 @@ inline std::size_t find_string(std::string_view s, std::string_view needle, std:
 
 // Called hundreds of times per message, mostly on short strings: inline.
 inline std::string_view trim(std::string_view s) noexcept {
+  // Most values come trimmed already: two looks settle them.
+  if (s.empty() || (!is_space(s.front()) && !is_space(s.back()))) return s;
   std::size_t b = 0, e = s.size();
   while (b < e && is_space(s[b])) ++b;
   while (e > b && is_space(s[e - 1])) --e;
