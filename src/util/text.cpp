@@ -110,6 +110,14 @@ std::size_t ifind_by(std::string_view haystack, std::string_view needle, std::si
   for (; last - p >= 15; p += 16)
     if (const char* at = first_match(p, static_cast<unsigned>(_mm_movemask_epi8(candidates(p)))))
       return static_cast<std::size_t>(at - begin);
+  // the last fewer than sixteen starts, when the haystack holds sixteen: the sixteen that end with the last one,
+  // those before `p` (already tried) masked off, instead of the word and byte loops below
+  if (p <= last && last - begin >= 15) {
+    const char* const q = last - 15;
+    const unsigned tried = (1u << static_cast<unsigned>(p - q)) - 1;
+    const char* const at = first_match(q, static_cast<unsigned>(_mm_movemask_epi8(candidates(q))) & ~tried);
+    return at ? static_cast<std::size_t>(at - begin) : std::string_view::npos;
+  }
 #endif
   // (short haystacks: a header value, a line) eight starts at a time whose bytes at `a` are in the haystack: a
   // byte that folds to the needle's there is a zero after the XOR (a borrow can mark a byte after a zero, never
