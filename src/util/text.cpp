@@ -662,6 +662,18 @@ std::string find_reply_code(std::string_view s) {
       if (const std::size_t at = i + static_cast<unsigned>(std::countr_zero(mask)); reply_code_at(s, at))
         return std::string(s.substr(at, 3));
   }
+  // the last starts, when the text holds eighteen bytes: the sixteen that end with the last one, those before
+  // `i` (already tried) masked off, instead of the byte loop below
+  if (s.size() >= 18) {
+    const std::size_t q = s.size() - 18;
+    auto mask = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_and_si128(_mm_and_si128(digits(q), digits(q + 1)), digits(q + 2))));
+    mask &= ~((1u << (i - q)) - 1);  // (i - q is 1 to 17)
+    for (; mask != 0; mask &= mask - 1)
+      if (const std::size_t at = q + static_cast<unsigned>(std::countr_zero(mask)); reply_code_at(s, at))
+        return std::string(s.substr(at, 3));
+    return {};
+  }
 #endif
   for (; i + 3 <= s.size(); ++i) {
     // a code's third byte is a digit: when s[i + 2] is none, no code starts at i, i + 1 (second byte) or i + 2
