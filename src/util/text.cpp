@@ -402,6 +402,12 @@ std::size_t local_part_start(std::string_view s, std::size_t at) noexcept {
   for (; at >= 16; at -= 16)
     if (const unsigned stops = not_local_bytes(s.data() + at - 16); stops != 0)
       return at - 16 + static_cast<std::size_t>(std::bit_width(stops));
+  // the fewer than sixteen bytes left, when the text holds sixteen: the text's first sixteen, those from `at` on
+  // masked off, instead of the byte loop below
+  if (s.size() >= 16) {
+    const unsigned stops = not_local_bytes(s.data()) & ((1u << at) - 1);
+    return static_cast<std::size_t>(std::bit_width(stops));
+  }
 #endif
   while (at > 0 && is_local_char(s[at - 1])) --at;
   return at;
@@ -413,6 +419,13 @@ std::size_t ascii_domain_end(std::string_view s, std::size_t at) noexcept {
   for (; s.size() - at >= 16; at += 16)
     if (const unsigned stops = ~ascii_domain_bytes(s.data() + at) & 0xFFFFu; stops != 0)
       return at + static_cast<std::size_t>(std::countr_zero(stops));
+  // the fewer than sixteen bytes left, when the text holds sixteen: the text's last sixteen, those before `at`
+  // masked off, instead of the byte loop below
+  if (s.size() >= 16) {
+    const std::size_t q = s.size() - 16;
+    const unsigned stops = ~ascii_domain_bytes(s.data() + q) & 0xFFFFu & ~((1u << (at - q)) - 1);  // (at - q: 1 to 16)
+    return stops == 0 ? s.size() : q + static_cast<std::size_t>(std::countr_zero(stops));
+  }
 #endif
   while (at < s.size() && is_ascii_domain_char(s[at])) ++at;
   return at;
