@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cassert>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -216,9 +217,9 @@ namespace {
 struct guarded_code {
   regex main;
   std::vector<regex> guards;  // the pattern does not match a text in which any of these occurs
-  // what every match contains: for each group, one of its literals (ids in the rule set's scanner)
-  std::vector<std::vector<std::uint32_t>> gate;
-  std::vector<std::vector<std::vector<std::uint32_t>>> guard_gates;  // the same for each guard
+  // what each guard's matches contain: the offset of its gate in the rule set's gates_ (as for the pattern's
+  // own gate, which the rule set keeps by pattern number)
+  std::vector<std::uint32_t> guard_gates;
   byte_requirements bytes;  // and the bytes it needs, which the literals leave out
 };
 
@@ -276,10 +277,11 @@ bool has_bytes(const byte_requirements& need, text_bytes& text) {
   });
 }
 
-// Where the scanner saw a literal: the end of its first occurrence and the beginning of its last.
+// Where the scanner saw a literal: the end of its first occurrence and the beginning of its last. Offsets are
+// kept in 32 bits, half the cache lines; a text too long for them is not ordered (see pass_gate).
 struct occurrence {
-  std::size_t first_end;
-  std::size_t last_begin;
+  std::uint32_t first_end;
+  std::uint32_t last_begin;
 };
 
 enum class gate_verdict { pass, absent, out_of_order };
@@ -288,24 +290,43 @@ enum class gate_verdict { pass, absent, out_of_order };
 // before it ends: the groups are its sequence's parts, left to right. The chain is followed on what is known
 // of each literal, its first end and last beginning: `reached` is a lower bound on where the chain so far
 // ends, so a group none of whose literals begins at or after it cannot follow.
-gate_verdict pass_gate(const std::vector<std::vector<std::uint32_t>>& gate, const std::vector<unsigned char>& seen,
-                       const std::vector<occurrence>& where, const literal_scanner& scanner) {
+// True when each of a gate's groups has a literal in the text: the question most candidates' gates fail on, in
+// a loop small enough to inline, before pass_gate follows the order.
+bool gate_present(const std::uint32_t* gate, const unsigned char* seen) {
+  const std::uint32_t groups = *gate++;
+  for (std::uint32_t g = 0; g < groups; ++g) {
+    const std::uint32_t count = *gate++;
+    const std::uint32_t* const end = gate + 2 * std::size_t{count};
+    bool present = false;
+    for (; gate != end; gate += 2) present |= seen[*gate] != 0;
+    if (!present) return false;
+  }
+  return true;
+}
+
+// `gate` is the start of a gate's run in the rule set's gates_. With `ordered` false (a text whose offsets do
+// not fit in 32 bits) only presence counts.
+gate_verdict pass_gate(const std::uint32_t* gate, const unsigned char* seen, const occurrence* where, bool ordered) {
   gate_verdict verdict = gate_verdict::pass;
   std::size_t reached = 0;
-  for (const auto& group : gate) {
+  const std::uint32_t groups = *gate++;
+  for (std::uint32_t g = 0; g < groups; ++g) {
+    const std::uint32_t count = *gate++;
+    const std::uint32_t* const end = gate + 2 * std::size_t{count};
     std::size_t next = std::string_view::npos;
     bool present = false;
-    for (const std::uint32_t l : group) {
+    for (; gate != end; gate += 2) {
+      const std::uint32_t l = gate[0];
       if (!seen[l]) continue;
       present = true;
       if (where[l].last_begin < reached) continue;
-      next = std::min(next, std::max(where[l].first_end, reached + scanner.length(l)));
+      next = std::min(next, std::max(std::size_t{where[l].first_end}, reached + gate[1]));
     }
     if (!present) return gate_verdict::absent;
     if (next == std::string_view::npos) verdict = gate_verdict::out_of_order;
     else reached = next;
   }
-  return verdict;
+  return ordered || verdict == gate_verdict::pass ? verdict : gate_verdict::pass;
 }
 
 // Runs the main pattern, then the guards that `may_occur` (called with a guard's gate) does not rule out.
@@ -314,12 +335,12 @@ std::optional<std::pair<std::size_t, std::size_t>> run(const guarded_code& p, st
   auto span = run(p.main, text);
   if (!span) return span;
   for (std::size_t g = 0; g < p.guards.size(); ++g)
-    if (may_occur(p.guard_gates[g]) && run(p.guards[g], text)) return std::nullopt;
+    if (may_occur(g) && run(p.guards[g], text)) return std::nullopt;
   return span;
 }
 
 std::optional<std::pair<std::size_t, std::size_t>> run(const guarded_code& p, std::string_view text) {
-  return run(p, text, [](const auto&) { return true; });
+  return run(p, text, [](std::size_t) { return true; });
 }
 
 }  // namespace
@@ -336,21 +357,26 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
   std::set<std::string> ids;
   std::vector<std::string> literals;
   std::map<std::string, std::uint32_t> literal_ids;
-  // The strings every match of a pattern contains, as groups of literal ids in the scanner.
+  std::vector<std::vector<std::uint32_t>> literal_rules;  // literal id -> rule indices
+  // The strings every match of a pattern contains, as groups of literal ids in the scanner: appended to gates_
+  // (see there), returning the gate's offset.
   const auto gate_of = [&](std::string_view pattern) {
-    std::vector<std::vector<std::uint32_t>> gate;
-    for (const auto& group : required_literals(pattern, 3, true)) {
-      gate.emplace_back();
+    const auto offset = static_cast<std::uint32_t>(set->gates_.size());
+    const auto groups = required_literals(pattern, 3, true);
+    set->gates_.push_back(static_cast<std::uint32_t>(groups.size()));
+    for (const auto& group : groups) {
+      set->gates_.push_back(static_cast<std::uint32_t>(group.size()));
       for (const std::string& l : group) {
         auto [it, inserted] = literal_ids.emplace(l, static_cast<std::uint32_t>(literals.size()));
         if (inserted) {
           literals.push_back(l);
-          set->literal_rules_.emplace_back();  // a pattern's own literal: it names no rule
+          literal_rules.emplace_back();  // a pattern's own literal: it names no rule
         }
-        gate.back().push_back(it->second);
+        set->gates_.push_back(it->second);
+        set->gates_.push_back(static_cast<std::uint32_t>(l.size()));
       }
     }
-    return gate;
+    return offset;
   };
   for (const rule_source& src : sources) {
     toml::table doc;
@@ -416,6 +442,11 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
             throw rule_error(fmt::format("{}: unknown key '{}'", where, std::string_view(key)));
         }
         auto c = std::make_unique<compiled>();
+        rule_head head;
+        head.first_pattern = static_cast<std::uint32_t>(set->pattern_gates_.size());
+        head.pattern_count = static_cast<std::uint32_t>(info.patterns.size());
+        head.has_status_condition = !info.status_condition.empty();
+        head.has_hosts = !info.hosts.empty();
         for (const auto& p : info.patterns) {
           guarded_code cp;
           if (auto split = split_guards(p)) {
@@ -428,7 +459,7 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
           } else {
             cp.main = compile(p, where);
           }
-          cp.gate = gate_of(p);
+          set->pattern_gates_.push_back(gate_of(p));
           cp.bytes = required_bytes(p);
           c->patterns.push_back(std::move(cp));
         }
@@ -438,15 +469,16 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
           auto [it, inserted] = literal_ids.emplace(l, static_cast<std::uint32_t>(literals.size()));
           if (inserted) {
             literals.push_back(l);
-            set->literal_rules_.emplace_back();
+            literal_rules.emplace_back();
           }
-          auto& list = set->literal_rules_[it->second];
+          auto& list = literal_rules[it->second];
           if (list.empty() || list.back() != index) list.push_back(index);
         }
         set->index_of_.emplace(info.id, set->info_.size());
         if (info.fixed_category) set->fixed_categories_.emplace_back(info.id, *info.fixed_category);
         set->info_.push_back(std::move(info));
         set->compiled_.push_back(std::move(c));
+        set->heads_.push_back(head);
       }
     }
     if (const toml::array* statuses = doc["status"].as_array()) {
@@ -489,6 +521,12 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
     }
   }
   set->scanner_ = literal_scanner(literals);
+  set->literal_count_ = static_cast<std::uint32_t>(literals.size());
+  for (const auto& rules : literal_rules) {
+    set->literal_rules_begin_.push_back(static_cast<std::uint32_t>(set->literal_rules_.size()));
+    set->literal_rules_.insert(set->literal_rules_.end(), rules.begin(), rules.end());
+  }
+  set->literal_rules_begin_.push_back(static_cast<std::uint32_t>(set->literal_rules_.size()));
   for (const auto& [code, reason] : set->reason_by_status_)
     if (const auto key = packed_status(code)) set->reason_by_short_status_.emplace(*key, reason);
   for (std::size_t k = 0; k < category_count; ++k)
@@ -536,6 +574,20 @@ std::vector<rule_match> rule_set::match_valid_utf8(std::string_view text, std::s
   return match_checked(text, status, hosts, true);
 }
 
+bool rule_set::conditions_met(std::uint32_t r, const rule_head& head, std::string_view status,
+                              std::span<const std::string_view> hosts) const {
+  if (head.has_status_condition) {
+    const regex& condition = compiled_[r]->status_condition;
+    if (status.empty() || !run(condition, status)) return false;
+  }
+  if (!head.has_hosts) return true;
+  const std::vector<std::string>& domains = info_[r].hosts;
+  const auto reported_by = [&](std::string_view h) {
+    return std::any_of(domains.begin(), domains.end(), [&](const std::string& d) { return host_under(h, d); });
+  };
+  return std::any_of(hosts.begin(), hosts.end(), reported_by);
+}
+
 std::vector<rule_match> rule_set::match_checked(std::string_view text, std::string_view status,
                                                 std::span<const std::string_view> hosts, bool use_prefilter) const {
   std::vector<rule_match> out;
@@ -548,9 +600,9 @@ std::vector<rule_match> rule_set::match_checked(std::string_view text, std::stri
   candidates.clear();
   if (use_prefilter) {
     if (rule_seen.size() < info_.size()) rule_seen.resize(info_.size());
-    if (literal_seen.size() < literal_rules_.size()) {
-      literal_seen.resize(literal_rules_.size());
-      where.resize(literal_rules_.size());
+    if (literal_seen.size() < literal_count_) {
+      literal_seen.resize(literal_count_);
+      where.resize(literal_count_);
     }
     literals_found.clear();
   }
@@ -565,46 +617,58 @@ std::vector<rule_match> rule_set::match_checked(std::string_view text, std::stri
   } clear{use_prefilter, candidates};
   if (use_prefilter) {
     scanner_.scan_at(text, [&](std::uint32_t literal, std::size_t begin) {  // the scanner folds ASCII case itself
-      const std::size_t end = begin + scanner_.length(literal);
+      const auto first = static_cast<std::uint32_t>(begin);
+      const auto end = static_cast<std::uint32_t>(begin + scanner_.length(literal));
       if (literal_seen[literal]) {
         occurrence& o = where[literal];
         o.first_end = std::min(o.first_end, end);
-        o.last_begin = std::max(o.last_begin, begin);
+        o.last_begin = std::max(o.last_begin, first);
         return;
       }
       literal_seen[literal] = 1;
-      where[literal] = {end, begin};
+      where[literal] = {end, first};
       literals_found.push_back(literal);
-      for (std::uint32_t r : literal_rules_[literal])
-        if (!rule_seen[r]) rule_seen[r] = 1, candidates.push_back(r);
     });
+    // The candidates are gathered after the scan, not in its callback: a small callback stays inlined in the
+    // scanner's loop.
+    for (const std::uint32_t literal : literals_found) {
+      const std::uint32_t* const rules_end = literal_rules_.data() + literal_rules_begin_[literal + 1];
+      for (const std::uint32_t* r = literal_rules_.data() + literal_rules_begin_[literal]; r != rules_end; ++r)
+        if (!rule_seen[*r]) rule_seen[*r] = 1, candidates.push_back(*r);
+    }
     std::sort(candidates.begin(), candidates.end());
   } else {
     candidates.resize(info_.size());
     for (std::uint32_t i = 0; i < candidates.size(); ++i) candidates[i] = i;
   }
+  // Offsets past 32 bits do not fit in `where`: such a text's strings count as in order wherever they are.
+  const bool ordered = text.size() < std::numeric_limits<std::uint32_t>::max();
+  const unsigned char* const seen = literal_seen.data();
+  const occurrence* const at = where.data();
   text_bytes bytes(text);
   for (std::uint32_t r : candidates) {
-    const compiled& c = *compiled_[r];
-    if (c.status_condition && (status.empty() || !run(c.status_condition, status))) continue;
-    const std::vector<std::string>& domains = info_[r].hosts;
-    const auto reported_by = [&](std::string_view h) {
-      return std::any_of(domains.begin(), domains.end(), [&](const std::string& d) { return host_under(h, d); });
-    };
-    if (!domains.empty() && std::none_of(hosts.begin(), hosts.end(), reported_by)) continue;
-    for (const auto& p : c.patterns) {
+    const rule_head head = heads_[r];
+    // The rule's own conditions are asked once one of its patterns passes its gate, which most candidates fail:
+    // they are all required, so the order does not change the outcome. -1: not asked yet.
+    int conditions_hold = -1;
+    for (std::uint32_t k = 0; k < head.pattern_count; ++k) {
       if (use_prefilter) {
-        const gate_verdict gate = pass_gate(p.gate, literal_seen, where, scanner_);
-        if (gate == gate_verdict::absent) continue;  // a string this pattern needs is not in the text
+        const std::uint32_t* const pattern_gate = gates_.data() + pattern_gates_[head.first_pattern + k];
+        if (!gate_present(pattern_gate, seen)) continue;  // a string this pattern needs is not in the text
+        const gate_verdict gate = pass_gate(pattern_gate, seen, at, ordered);
         // The scanner folds ASCII case only: out of order, the strings may still occur in an order it does not
         // see, spelt with a Kelvin sign or a long s, which the text's bytes rule out.
         if (gate == gate_verdict::out_of_order && !bytes.may_fold_to_ascii()) continue;
-        if (!has_bytes(p.bytes, bytes)) continue;
       }
+      if (conditions_hold < 0) conditions_hold = conditions_met(r, head, status, hosts) ? 1 : 0;
+      if (conditions_hold == 0) break;
+      const guarded_code& p = compiled_[r]->patterns[k];
+      if (use_prefilter && !has_bytes(p.bytes, bytes)) continue;
       // A guard (a pattern's "nowhere A") need not run where its own strings are missing or out of order, unless
       // the text may spell them in ways the scanner does not see: a guard run skipped wrongly would add a match.
-      const auto may_occur = [&](const std::vector<std::vector<std::uint32_t>>& gate) {
-        return !use_prefilter || pass_gate(gate, literal_seen, where, scanner_) == gate_verdict::pass ||
+      const auto may_occur = [&](std::size_t g) {
+        return !use_prefilter ||
+               pass_gate(gates_.data() + p.guard_gates[g], seen, at, ordered) == gate_verdict::pass ||
                bytes.may_fold_to_ascii();
       };
       if (auto span = run(p, text, may_occur)) {
