@@ -217,8 +217,8 @@ namespace {
 struct guarded_code {
   regex main;
   std::vector<regex> guards;  // the pattern does not match a text in which any of these occurs
-  // what each guard's matches contain: the offset of its gate in the rule set's gates_ (as for the pattern's
-  // own gate, which the rule set keeps by pattern number)
+  // what each guard's matches contain: the offset of its gate in the rule set's gates_ (the pattern's own gate
+  // is there too, among its rule's)
   std::vector<std::uint32_t> guard_gates;
   byte_requirements bytes;  // and the bytes it needs, which the literals leave out
 };
@@ -293,6 +293,7 @@ enum class gate_verdict { pass, absent, out_of_order };
 // True when each of a gate's groups has a literal in the text: the question most candidates' gates fail on, in
 // a loop small enough to inline, before pass_gate follows the order.
 bool gate_present(const std::uint32_t* gate, const unsigned char* seen) {
+  ++gate;  // its size
   const std::uint32_t groups = *gate++;
   for (std::uint32_t g = 0; g < groups; ++g) {
     const std::uint32_t count = *gate++;
@@ -309,6 +310,7 @@ bool gate_present(const std::uint32_t* gate, const unsigned char* seen) {
 gate_verdict pass_gate(const std::uint32_t* gate, const unsigned char* seen, const occurrence* where, bool ordered) {
   gate_verdict verdict = gate_verdict::pass;
   std::size_t reached = 0;
+  ++gate;  // its size
   const std::uint32_t groups = *gate++;
   for (std::uint32_t g = 0; g < groups; ++g) {
     const std::uint32_t count = *gate++;
@@ -358,24 +360,36 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
   std::vector<std::string> literals;
   std::map<std::string, std::uint32_t> literal_ids;
   std::vector<std::vector<std::uint32_t>> literal_rules;  // literal id -> rule indices
-  // The strings every match of a pattern contains, as groups of literal ids in the scanner: appended to gates_
-  // (see there), returning the gate's offset.
+  // The strings every match of a pattern contains, as groups of (literal id in the scanner, length).
+  using gate = std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>>;
   const auto gate_of = [&](std::string_view pattern) {
-    const auto offset = static_cast<std::uint32_t>(set->gates_.size());
-    const auto groups = required_literals(pattern, 3, true);
-    set->gates_.push_back(static_cast<std::uint32_t>(groups.size()));
-    for (const auto& group : groups) {
-      set->gates_.push_back(static_cast<std::uint32_t>(group.size()));
+    gate out;
+    for (const auto& group : required_literals(pattern, 3, true)) {
+      out.emplace_back();
       for (const std::string& l : group) {
         auto [it, inserted] = literal_ids.emplace(l, static_cast<std::uint32_t>(literals.size()));
         if (inserted) {
           literals.push_back(l);
           literal_rules.emplace_back();  // a pattern's own literal: it names no rule
         }
-        set->gates_.push_back(it->second);
-        set->gates_.push_back(static_cast<std::uint32_t>(l.size()));
+        out.back().emplace_back(it->second, static_cast<std::uint32_t>(l.size()));
       }
     }
+    return out;
+  };
+  // Appends a gate to gates_ (see there), returning its offset.
+  const auto append_gate = [&](const gate& g) {
+    const auto offset = static_cast<std::uint32_t>(set->gates_.size());
+    set->gates_.push_back(0);
+    set->gates_.push_back(static_cast<std::uint32_t>(g.size()));
+    for (const auto& group : g) {
+      set->gates_.push_back(static_cast<std::uint32_t>(group.size()));
+      for (const auto& [literal, length] : group) {
+        set->gates_.push_back(literal);
+        set->gates_.push_back(length);
+      }
+    }
+    set->gates_[offset] = static_cast<std::uint32_t>(set->gates_.size() - offset);
     return offset;
   };
   for (const rule_source& src : sources) {
@@ -443,26 +457,33 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
         }
         auto c = std::make_unique<compiled>();
         rule_head head;
-        head.first_pattern = static_cast<std::uint32_t>(set->pattern_gates_.size());
         head.pattern_count = static_cast<std::uint32_t>(info.patterns.size());
         head.has_status_condition = !info.status_condition.empty();
         head.has_hosts = !info.hosts.empty();
+        std::vector<gate> pattern_gates;
+        std::vector<std::vector<gate>> guard_gates;
         for (const auto& p : info.patterns) {
           guarded_code cp;
+          guard_gates.emplace_back();
           if (auto split = split_guards(p)) {
             compile(p, where);  // as written first: its errors name the rule file's own offsets
             cp.main = compile(split->main, where);
             for (const auto& g : split->guards) {
               cp.guards.push_back(compile(g, where));
-              cp.guard_gates.push_back(gate_of(g));
+              guard_gates.back().push_back(gate_of(g));
             }
           } else {
             cp.main = compile(p, where);
           }
-          set->pattern_gates_.push_back(gate_of(p));
+          pattern_gates.push_back(gate_of(p));
           cp.bytes = required_bytes(p);
           c->patterns.push_back(std::move(cp));
         }
+        // the rule's pattern gates one after another, so that match() walks them in one run
+        head.first_gate = static_cast<std::uint32_t>(set->gates_.size());
+        for (const gate& g : pattern_gates) append_gate(g);
+        for (std::size_t k = 0; k < c->patterns.size(); ++k)
+          for (const gate& g : guard_gates[k]) c->patterns[k].guard_gates.push_back(append_gate(g));
         if (!info.status_condition.empty()) c->status_condition = compile(info.status_condition, where + " status");
         const auto index = static_cast<std::uint32_t>(set->info_.size());
         for (const auto& l : info.literals) {
@@ -651,9 +672,11 @@ std::vector<rule_match> rule_set::match_checked(std::string_view text, std::stri
     // The rule's own conditions are asked once one of its patterns passes its gate, which most candidates fail:
     // they are all required, so the order does not change the outcome. -1: not asked yet.
     int conditions_hold = -1;
+    const std::uint32_t* next_gate = gates_.data() + head.first_gate;
     for (std::uint32_t k = 0; k < head.pattern_count; ++k) {
+      const std::uint32_t* const pattern_gate = next_gate;
+      next_gate += *pattern_gate;
       if (use_prefilter) {
-        const std::uint32_t* const pattern_gate = gates_.data() + pattern_gates_[head.first_pattern + k];
         if (!gate_present(pattern_gate, seen)) continue;  // a string this pattern needs is not in the text
         const gate_verdict gate = pass_gate(pattern_gate, seen, at, ordered);
         // The scanner folds ASCII case only: out of order, the strings may still occur in an order it does not

@@ -94,17 +94,16 @@ class rule_set {
   std::vector<std::unique_ptr<compiled>> compiled_;
   // What match() reads for every candidate rule, laid out flat so that a candidate whose strings are missing
   // costs a few adjacent loads rather than a chase through compiled_'s vectors (matching is bound by cache
-  // misses, not instructions). A rule's patterns are numbered across the set, from its first_pattern on.
+  // misses, not instructions).
   struct rule_head {
-    std::uint32_t first_pattern = 0;
+    std::uint32_t first_gate = 0;  // offset in gates_ of its first pattern's gate; the others follow in order
     std::uint32_t pattern_count = 0;
     bool has_status_condition = false;
     bool has_hosts = false;
   };
   std::vector<rule_head> heads_;
-  std::vector<std::uint32_t> pattern_gates_;  // pattern number -> offset of its gate in gates_
-  // Every gate (patterns' and guards'), each one run: its group count, then per group its literal count and
-  // that many (literal id, literal length) pairs.
+  // Every gate (patterns' and guards'), each one run: its size (in words, itself included), its group count,
+  // then per group its literal count and that many (literal id, literal length) pairs.
   std::vector<std::uint32_t> gates_;
   std::uint32_t literal_count_ = 0;
   std::vector<std::uint32_t> literal_rules_begin_;  // literal id -> offset in literal_rules_; one past the last
