@@ -458,8 +458,8 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
         auto c = std::make_unique<compiled>();
         rule_head head;
         head.pattern_count = static_cast<std::uint32_t>(info.patterns.size());
-        head.has_status_condition = !info.status_condition.empty();
-        head.has_hosts = !info.hosts.empty();
+        if (!info.status_condition.empty()) head.flags |= rule_head::has_status_condition;
+        if (!info.hosts.empty()) head.flags |= rule_head::has_hosts;
         std::vector<gate> pattern_gates;
         std::vector<std::vector<gate>> guard_gates;
         for (const auto& p : info.patterns) {
@@ -479,8 +479,10 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
           cp.bytes = required_bytes(p);
           c->patterns.push_back(std::move(cp));
         }
-        // the rule's pattern gates one after another, so that match() walks them in one run
-        head.first_gate = static_cast<std::uint32_t>(set->gates_.size());
+        // the rule's head and pattern gates one after another, so that match() walks them in one run
+        set->rule_heads_.push_back(static_cast<std::uint32_t>(set->gates_.size()));
+        set->gates_.push_back(head.pattern_count);
+        set->gates_.push_back(head.flags);
         for (const gate& g : pattern_gates) append_gate(g);
         for (std::size_t k = 0; k < c->patterns.size(); ++k)
           for (const gate& g : guard_gates[k]) c->patterns[k].guard_gates.push_back(append_gate(g));
@@ -499,7 +501,6 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
         if (info.fixed_category) set->fixed_categories_.emplace_back(info.id, *info.fixed_category);
         set->info_.push_back(std::move(info));
         set->compiled_.push_back(std::move(c));
-        set->heads_.push_back(head);
       }
     }
     if (const toml::array* statuses = doc["status"].as_array()) {
@@ -597,11 +598,11 @@ std::vector<rule_match> rule_set::match_valid_utf8(std::string_view text, std::s
 
 bool rule_set::conditions_met(std::uint32_t r, const rule_head& head, std::string_view status,
                               std::span<const std::string_view> hosts) const {
-  if (head.has_status_condition) {
+  if (head.flags & rule_head::has_status_condition) {
     const regex& condition = compiled_[r]->status_condition;
     if (status.empty() || !run(condition, status)) return false;
   }
-  if (!head.has_hosts) return true;
+  if (!(head.flags & rule_head::has_hosts)) return true;
   const std::vector<std::string>& domains = info_[r].hosts;
   const auto reported_by = [&](std::string_view h) {
     return std::any_of(domains.begin(), domains.end(), [&](const std::string& d) { return host_under(h, d); });
@@ -668,11 +669,12 @@ std::vector<rule_match> rule_set::match_checked(std::string_view text, std::stri
   const occurrence* const at = where.data();
   text_bytes bytes(text);
   for (std::uint32_t r : candidates) {
-    const rule_head head = heads_[r];
+    const std::uint32_t* const head_at = gates_.data() + rule_heads_[r];
+    const rule_head head{head_at[0], head_at[1]};
     // The rule's own conditions are asked once one of its patterns passes its gate, which most candidates fail:
     // they are all required, so the order does not change the outcome. -1: not asked yet.
     int conditions_hold = -1;
-    const std::uint32_t* next_gate = gates_.data() + head.first_gate;
+    const std::uint32_t* next_gate = head_at + 2;
     for (std::uint32_t k = 0; k < head.pattern_count; ++k) {
       const std::uint32_t* const pattern_gate = next_gate;
       next_gate += *pattern_gate;

@@ -95,15 +95,17 @@ class rule_set {
   // What match() reads for every candidate rule, laid out flat so that a candidate whose strings are missing
   // costs a few adjacent loads rather than a chase through compiled_'s vectors (matching is bound by cache
   // misses, not instructions).
+  // A rule's head, the two words before its first pattern's gate in gates_ (the others follow in order).
   struct rule_head {
-    std::uint32_t first_gate = 0;  // offset in gates_ of its first pattern's gate; the others follow in order
     std::uint32_t pattern_count = 0;
-    bool has_status_condition = false;
-    bool has_hosts = false;
+    std::uint32_t flags = 0;  // has_status_condition, has_hosts
+    static constexpr std::uint32_t has_status_condition = 1;
+    static constexpr std::uint32_t has_hosts = 2;
   };
-  std::vector<rule_head> heads_;
-  // Every gate (patterns' and guards'), each one run: its size (in words, itself included), its group count,
-  // then per group its literal count and that many (literal id, literal length) pairs.
+  std::vector<std::uint32_t> rule_heads_;  // rule index -> offset of its head in gates_
+  // Each rule's head and pattern gates, then its guards' gates. A gate is one run: its size (in words, itself
+  // included), its group count, then per group its literal count and that many (literal id, literal length)
+  // pairs.
   std::vector<std::uint32_t> gates_;
   std::uint32_t literal_count_ = 0;
   std::vector<std::uint32_t> literal_rules_begin_;  // literal id -> offset in literal_rules_; one past the last
