@@ -277,10 +277,11 @@ bool has_bytes(const byte_requirements& need, text_bytes& text) {
   });
 }
 
-// Where the scanner saw a literal: the end of its first occurrence and the beginning of its last. Offsets are
-// kept in 32 bits, half the cache lines; a text too long for them is not ordered (see pass_gate).
+// Where the scanner saw a literal: the beginning of its first occurrence and of its last (a gate knows the
+// literal's length). Offsets are kept in 32 bits, half the cache lines; a text too long for them is not ordered
+// (see pass_gate).
 struct occurrence {
-  std::uint32_t first_end;
+  std::uint32_t first_begin;
   std::uint32_t last_begin;
 };
 
@@ -322,7 +323,7 @@ gate_verdict pass_gate(const std::uint32_t* gate, const unsigned char* seen, con
       if (!seen[l]) continue;
       present = true;
       if (where[l].last_begin < reached) continue;
-      next = std::min(next, std::max(std::size_t{where[l].first_end}, reached + gate[1]));
+      next = std::min(next, std::max(std::size_t{where[l].first_begin}, reached) + gate[1]);
     }
     if (!present) return gate_verdict::absent;
     if (next == std::string_view::npos) verdict = gate_verdict::out_of_order;
@@ -640,19 +641,18 @@ std::vector<rule_match> rule_set::match_checked(std::string_view text, std::stri
   if (use_prefilter) {
     scanner_.scan_at(text, [&](std::uint32_t literal, std::size_t begin) {  // the scanner folds ASCII case itself
       const auto first = static_cast<std::uint32_t>(begin);
-      const auto end = static_cast<std::uint32_t>(begin + scanner_.length(literal));
       if (literal_seen[literal]) {
         occurrence& o = where[literal];
-        o.first_end = std::min(o.first_end, end);
+        o.first_begin = std::min(o.first_begin, first);
         o.last_begin = std::max(o.last_begin, first);
         return;
       }
       literal_seen[literal] = 1;
-      where[literal] = {end, first};
+      where[literal] = {first, first};
       literals_found.push_back(literal);
     });
-    // The candidates are gathered after the scan, not in its callback: a small callback stays inlined in the
-    // scanner's loop.
+    // The candidates are gathered after the scan, not in its callback, which runs in the scanner's hot loop and
+    // is kept small there.
     for (const std::uint32_t literal : literals_found) {
       const std::uint32_t* const rules_end = literal_rules_.data() + literal_rules_begin_[literal + 1];
       for (const std::uint32_t* r = literal_rules_.data() + literal_rules_begin_[literal]; r != rules_end; ++r)
