@@ -618,9 +618,12 @@ std::vector<rule_match> rule_set::match_checked(std::string_view text, std::stri
   // One scan says which literals occur: the rules' (which rules can match) and the patterns' own (which of a
   // candidate rule's patterns can). The per-thread tables are cleared again before returning.
   thread_local std::vector<unsigned char> rule_seen, literal_seen;
-  thread_local std::vector<std::uint32_t> literals_found, candidates;
+  thread_local std::vector<std::uint32_t> literals_found;
+  // Room for every rule, of which the first candidate_count are this text's: filled without push_back's checks.
+  thread_local std::vector<std::uint32_t> candidates;
   thread_local std::vector<occurrence> where;  // of the literals seen
-  candidates.clear();
+  if (candidates.size() < info_.size()) candidates.resize(info_.size());
+  std::size_t candidate_count = 0;
   if (use_prefilter) {
     if (rule_seen.size() < info_.size()) rule_seen.resize(info_.size());
     if (literal_seen.size() < literal_count_) {
@@ -631,13 +634,13 @@ std::vector<rule_match> rule_set::match_checked(std::string_view text, std::stri
   }
   struct clear_on_exit {  // even when an allocation below throws, the next call starts clean
     bool active;
-    const std::vector<std::uint32_t>& rules;
+    const std::size_t& rules;  // the first candidates
     ~clear_on_exit() {
       if (!active) return;
       for (std::uint32_t l : literals_found) literal_seen[l] = 0;
-      for (std::uint32_t r : rules) rule_seen[r] = 0;
+      for (std::size_t i = 0; i < rules; ++i) rule_seen[candidates[i]] = 0;
     }
-  } clear{use_prefilter, candidates};
+  } clear{use_prefilter, candidate_count};
   if (use_prefilter) {
     scanner_.scan_at(text, [&](std::uint32_t literal, std::size_t begin) {  // the scanner folds ASCII case itself
       const auto first = static_cast<std::uint32_t>(begin);
@@ -656,19 +659,19 @@ std::vector<rule_match> rule_set::match_checked(std::string_view text, std::stri
     for (const std::uint32_t literal : literals_found) {
       const std::uint32_t* const rules_end = literal_rules_.data() + literal_rules_begin_[literal + 1];
       for (const std::uint32_t* r = literal_rules_.data() + literal_rules_begin_[literal]; r != rules_end; ++r)
-        if (!rule_seen[*r]) rule_seen[*r] = 1, candidates.push_back(*r);
+        if (!rule_seen[*r]) rule_seen[*r] = 1, candidates[candidate_count++] = *r;
     }
-    std::sort(candidates.begin(), candidates.end());
+    std::sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(candidate_count));
   } else {
-    candidates.resize(info_.size());
-    for (std::uint32_t i = 0; i < candidates.size(); ++i) candidates[i] = i;
+    for (std::uint32_t i = 0; i < info_.size(); ++i) candidates[i] = i;
+    candidate_count = info_.size();
   }
   // Offsets past 32 bits do not fit in `where`: such a text's strings count as in order wherever they are.
   const bool ordered = text.size() < std::numeric_limits<std::uint32_t>::max();
   const unsigned char* const seen = literal_seen.data();
   const occurrence* const at = where.data();
   text_bytes bytes(text);
-  for (std::uint32_t r : candidates) {
+  for (const std::uint32_t r : std::span<const std::uint32_t>(candidates.data(), candidate_count)) {
     const std::uint32_t* const head_at = gates_.data() + rule_heads_[r];
     const rule_head head{head_at[0], head_at[1]};
     // The rule's own conditions are asked once one of its patterns passes its gate, which most candidates fail:
