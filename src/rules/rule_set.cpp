@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cassert>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -216,9 +217,9 @@ namespace {
 struct guarded_code {
   regex main;
   std::vector<regex> guards;  // the pattern does not match a text in which any of these occurs
-  // what every match contains: for each group, one of its literals (ids in the rule set's scanner)
-  std::vector<std::vector<std::uint32_t>> gate;
-  std::vector<std::vector<std::vector<std::uint32_t>>> guard_gates;  // the same for each guard
+  // what each guard's matches contain: the offset of its gate in the rule set's gates_ (the pattern's own gate
+  // is there too, among its rule's)
+  std::vector<std::uint32_t> guard_gates;
   byte_requirements bytes;  // and the bytes it needs, which the literals leave out
 };
 
@@ -276,10 +277,12 @@ bool has_bytes(const byte_requirements& need, text_bytes& text) {
   });
 }
 
-// Where the scanner saw a literal: the end of its first occurrence and the beginning of its last.
+// Where the scanner saw a literal: the beginning of its first occurrence and of its last (a gate knows the
+// literal's length). Offsets are kept in 32 bits, half the cache lines; a text too long for them is not ordered
+// (see pass_gate).
 struct occurrence {
-  std::size_t first_end;
-  std::size_t last_begin;
+  std::uint32_t first_begin;
+  std::uint32_t last_begin;
 };
 
 enum class gate_verdict { pass, absent, out_of_order };
@@ -288,24 +291,45 @@ enum class gate_verdict { pass, absent, out_of_order };
 // before it ends: the groups are its sequence's parts, left to right. The chain is followed on what is known
 // of each literal, its first end and last beginning: `reached` is a lower bound on where the chain so far
 // ends, so a group none of whose literals begins at or after it cannot follow.
-gate_verdict pass_gate(const std::vector<std::vector<std::uint32_t>>& gate, const std::vector<unsigned char>& seen,
-                       const std::vector<occurrence>& where, const literal_scanner& scanner) {
+// True when each of a gate's groups has a literal in the text: the question most candidates' gates fail on, in
+// a loop small enough to inline, before pass_gate follows the order.
+bool gate_present(const std::uint32_t* gate, const unsigned char* seen) {
+  ++gate;  // its size
+  const std::uint32_t groups = *gate++;
+  for (std::uint32_t g = 0; g < groups; ++g) {
+    const std::uint32_t count = *gate++;
+    const std::uint32_t* const end = gate + 2 * std::size_t{count};
+    bool present = false;
+    for (; gate != end; gate += 2) present |= seen[*gate] != 0;
+    if (!present) return false;
+  }
+  return true;
+}
+
+// `gate` is the start of a gate's run in the rule set's gates_. With `ordered` false (a text whose offsets do
+// not fit in 32 bits) only presence counts.
+gate_verdict pass_gate(const std::uint32_t* gate, const unsigned char* seen, const occurrence* where, bool ordered) {
   gate_verdict verdict = gate_verdict::pass;
   std::size_t reached = 0;
-  for (const auto& group : gate) {
+  ++gate;  // its size
+  const std::uint32_t groups = *gate++;
+  for (std::uint32_t g = 0; g < groups; ++g) {
+    const std::uint32_t count = *gate++;
+    const std::uint32_t* const end = gate + 2 * std::size_t{count};
     std::size_t next = std::string_view::npos;
     bool present = false;
-    for (const std::uint32_t l : group) {
+    for (; gate != end; gate += 2) {
+      const std::uint32_t l = gate[0];
       if (!seen[l]) continue;
       present = true;
       if (where[l].last_begin < reached) continue;
-      next = std::min(next, std::max(where[l].first_end, reached + scanner.length(l)));
+      next = std::min(next, std::max(std::size_t{where[l].first_begin}, reached) + gate[1]);
     }
     if (!present) return gate_verdict::absent;
     if (next == std::string_view::npos) verdict = gate_verdict::out_of_order;
     else reached = next;
   }
-  return verdict;
+  return ordered || verdict == gate_verdict::pass ? verdict : gate_verdict::pass;
 }
 
 // Runs the main pattern, then the guards that `may_occur` (called with a guard's gate) does not rule out.
@@ -314,12 +338,12 @@ std::optional<std::pair<std::size_t, std::size_t>> run(const guarded_code& p, st
   auto span = run(p.main, text);
   if (!span) return span;
   for (std::size_t g = 0; g < p.guards.size(); ++g)
-    if (may_occur(p.guard_gates[g]) && run(p.guards[g], text)) return std::nullopt;
+    if (may_occur(g) && run(p.guards[g], text)) return std::nullopt;
   return span;
 }
 
 std::optional<std::pair<std::size_t, std::size_t>> run(const guarded_code& p, std::string_view text) {
-  return run(p, text, [](const auto&) { return true; });
+  return run(p, text, [](std::size_t) { return true; });
 }
 
 }  // namespace
@@ -336,21 +360,38 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
   std::set<std::string> ids;
   std::vector<std::string> literals;
   std::map<std::string, std::uint32_t> literal_ids;
-  // The strings every match of a pattern contains, as groups of literal ids in the scanner.
+  std::vector<std::vector<std::uint32_t>> literal_rules;  // literal id -> rule indices
+  // The strings every match of a pattern contains, as groups of (literal id in the scanner, length).
+  using gate = std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>>;
   const auto gate_of = [&](std::string_view pattern) {
-    std::vector<std::vector<std::uint32_t>> gate;
+    gate out;
     for (const auto& group : required_literals(pattern, 3, true)) {
-      gate.emplace_back();
+      out.emplace_back();
       for (const std::string& l : group) {
         auto [it, inserted] = literal_ids.emplace(l, static_cast<std::uint32_t>(literals.size()));
         if (inserted) {
           literals.push_back(l);
-          set->literal_rules_.emplace_back();  // a pattern's own literal: it names no rule
+          literal_rules.emplace_back();  // a pattern's own literal: it names no rule
         }
-        gate.back().push_back(it->second);
+        out.back().emplace_back(it->second, static_cast<std::uint32_t>(l.size()));
       }
     }
-    return gate;
+    return out;
+  };
+  // Appends a gate to gates_ (see there), returning its offset.
+  const auto append_gate = [&](const gate& g) {
+    const auto offset = static_cast<std::uint32_t>(set->gates_.size());
+    set->gates_.push_back(0);
+    set->gates_.push_back(static_cast<std::uint32_t>(g.size()));
+    for (const auto& group : g) {
+      set->gates_.push_back(static_cast<std::uint32_t>(group.size()));
+      for (const auto& [literal, length] : group) {
+        set->gates_.push_back(literal);
+        set->gates_.push_back(length);
+      }
+    }
+    set->gates_[offset] = static_cast<std::uint32_t>(set->gates_.size() - offset);
+    return offset;
   };
   for (const rule_source& src : sources) {
     toml::table doc;
@@ -416,31 +457,45 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
             throw rule_error(fmt::format("{}: unknown key '{}'", where, std::string_view(key)));
         }
         auto c = std::make_unique<compiled>();
+        rule_head head;
+        head.pattern_count = static_cast<std::uint32_t>(info.patterns.size());
+        if (!info.status_condition.empty()) head.flags |= rule_head::has_status_condition;
+        if (!info.hosts.empty()) head.flags |= rule_head::has_hosts;
+        std::vector<gate> pattern_gates;
+        std::vector<std::vector<gate>> guard_gates;
         for (const auto& p : info.patterns) {
           guarded_code cp;
+          guard_gates.emplace_back();
           if (auto split = split_guards(p)) {
             compile(p, where);  // as written first: its errors name the rule file's own offsets
             cp.main = compile(split->main, where);
             for (const auto& g : split->guards) {
               cp.guards.push_back(compile(g, where));
-              cp.guard_gates.push_back(gate_of(g));
+              guard_gates.back().push_back(gate_of(g));
             }
           } else {
             cp.main = compile(p, where);
           }
-          cp.gate = gate_of(p);
+          pattern_gates.push_back(gate_of(p));
           cp.bytes = required_bytes(p);
           c->patterns.push_back(std::move(cp));
         }
+        // the rule's head and pattern gates one after another, so that match() walks them in one run
+        set->rule_heads_.push_back(static_cast<std::uint32_t>(set->gates_.size()));
+        set->gates_.push_back(head.pattern_count);
+        set->gates_.push_back(head.flags);
+        for (const gate& g : pattern_gates) append_gate(g);
+        for (std::size_t k = 0; k < c->patterns.size(); ++k)
+          for (const gate& g : guard_gates[k]) c->patterns[k].guard_gates.push_back(append_gate(g));
         if (!info.status_condition.empty()) c->status_condition = compile(info.status_condition, where + " status");
         const auto index = static_cast<std::uint32_t>(set->info_.size());
         for (const auto& l : info.literals) {
           auto [it, inserted] = literal_ids.emplace(l, static_cast<std::uint32_t>(literals.size()));
           if (inserted) {
             literals.push_back(l);
-            set->literal_rules_.emplace_back();
+            literal_rules.emplace_back();
           }
-          auto& list = set->literal_rules_[it->second];
+          auto& list = literal_rules[it->second];
           if (list.empty() || list.back() != index) list.push_back(index);
         }
         set->index_of_.emplace(info.id, set->info_.size());
@@ -489,6 +544,12 @@ std::shared_ptr<const rule_set> rule_set::load(const std::vector<rule_source>& s
     }
   }
   set->scanner_ = literal_scanner(literals);
+  set->literal_count_ = static_cast<std::uint32_t>(literals.size());
+  for (const auto& rules : literal_rules) {
+    set->literal_rules_begin_.push_back(static_cast<std::uint32_t>(set->literal_rules_.size()));
+    set->literal_rules_.insert(set->literal_rules_.end(), rules.begin(), rules.end());
+  }
+  set->literal_rules_begin_.push_back(static_cast<std::uint32_t>(set->literal_rules_.size()));
   for (const auto& [code, reason] : set->reason_by_status_)
     if (const auto key = packed_status(code)) set->reason_by_short_status_.emplace(*key, reason);
   for (std::size_t k = 0; k < category_count; ++k)
@@ -536,6 +597,20 @@ std::vector<rule_match> rule_set::match_valid_utf8(std::string_view text, std::s
   return match_checked(text, status, hosts, true);
 }
 
+bool rule_set::conditions_met(std::uint32_t r, const rule_head& head, std::string_view status,
+                              std::span<const std::string_view> hosts) const {
+  if (head.flags & rule_head::has_status_condition) {
+    const regex& condition = compiled_[r]->status_condition;
+    if (status.empty() || !run(condition, status)) return false;
+  }
+  if (!(head.flags & rule_head::has_hosts)) return true;
+  const std::vector<std::string>& domains = info_[r].hosts;
+  const auto reported_by = [&](std::string_view h) {
+    return std::any_of(domains.begin(), domains.end(), [&](const std::string& d) { return host_under(h, d); });
+  };
+  return std::any_of(hosts.begin(), hosts.end(), reported_by);
+}
+
 std::vector<rule_match> rule_set::match_checked(std::string_view text, std::string_view status,
                                                 std::span<const std::string_view> hosts, bool use_prefilter) const {
   std::vector<rule_match> out;
@@ -543,68 +618,85 @@ std::vector<rule_match> rule_set::match_checked(std::string_view text, std::stri
   // One scan says which literals occur: the rules' (which rules can match) and the patterns' own (which of a
   // candidate rule's patterns can). The per-thread tables are cleared again before returning.
   thread_local std::vector<unsigned char> rule_seen, literal_seen;
-  thread_local std::vector<std::uint32_t> literals_found, candidates;
+  thread_local std::vector<std::uint32_t> literals_found;
+  // Room for every rule, of which the first candidate_count are this text's: filled without push_back's checks.
+  thread_local std::vector<std::uint32_t> candidates;
   thread_local std::vector<occurrence> where;  // of the literals seen
-  candidates.clear();
+  if (candidates.size() < info_.size()) candidates.resize(info_.size());
+  std::size_t candidate_count = 0;
   if (use_prefilter) {
     if (rule_seen.size() < info_.size()) rule_seen.resize(info_.size());
-    if (literal_seen.size() < literal_rules_.size()) {
-      literal_seen.resize(literal_rules_.size());
-      where.resize(literal_rules_.size());
+    if (literal_seen.size() < literal_count_) {
+      literal_seen.resize(literal_count_);
+      where.resize(literal_count_);
     }
     literals_found.clear();
   }
   struct clear_on_exit {  // even when an allocation below throws, the next call starts clean
     bool active;
-    const std::vector<std::uint32_t>& rules;
+    const std::size_t& rules;  // the first candidates
     ~clear_on_exit() {
       if (!active) return;
       for (std::uint32_t l : literals_found) literal_seen[l] = 0;
-      for (std::uint32_t r : rules) rule_seen[r] = 0;
+      for (std::size_t i = 0; i < rules; ++i) rule_seen[candidates[i]] = 0;
     }
-  } clear{use_prefilter, candidates};
+  } clear{use_prefilter, candidate_count};
   if (use_prefilter) {
     scanner_.scan_at(text, [&](std::uint32_t literal, std::size_t begin) {  // the scanner folds ASCII case itself
-      const std::size_t end = begin + scanner_.length(literal);
+      const auto first = static_cast<std::uint32_t>(begin);
       if (literal_seen[literal]) {
         occurrence& o = where[literal];
-        o.first_end = std::min(o.first_end, end);
-        o.last_begin = std::max(o.last_begin, begin);
+        o.first_begin = std::min(o.first_begin, first);
+        o.last_begin = std::max(o.last_begin, first);
         return;
       }
       literal_seen[literal] = 1;
-      where[literal] = {end, begin};
+      where[literal] = {first, first};
       literals_found.push_back(literal);
-      for (std::uint32_t r : literal_rules_[literal])
-        if (!rule_seen[r]) rule_seen[r] = 1, candidates.push_back(r);
     });
-    std::sort(candidates.begin(), candidates.end());
+    // The candidates are gathered after the scan, not in its callback, which runs in the scanner's hot loop and
+    // is kept small there.
+    for (const std::uint32_t literal : literals_found) {
+      const std::uint32_t* const rules_end = literal_rules_.data() + literal_rules_begin_[literal + 1];
+      for (const std::uint32_t* r = literal_rules_.data() + literal_rules_begin_[literal]; r != rules_end; ++r)
+        if (!rule_seen[*r]) rule_seen[*r] = 1, candidates[candidate_count++] = *r;
+    }
+    std::sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(candidate_count));
   } else {
-    candidates.resize(info_.size());
-    for (std::uint32_t i = 0; i < candidates.size(); ++i) candidates[i] = i;
+    for (std::uint32_t i = 0; i < info_.size(); ++i) candidates[i] = i;
+    candidate_count = info_.size();
   }
+  // Offsets past 32 bits do not fit in `where`: such a text's strings count as in order wherever they are.
+  const bool ordered = text.size() < std::numeric_limits<std::uint32_t>::max();
+  const unsigned char* const seen = literal_seen.data();
+  const occurrence* const at = where.data();
   text_bytes bytes(text);
-  for (std::uint32_t r : candidates) {
-    const compiled& c = *compiled_[r];
-    if (c.status_condition && (status.empty() || !run(c.status_condition, status))) continue;
-    const std::vector<std::string>& domains = info_[r].hosts;
-    const auto reported_by = [&](std::string_view h) {
-      return std::any_of(domains.begin(), domains.end(), [&](const std::string& d) { return host_under(h, d); });
-    };
-    if (!domains.empty() && std::none_of(hosts.begin(), hosts.end(), reported_by)) continue;
-    for (const auto& p : c.patterns) {
+  for (const std::uint32_t r : std::span<const std::uint32_t>(candidates.data(), candidate_count)) {
+    const std::uint32_t* const head_at = gates_.data() + rule_heads_[r];
+    const rule_head head{head_at[0], head_at[1]};
+    // The rule's own conditions are asked once one of its patterns passes its gate, which most candidates fail:
+    // they are all required, so the order does not change the outcome. -1: not asked yet.
+    int conditions_hold = -1;
+    const std::uint32_t* next_gate = head_at + 2;
+    for (std::uint32_t k = 0; k < head.pattern_count; ++k) {
+      const std::uint32_t* const pattern_gate = next_gate;
+      next_gate += *pattern_gate;
       if (use_prefilter) {
-        const gate_verdict gate = pass_gate(p.gate, literal_seen, where, scanner_);
-        if (gate == gate_verdict::absent) continue;  // a string this pattern needs is not in the text
+        if (!gate_present(pattern_gate, seen)) continue;  // a string this pattern needs is not in the text
+        const gate_verdict gate = pass_gate(pattern_gate, seen, at, ordered);
         // The scanner folds ASCII case only: out of order, the strings may still occur in an order it does not
         // see, spelt with a Kelvin sign or a long s, which the text's bytes rule out.
         if (gate == gate_verdict::out_of_order && !bytes.may_fold_to_ascii()) continue;
-        if (!has_bytes(p.bytes, bytes)) continue;
       }
+      if (conditions_hold < 0) conditions_hold = conditions_met(r, head, status, hosts) ? 1 : 0;
+      if (conditions_hold == 0) break;
+      const guarded_code& p = compiled_[r]->patterns[k];
+      if (use_prefilter && !has_bytes(p.bytes, bytes)) continue;
       // A guard (a pattern's "nowhere A") need not run where its own strings are missing or out of order, unless
       // the text may spell them in ways the scanner does not see: a guard run skipped wrongly would add a match.
-      const auto may_occur = [&](const std::vector<std::vector<std::uint32_t>>& gate) {
-        return !use_prefilter || pass_gate(gate, literal_seen, where, scanner_) == gate_verdict::pass ||
+      const auto may_occur = [&](std::size_t g) {
+        return !use_prefilter ||
+               pass_gate(gates_.data() + p.guard_gates[g], seen, at, ordered) == gate_verdict::pass ||
                bytes.may_fold_to_ascii();
       };
       if (auto span = run(p, text, may_occur)) {

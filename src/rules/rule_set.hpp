@@ -92,7 +92,24 @@ class rule_set {
   std::map<std::string, std::size_t, std::less<>> index_of_;  // rule id -> index in info_
   std::vector<std::pair<std::string, category>> fixed_categories_;  // the rules that have one, in load order
   std::vector<std::unique_ptr<compiled>> compiled_;
-  std::vector<std::vector<std::uint32_t>> literal_rules_;  // literal id -> rule indices
+  // What match() reads for every candidate rule, laid out flat so that a candidate whose strings are missing
+  // costs a few adjacent loads rather than a chase through compiled_'s vectors (matching is bound by cache
+  // misses, not instructions).
+  // A rule's head, the two words before its first pattern's gate in gates_ (the others follow in order).
+  struct rule_head {
+    std::uint32_t pattern_count = 0;
+    std::uint32_t flags = 0;  // has_status_condition, has_hosts
+    static constexpr std::uint32_t has_status_condition = 1;
+    static constexpr std::uint32_t has_hosts = 2;
+  };
+  std::vector<std::uint32_t> rule_heads_;  // rule index -> offset of its head in gates_
+  // Each rule's head and pattern gates, then its guards' gates. A gate is one run: its size (in words, itself
+  // included), its group count, then per group its literal count and that many (literal id, literal length)
+  // pairs.
+  std::vector<std::uint32_t> gates_;
+  std::uint32_t literal_count_ = 0;
+  std::vector<std::uint32_t> literal_rules_begin_;  // literal id -> offset in literal_rules_; one past the last
+  std::vector<std::uint32_t> literal_rules_;        // the rule indices of each literal, one run after another
   literal_scanner scanner_;
   struct status_entry {
     std::string code;
@@ -121,6 +138,9 @@ class rule_set {
   static constexpr std::size_t class_count = static_cast<std::size_t>(bounce_class::unknown) + 1;
   int action_index_[category_count][class_count] = {};
   int best_action(std::optional<category> cat, bounce_class cls) const;
+  // True when rule `r`'s status condition and hosts (if it has them) allow it to match.
+  bool conditions_met(std::uint32_t r, const rule_head& head, std::string_view status,
+                      std::span<const std::string_view> hosts) const;
   std::vector<rule_match> match_checked(std::string_view text, std::string_view status,
                                         std::span<const std::string_view> hosts, bool use_prefilter) const;
 };
