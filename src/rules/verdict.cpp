@@ -178,38 +178,36 @@ void complete(const rule_set& rules, recipient_verdict& v, const recipient_evide
   v.recommended_action = rules.action_for(v.category, v.bounce_class);
 }
 
+// A verdict holding the evidence's own fields: copied from evidence the caller keeps, moved from evidence it
+// drops (each member is forwarded once).
+template <typename Evidence>
+recipient_verdict with_evidence(Evidence&& e) {
+  recipient_verdict v;
+  v.address = std::forward<Evidence>(e).address;
+  v.original_recipient = std::forward<Evidence>(e).original_recipient;
+  v.action = std::forward<Evidence>(e).action;
+  v.status = std::forward<Evidence>(e).status;
+  v.reply_code = std::forward<Evidence>(e).reply_code;
+  v.diagnostic = std::forward<Evidence>(e).diagnostic;
+  v.remote_mta = std::forward<Evidence>(e).remote_mta;
+  v.smtp_command = std::forward<Evidence>(e).smtp_command;
+  v.feedback_type = std::forward<Evidence>(e).feedback_type;
+  return v;
+}
 
 }  // namespace
 
 recipient_verdict decide(const rule_set& rules, const recipient_evidence& e, const report& rep) {
-  recipient_verdict v;
-  v.address = e.address;
-  v.original_recipient = e.original_recipient;
-  v.action = e.action;
-  v.status = e.status;
-  v.reply_code = e.reply_code;
-  v.diagnostic = e.diagnostic;
-  v.remote_mta = e.remote_mta;
+  recipient_verdict v = with_evidence(e);
   v.reporting_mta = rep.reporting_mta;
-  v.smtp_command = e.smtp_command;
-  v.feedback_type = e.feedback_type;
   complete(rules, v, e, rep);
   return v;
 }
 
 recipient_verdict decide(const rule_set& rules, recipient_evidence&& e, report& rep, bool last_of_report) {
-  recipient_verdict v;
-  v.address = std::move(e.address);
-  v.original_recipient = std::move(e.original_recipient);
-  v.action = std::move(e.action);
-  v.status = std::move(e.status);
-  v.reply_code = std::move(e.reply_code);
-  v.diagnostic = std::move(e.diagnostic);
-  v.remote_mta = std::move(e.remote_mta);
+  recipient_verdict v = with_evidence(std::move(e));
   if (last_of_report) v.reporting_mta = std::move(rep.reporting_mta);
   else v.reporting_mta = rep.reporting_mta;
-  v.smtp_command = std::move(e.smtp_command);
-  v.feedback_type = std::move(e.feedback_type);
   complete(rules, v, e, rep);
   return v;
 }
