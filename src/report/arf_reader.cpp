@@ -5,13 +5,6 @@
 #include "report/smtp_text.hpp"
 #include "util/text.hpp"
 
-#include <bit>
-#include <cstdint>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 namespace bouncekit::detail {
 
 namespace {
@@ -35,44 +28,6 @@ bool is_redacted(std::string_view address) {
   return !local.empty();
 }
 
-// The first "feedback-type:" (ASCII, any case) in `text`, or npos: ifind()'s answer, found by the needle's two
-// bytes that are no letters ('-' at 8, ':' at 13). They need no case folding, and text seldom has them five
-// bytes apart, so the full comparison runs rarely; nearly every message is searched, and nearly none has one.
-std::size_t find_feedback_type(std::string_view text) noexcept {
-  constexpr std::string_view needle = "feedback-type:";
-  constexpr std::size_t dash = 8, colon = 13;
-  if (text.size() < needle.size()) return std::string_view::npos;
-  const std::size_t last = text.size() - needle.size();  // the last possible start
-  const auto matches_at = [&](std::size_t i) {
-    return text[i + dash] == '-' && text[i + colon] == ':' && iequals(text.substr(i, needle.size()), needle);
-  };
-  std::size_t i = 0;
-#if defined(__SSE2__)
-  const char* const base = text.data();
-  const __m128i want_dash = _mm_set1_epi8('-');
-  const __m128i want_colon = _mm_set1_epi8(':');
-  // the starts in [at, at + 16) with both bytes in place, a bit each (the loads end at or before text's end)
-  const auto candidates = [&](std::size_t at) {
-    const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + at + dash));
-    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + at + colon));
-    return _mm_and_si128(_mm_cmpeq_epi8(d, want_dash), _mm_cmpeq_epi8(c, want_colon));
-  };
-  for (; i + 31 <= last; i += 32) {
-    const __m128i low = candidates(i), high = candidates(i + 16);
-    if (_mm_movemask_epi8(_mm_or_si128(low, high)) == 0) continue;
-    auto mask = static_cast<std::uint32_t>(_mm_movemask_epi8(low)) |
-                (static_cast<std::uint32_t>(_mm_movemask_epi8(high)) << 16);
-    for (; mask != 0; mask &= mask - 1) {
-      const std::size_t at = i + static_cast<std::size_t>(std::countr_zero(mask));
-      if (iequals(text.substr(at, needle.size()), needle)) return at;
-    }
-  }
-#endif
-  for (; i <= last; ++i)
-    if (matches_at(i)) return i;
-  return std::string_view::npos;
-}
-
 }  // namespace
 
 bool read_arf(const message_view& view, report& out) {
@@ -94,7 +49,9 @@ bool read_arf(const message_view& view, report& out) {
   if (jmrp) fields = &inline_fields;
   if (!fields) {
     // Feedback-Type fields sent in the text (some providers' loops); a list post quoting them is no report
-    const std::size_t at = find_feedback_type(view.text);
+    // by the needle's two rarest bytes first: nearly every message is searched, and nearly none has one
+    static const rare_pair_needle feedback_type("feedback-type:");
+    const std::size_t at = ifind(view.text, feedback_type);
     if (at == std::string_view::npos || (at > 0 && view.text[at - 1] != '\n')) return false;
     if (is_list_mail_or_reply(view)) return false;
     std::size_t pos = at;
