@@ -151,7 +151,8 @@ inline std::size_t ascii_prefix(std::string_view s) noexcept {
 bool is_ascii(std::string_view s) noexcept { return ascii_prefix(s) == s.size(); }
 
 // True for a header value of ASCII without '=': no encoded word to decode and nothing to sanitize (nearly every
-// value), told in one pass eight bytes at a time instead of a search for "=?" and a UTF-8 check.
+// value), told in one pass of 16 bytes at a time (8 without SSE2) instead of a search for "=?" and a UTF-8
+// check.
 bool ascii_without_equals(std::string_view value) noexcept {
 #if defined(__SSE2__)
   // sixteen bytes at a time, the last sixteen overlapping the ones before: a byte with its high bit set or an
