@@ -20,15 +20,18 @@ literal_scanner::literal_scanner(std::initializer_list<std::string_view> literal
 }
 
 void literal_scanner::build(const std::vector<std::string>& literals) {
-  // byte classes: one per distinct (folded) byte the literals use; every other byte is class 0
+  // Byte classes: one per distinct (folded) byte the literals use; every other byte is class 0. The common
+  // bytes of mail text come first, so that the columns a walk reads most share their rows' first cache lines.
+  bool used[256] = {};
   for (const std::string& l : literals)
-    for (char ch : l) {
-      const unsigned char c = fold(static_cast<unsigned char>(ch));
-      if (class_of_[c] == 0) {
-        if (classes_ == 256) break;  // cannot happen: at most 230 folded bytes
-        class_of_[c] = static_cast<std::uint8_t>(classes_++);
-      }
-    }
+    for (char ch : l) used[fold(static_cast<unsigned char>(ch))] = true;
+  const auto assign = [&](unsigned char c) {
+    if (used[c] && class_of_[c] == 0) class_of_[c] = static_cast<std::uint8_t>(classes_++);  // at most 230
+  };
+  for (char ch : std::string_view(" etaoinsrhldcumfpgwybvkxjqz.,:-@<>0123456789()/'_=;\"!?#%&*+[]^`{|}~$\t\r\n"))
+    assign(static_cast<unsigned char>(ch));
+  for (const std::string& l : literals)
+    for (char ch : l) assign(fold(static_cast<unsigned char>(ch)));
   for (int c = 'A'; c <= 'Z'; ++c) class_of_[c] = class_of_[c + 32];
   // The trie. States are numbered as they are created (the rule set's 2,861 literals make 15,729), edges kept
   // in a hash map and not as a dense table: the automaton's table is the only array of states x classes built.
@@ -100,7 +103,10 @@ void literal_scanner::build(const std::vector<std::string>& literals) {
   // Rows: the states without output from 0 up (the start state, which has none, first), those with output
   // below 0. A state's row is its fail state's (rows are filled breadth first, so that one is done) with its own
   // edges written over it.
-  width_ = classes_ + 1;
+  // Rows padded to whole cache lines and the table aligned to one, so that a row's first columns (the common
+  // bytes') share one line.
+  constexpr std::size_t per_line = 64 / sizeof(std::int32_t);
+  width_ = (classes_ + 1 + per_line - 1) / per_line * per_line;
   const std::size_t width = width_;
   std::size_t with_output = 0;
   for (std::size_t s = 0; s < n; ++s) with_output += heads[s] != none;
@@ -115,8 +121,10 @@ void literal_scanner::build(const std::vector<std::string>& literals) {
       output_[flagged++] = heads[s];
     }
   }
-  std::shared_ptr<std::int32_t[]> table(new std::int32_t[n * width]);
-  std::int32_t* const origin = table.get() + delta_origin_;
+  std::shared_ptr<std::int32_t[]> table(new std::int32_t[n * width + per_line]);
+  const auto misalignment = reinterpret_cast<std::uintptr_t>(table.get()) % 64 / sizeof(std::int32_t);
+  std::int32_t* const first_row = table.get() + (misalignment == 0 ? 0 : per_line - misalignment);
+  std::int32_t* const origin = first_row + delta_origin_;
   for (const std::uint32_t s : order) {
     std::int32_t* row = origin + row_of[s];
     if (s == 0) std::fill(row, row + width, 0);
@@ -128,7 +136,7 @@ void literal_scanner::build(const std::vector<std::string>& literals) {
     }
   }
   for (std::uint8_t& column : class_of_) ++column;  // (at most 232)
-  delta_ = table.get() + delta_origin_;
+  delta_ = origin;
   table_ = std::move(table);
 }
 

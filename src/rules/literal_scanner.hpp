@@ -199,14 +199,14 @@ class literal_scanner {
   // the columns of the bytes), then a column per class.
   std::uint8_t class_of_[256] = {};  // byte -> column of delta_ (1: a byte no literal contains)
   std::uint32_t classes_ = 1;
-  std::uint32_t width_ = 2;  // of a row: classes_ + 1
+  std::uint32_t width_ = 16;  // of a row: classes_ + 1, rounded up to whole cache lines
   static constexpr std::size_t split_above = 32;
   // row + column -> next row, fail links folded in: delta_ points at row 0 (the start state) in table_, after
   // the rows of the states with output. The table never changes once built, so copies share it (and the
   // pointer stays valid); the walk indexes delta_ with no origin to add.
   std::shared_ptr<const std::int32_t[]> table_;
   const std::int32_t* delta_ = nullptr;
-  row_t delta_origin_ = 0;  // delta_ - table_.get()
+  row_t delta_origin_ = 0;  // delta_ - the first row (table_ holds up to a cache line before it, for alignment)
   // (delta_origin_ + row) / width_ of a state with output -> head of its list in outputs_
   std::vector<std::uint32_t> output_;
   std::vector<output> outputs_;
