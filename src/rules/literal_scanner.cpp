@@ -2,14 +2,41 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <unordered_map>
 #include <stdexcept>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace bouncekit::detail {
 
 namespace {
 
 unsigned char fold(unsigned char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + 32) : c; }
+
+// Room for `entries` table cells. A large table goes on 2 MB pages where the kernel offers them (Linux's
+// transparent huge pages, asked for by madvise): a walk's lookups land all over it, and with 4 KB pages most
+// of them would miss the TLB too.
+std::shared_ptr<std::int32_t[]> allocate_table(std::size_t entries) {
+#if defined(__linux__)
+  constexpr std::size_t huge_page = std::size_t{2} << 20;
+  const std::size_t bytes = entries * sizeof(std::int32_t);
+  if (bytes >= huge_page) {
+    const std::size_t rounded = (bytes + huge_page - 1) / huge_page * huge_page;
+    struct release {
+      void operator()(std::int32_t* p) const noexcept { std::free(p); }
+    };
+    std::unique_ptr<std::int32_t[], release> cells(static_cast<std::int32_t*>(std::aligned_alloc(huge_page, rounded)));
+    if (cells) {
+      madvise(cells.get(), rounded, MADV_HUGEPAGE);  // only advice: the table works the same without
+      return std::shared_ptr<std::int32_t[]>(std::move(cells));  // (which still frees them if this throws)
+    }
+  }
+#endif
+  return std::shared_ptr<std::int32_t[]>(new std::int32_t[entries]);
+}
 
 }  // namespace
 
@@ -121,7 +148,7 @@ void literal_scanner::build(const std::vector<std::string>& literals) {
       output_[flagged++] = heads[s];
     }
   }
-  std::shared_ptr<std::int32_t[]> table(new std::int32_t[n * width + per_line]);
+  std::shared_ptr<std::int32_t[]> table = allocate_table(n * width + per_line);
   const auto misalignment = reinterpret_cast<std::uintptr_t>(table.get()) % 64 / sizeof(std::int32_t);
   std::int32_t* const first_row = table.get() + (misalignment == 0 ? 0 : per_line - misalignment);
   std::int32_t* const origin = first_row + delta_origin_;
