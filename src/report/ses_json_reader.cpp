@@ -95,10 +95,14 @@ bool json_cursor::hex4(std::uint32_t& out) {
   for (int k = 0; k < 4; ++k) {
     const char c = text_[at_++];
     std::uint32_t d;
-    if (c >= '0' && c <= '9') d = static_cast<std::uint32_t>(c - '0');
-    else if (c >= 'a' && c <= 'f') d = static_cast<std::uint32_t>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') d = static_cast<std::uint32_t>(c - 'A' + 10);
-    else return false;
+    if (c >= '0' && c <= '9')
+      d = static_cast<std::uint32_t>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      d = static_cast<std::uint32_t>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      d = static_cast<std::uint32_t>(c - 'A' + 10);
+    else
+      return false;
     out = out << 4 | d;
   }
   return true;
@@ -204,7 +208,8 @@ bool json_cursor::number() {
   if (text_[at_] == '-') ++at_;
   const std::size_t int_start = at_;
   if (!digit_at(at_)) return false;
-  if (text_[at_] == '0') ++at_;
+  if (text_[at_] == '0')
+    ++at_;
   else
     while (digit_at(at_)) ++at_;
   const std::size_t int_end = at_;
@@ -226,9 +231,12 @@ bool json_cursor::number() {
     if (negative) exponent = -exponent;
   }
   long long lead;
-  if (text_[int_start] != '0') lead = static_cast<long long>(int_end - int_start) - 1;
-  else if (first_nonzero_fraction != 0) lead = -static_cast<long long>(first_nonzero_fraction);
-  else return true;  // zero
+  if (text_[int_start] != '0')
+    lead = static_cast<long long>(int_end - int_start) - 1;
+  else if (first_nonzero_fraction != 0)
+    lead = -static_cast<long long>(first_nonzero_fraction);
+  else
+    return true;  // zero
   lead += exponent;
   if (lead != 308) return lead < 308;
   double value;
@@ -399,7 +407,9 @@ bool names_notification_type(std::string_view text) {
   return false;
 }
 
-std::string_view text_of(const std::optional<std::string>& s) { return s ? std::string_view(*s) : std::string_view(); }
+std::string_view text_of(const std::optional<std::string>& s) {
+  return s ? std::string_view(*s) : std::string_view();
+}
 
 }  // namespace
 
