@@ -39,9 +39,15 @@ constexpr std::string_view topic_cues[] = {
     "不在", "休暇", "休假", "부재", "отпуск", "frånvaro",
 };
 
-template <std::size_t N>
-literal_scanner scanner_of(const std::string_view (&cues)[N]) {
-  return literal_scanner(std::vector<std::string>(std::begin(cues), std::end(cues)));
+// The reply cues, then the topic cues: one walk over the subject tells whether it has either (the lowest id
+// found is a reply cue's when there is one).
+const literal_scanner& subject_scanner() {
+  static const literal_scanner scanner = [] {
+    std::vector<std::string> cues(std::begin(reply_cues), std::end(reply_cues));
+    cues.insert(cues.end(), std::begin(topic_cues), std::end(topic_cues));
+    return literal_scanner(cues);
+  }();
+  return scanner;
 }
 
 }  // namespace
@@ -59,10 +65,8 @@ bool read_auto_reply(const message_view& view, report& out) {
   const bool auto_replied = auto_submitted.rfind("auto-replied", 0) == 0;
   const bool automatic = (!auto_submitted.empty() && auto_submitted != "no") || present("X-Auto-Response-Suppress") ||
                          trim(field_value(top.headers, "Return-Path")) == "<>";
-  static const literal_scanner reply_scanner = scanner_of(reply_cues);  // each folds ASCII case itself
-  static const literal_scanner topic_scanner = scanner_of(topic_cues);
-  const bool subject_says =
-      reply_scanner.any(view.subject) || (automatic && topic_scanner.any(view.subject));
+  const std::size_t cue = subject_scanner().lowest(view.subject);  // folds ASCII case itself
+  const bool subject_says = cue < std::size(reply_cues) || (automatic && cue != std::string_view::npos);
   if (!autoresponder_header && !subject_says && !(auto_replied && !looks_like_bounce(view))) return false;
   const std::string& replier = view.from_address;  // the auto-replier is the mailbox we wrote to
   if (replier.empty()) return false;

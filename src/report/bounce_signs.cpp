@@ -134,11 +134,11 @@ bool bounce_signs(const message_view& view) {
   // Mail systems' own names: their mail is a bounce even when it says "Re:" or carries Precedence: bulk, but
   // only with a sign of a mail system or an MTA's phrase: the name alone is no bounce (a person answers from
   // postmaster@, "Re: mail to dan": "your message was delivered fine").
-  const std::string from = ascii_lower(view.from);
+  const std::string_view from = view.from;  // looked in for lower-case cues in any case, not copied in lower case
   static constexpr std::string_view system_senders[] = {"mailer-daemon", "mail-daemon", "post_master", "mail delivery",
                                                         "mail administrator", "maildelivery"};
   for (std::string_view cue : system_senders)
-    if (from.find(cue) != std::string::npos)
+    if (icontains(from, cue))
       return machine_signs() || says_it_failed(view, head) || is_list_refusal_notice(view);
   // a list manager's refusal of a post, even with the list's Precedence: bulk or Auto-Submitted: auto-replied
   if (is_list_refusal_notice(view)) return true;
@@ -146,7 +146,7 @@ bool bounce_signs(const message_view& view) {
   // ("Re: Undelivered Mail Returned to Sender", a postmaster answering a question, a newsletter about
   // parcels, a tracker quoting an SMTP error).
   if (is_list_mail_or_reply(view)) return false;
-  if (from.find("postmaster") != std::string::npos) return machine_signs() || says_it_failed(view, head);
+  if (icontains(from, "postmaster")) return machine_signs() || says_it_failed(view, head);
   // A bounce-like subject from anyone else needs a sign of a mail system: an SMTP reply or status code, the
   // returned message, or an Auto-Submitted header ("Your order could not be delivered to the pickup point" is
   // a shop's notice).

@@ -162,10 +162,30 @@ bool collapsed_already(std::string_view s) noexcept {
   return true;
 }
 
-// The decoded value of the part's first field called `name`: a view of the field where there is nothing to
-// decode (what decode_encoded_words() would copy as it is), else of `storage`.
-std::string_view decoded_header(const mime_part& part, std::string_view name, std::string& storage) {
-  const header_field* f = find_field(part.headers, name);
+// The first Subject, From and To fields of a header, by one pass: the name's length leaves one name to compare.
+struct identity_fields {
+  const header_field* subject = nullptr;
+  const header_field* from = nullptr;
+  const header_field* to = nullptr;
+
+  explicit identity_fields(const field_list& header) noexcept {
+    const auto note = [](const header_field*& first, const header_field& f, std::string_view name) {
+      if (!first && iequals(f.name, name)) first = &f;
+    };
+    for (const header_field& f : header) {
+      switch (f.name.size()) {
+        case 2: note(to, f, "To"); break;
+        case 4: note(from, f, "From"); break;
+        case 7: note(subject, f, "Subject"); break;
+        default: break;
+      }
+    }
+  }
+};
+
+// The decoded value of the field `f` (none: empty): a view of the field where there is nothing to decode
+// (what decode_encoded_words() would copy as it is), else of `storage`.
+std::string_view decoded_value(const header_field* f, std::string& storage) {
   if (!f) return {};
   if (find_string(f->value, "=?") == std::string_view::npos && is_valid_utf8(f->value)) return f->value;
   storage = decode_encoded_words(f->value);
@@ -176,10 +196,10 @@ std::string_view decoded_header(const mime_part& part, std::string_view name, st
 
 message_view::message_view(const parsed_message& m)
     : message(m), returned_headers(returned_part_headers(m, returned_storage.get())) {
-  const mime_part& t = m.parts.front();
+  const identity_fields fields(m.parts.front().headers);
   // a subject with nothing to decode is collapsed straight from the field (one string instead of two), or is
   // the field itself when there is nothing to collapse either
-  if (const header_field* f = find_field(t.headers, "Subject")) {
+  if (const header_field* f = fields.subject) {
     const std::string_view value = f->value;
     const bool plain = find_string(value, "=?") == std::string_view::npos && is_valid_utf8(value);
     if (plain && collapsed_already(value)) {
@@ -189,9 +209,9 @@ message_view::message_view(const parsed_message& m)
       subject = subject_storage;
     }
   }
-  from = decoded_header(t, "From", from_storage);
+  from = decoded_value(fields.from, from_storage);
   from_address = find_address(from);
-  to = decoded_header(t, "To", to_storage);
+  to = decoded_value(fields.to, to_storage);
   content_type = m.content_type;  // parsed once, by parse_message()
   report_type = m.report_type;
   const auto readable = [&](std::size_t i) { return m.parts[i].is_text() && !inside_returned_message(i); };
