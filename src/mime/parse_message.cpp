@@ -132,6 +132,16 @@ bool decode_transfer_encoding(std::string_view raw, std::string_view transfer_en
   return false;
 }
 
+// True when decoded bytes start with the signature of an image or archive (PNG, GIF, JPEG, ZIP, gzip): a file
+// that a mailer labelled text by mistake. No text in any charset starts so.
+bool starts_binary_file(std::string_view bytes) noexcept {
+  for (const std::string_view signature : {std::string_view("\x89PNG\r\n\x1A\n"), std::string_view("GIF87a"),
+                                           std::string_view("GIF89a"), std::string_view("\xFF\xD8\xFF"),
+                                           std::string_view("PK\x03\x04"), std::string_view("\x1F\x8B\x08")})
+    if (bytes.starts_with(signature)) return true;
+  return false;
+}
+
 // The whole message as one text part: used when its structure cannot be trusted.
 void single_part(parsed_message& out, const limits& limits) {
   std::size_t pos = 0;
@@ -250,6 +260,8 @@ void decode_part_body(mime_part& part, std::string_view raw_body, bool inside_re
   std::string& bytes = part.body;  // decoded in place: the text is most often kept as it is
   const bool transformed =
       decode_transfer_encoding(raw_body, field_value(part.headers, "Content-Transfer-Encoding"), out, bytes);
+  // an image sent as base64 "text" would be read as kilobytes of junk by every text reader: it is no text
+  if (transformed && type == "text" && starts_binary_file(bytes)) bytes.clear();
   if (bytes.size() > limits.max_decoded_bytes - budget.decoded_bytes) {
     bytes.resize(limits.max_decoded_bytes - budget.decoded_bytes);
     over_limit();
