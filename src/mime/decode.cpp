@@ -314,11 +314,28 @@ std::string decode_base64(std::string_view in, bool* ok) {
   // capacity check per byte
   std::string out(in.size() / 4 * 3 + 3, '\0');
   char* o = out.data();
+  const auto* const p = reinterpret_cast<const unsigned char*>(in.data());
+  const std::size_t n = in.size();
   std::uint32_t buffer = 0;
   int bits = 0;
   bool clean = true;
-  for (char ch : in) {
-    const auto c = static_cast<unsigned char>(ch);
+  for (std::size_t i = 0; i < n;) {
+    // Whole quanta of four alphabet bytes (a line but its break) make three bytes each, with no state carried:
+    // taken four at a time while no bits are pending, about half the instructions of the byte loop below.
+    if (bits == 0) {
+      for (; n - i >= 4; i += 4) {
+        const int a = base64_table[p[i]], b = base64_table[p[i + 1]], c = base64_table[p[i + 2]],
+                  d = base64_table[p[i + 3]];
+        if ((a | b | c | d) < 0) break;  // a byte outside the alphabet ('=', a line break): one at a time
+        const auto quantum = static_cast<std::uint32_t>(a << 18 | b << 12 | c << 6 | d);
+        o[0] = static_cast<char>(quantum >> 16);
+        o[1] = static_cast<char>(quantum >> 8 & 0xFF);
+        o[2] = static_cast<char>(quantum & 0xFF);
+        o += 3;
+      }
+      if (i == n) break;
+    }
+    const unsigned char c = p[i++];
     if (c == '=') continue;
     const std::int8_t v = base64_table[c];
     if (v < 0) {
