@@ -272,18 +272,23 @@ std::size_t past_return_to_ascii(std::string_view s, std::size_t from) noexcept 
 // ISO-2022-JP mail is mostly ASCII with a few shifted stretches; iconv takes about 16 instructions a byte for
 // all of it. In the ASCII set (at the start, and after each ESC ( B) iconv gives ASCII back as it is until the
 // next ESC or 8-bit byte, and leaves its state as it was: those runs are copied, and iconv reads only the rest.
+// A run shorter than 16 bytes stays with the stretches around it: it costs iconv less than a call more.
 void convert_iso2022jp(iconv_writer& out, std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
+  constexpr std::size_t least_copied = 16;
+  std::size_t unread = 0;  // the start of the text iconv has still to read (in the ASCII set)
+  for (std::size_t i = 0; i < s.size(); i = past_return_to_ascii(s, i)) {
     // up to the next ESC, then up to an 8-bit byte before it (each byte looked at once)
     const std::string_view before_escape = s.substr(i, find_char(s, '\x1B', i) - i);
     const std::size_t run = ascii_prefix(before_escape);
-    out.copy(before_escape.substr(0, run));
+    if (run >= least_copied || i + run == s.size()) {
+      out.convert(s.substr(unread, i - unread));
+      out.copy(before_escape.substr(0, run));
+      unread = i + run;
+    }
     i += run;
     if (i == s.size()) break;
-    const std::size_t end = past_return_to_ascii(s, i);
-    out.convert(s.substr(i, end - i));
-    i = end;
   }
+  out.convert(s.substr(unread));
 }
 
 // iconv descriptors, opened once per charset and thread (iconv_open loads a gconv module: tens of
