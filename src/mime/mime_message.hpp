@@ -57,9 +57,9 @@ enum class mime_backend { builtin, mimetic };
 parsed_message parse_message(std::string_view raw, const limits& limits, mime_backend backend = mime_backend::builtin,
                              std::vector<mime_part> parts_storage = {});
 
-// Makes a message's parts into storage for parse_message(): what they hold in bulk (bodies, long strings, large
-// header lists) is freed; the vector's room and each part's small header list stay. False (and `parts` left
-// as it is) when they are too many to be worth keeping.
+// Makes a message's parts into storage for parse_message(): what they hold in bulk (large bodies, long strings,
+// large header lists) is freed; the vector's room, each part's small header list and the room of a body of a
+// few KB stay. False (and `parts` left as it is) when they are too many to be worth keeping.
 bool recycle_parts(std::vector<mime_part>& parts) noexcept;
 
 // Content-Type value -> type, subtype and parameters (RFC 2045 + RFC 2231 continuations and charsets).

@@ -113,20 +113,33 @@ bool needs_scan(std::string_view text, const limits& limits, mime_backend backen
   return !few_lines_starting_with_c(text, container_limit);
 }
 
-// Sets `transformed` when the bytes were decoded (base64, quoted-printable), clears it when they are `raw` as is.
-std::string decode_transfer_encoding(std::string_view raw, std::string_view transfer_encoding, parsed_message& out,
-                                     bool& transformed) {
+// Writes `raw` decoded (base64, quoted-printable) or as is into `bytes`: the bytes as they are go into the room
+// `bytes` has (a recycled part's body), decoded ones replace it. Returns true when they were decoded.
+bool decode_transfer_encoding(std::string_view raw, std::string_view transfer_encoding, parsed_message& out,
+                              std::string& bytes) {
   const std::string_view cte = trim(transfer_encoding);
-  transformed = true;
   if (iequals(cte, "base64")) {
     bool ok = true;
-    std::string decoded = decode_base64(raw, &ok);
+    bytes = decode_base64(raw, &ok);
     if (!ok) out.warnings.push_back({"invalid-base64", 0});
-    return decoded;
+    return true;
   }
-  if (iequals(cte, "quoted-printable")) return decode_quoted_printable(raw);
-  transformed = false;
-  return std::string(raw);
+  if (iequals(cte, "quoted-printable")) {
+    bytes = decode_quoted_printable(raw);
+    return true;
+  }
+  bytes.assign(raw);
+  return false;
+}
+
+// True when decoded bytes start with the signature of an image or archive (PNG, GIF, JPEG, ZIP, gzip): a file
+// that a mailer labelled text by mistake. No text in any charset starts so.
+bool starts_binary_file(std::string_view bytes) noexcept {
+  for (const std::string_view signature : {std::string_view("\x89PNG\r\n\x1A\n"), std::string_view("GIF87a"),
+                                           std::string_view("GIF89a"), std::string_view("\xFF\xD8\xFF"),
+                                           std::string_view("PK\x03\x04"), std::string_view("\x1F\x8B\x08")})
+    if (bytes.starts_with(signature)) return true;
+  return false;
 }
 
 // The whole message as one text part: used when its structure cannot be trusted.
@@ -183,6 +196,9 @@ namespace {
 // storage chunk each are about 200 KB at most a thread, and nearly every message needs a few KB of it.
 constexpr std::size_t max_kept_parts = 64;
 constexpr std::size_t max_kept_fields = 64;
+// The most room a part's body keeps for the next message's: enough for most text parts (a copy into it costs
+// no malloc and free), little enough that 64 parts pin at most 256 KB (a cap of 32 KB saved no more).
+constexpr std::size_t max_kept_body = 4u << 10;
 
 // Copied in place when the sizes match (a recycled part's "text" and "plain" are nearly always overwritten by
 // as many bytes): an assign costs more than these few bytes.
@@ -241,9 +257,11 @@ void decode_part_body(mime_part& part, std::string_view raw_body, bool inside_re
     over_limit();
     return;
   }
-  bool transformed = false;
-  std::string bytes =
-      decode_transfer_encoding(raw_body, field_value(part.headers, "Content-Transfer-Encoding"), out, transformed);
+  std::string& bytes = part.body;  // decoded in place: the text is most often kept as it is
+  const bool transformed =
+      decode_transfer_encoding(raw_body, field_value(part.headers, "Content-Transfer-Encoding"), out, bytes);
+  // an image sent as base64 "text" would be read as kilobytes of junk by every text reader: it is no text
+  if (transformed && type == "text" && starts_binary_file(bytes)) bytes.clear();
   if (bytes.size() > limits.max_decoded_bytes - budget.decoded_bytes) {
     bytes.resize(limits.max_decoded_bytes - budget.decoded_bytes);
     over_limit();
@@ -291,7 +309,7 @@ bool recycle_parts(std::vector<mime_part>& parts) noexcept {
     release(part.type);
     release(part.subtype);
     release(part.charset);
-    part.body = std::string();
+    if (part.body.capacity() > max_kept_body) part.body = std::string();
   }
   return true;
 }
