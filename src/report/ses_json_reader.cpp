@@ -397,12 +397,16 @@ bool notification_in(std::string_view text, ses_notification& n) {
   return true;
 }
 
-// True when the text names a "notificationType" or "eventType" member: one pass over the quotes (every message
-// is asked, and nearly none is a notification).
+// True when the text names a "notificationType" or "eventType" member, quoted as a name ("...") or inside an SNS
+// envelope's Message string (\"...\"). Every message is asked, and nearly none is a notification: the names
+// are rare, so a plain search for them is cheap.
 bool names_notification_type(std::string_view text) {
-  for (std::size_t at = text.find('"'); at != std::string_view::npos; at = text.find('"', at + 1)) {
-    const std::string_view rest = text.substr(at);
-    if (rest.starts_with("\"notificationType\"") || rest.starts_with("\"eventType\"")) return true;
+  for (const std::string_view name : {std::string_view("notificationType"), std::string_view("eventType")}) {
+    for (std::size_t at = text.find(name); at != std::string_view::npos; at = text.find(name, at + 1)) {
+      const std::size_t end = at + name.size();
+      if (at > 0 && text[at - 1] == '"' && end < text.size() && (text[end] == '"' || text[end] == '\\'))
+        return true;
+    }
   }
   return false;
 }
@@ -414,8 +418,7 @@ std::string_view text_of(const std::optional<std::string>& s) {
 }  // namespace
 
 bool read_ses_json(const message_view& view, report& out) {
-  // a text without a brace holds no notification: one memchr spares most texts the look at every quote
-  if (view.text.find('{') == std::string_view::npos || !names_notification_type(view.text)) return false;
+  if (!names_notification_type(view.text)) return false;
   ses_notification n;
   if (!notification_in(view.text, n)) return false;
   std::string_view type = text_of(n.notification_type);
