@@ -138,17 +138,26 @@ class top_phrases {
   // as literal_scanner::first would find it in text.substr(from) with `begin` counted from the text's start;
   // nothing when the bytes scanned so far do not settle it.
   std::optional<literal_scanner::hit> first_section_end(std::size_t from) const {
-    const union_phrases& u = phrases();
-    literal_scanner::hit best{std::string_view::npos, 0};
-    for (const hit& h : hits())
-      if (in(section_end, h.phrase) && h.begin >= from &&
-          (h.begin < best.begin || (h.begin == best.begin && u.length[h.phrase] > u.length[best.literal])))
-        best = {h.begin, h.phrase};
+    const literal_scanner::hit best = scanned_section_end(from);
     // one starting earlier would have ended inside the scanned bytes, and been seen
-    const bool settled = scanned_ == text_size_ ||
-                         (best.begin != std::string_view::npos && best.begin + u.longest[section_end] <= scanned_);
+    const bool settled = scanned_ == text_size_ || (best.begin != std::string_view::npos &&
+                                                    best.begin + phrases().longest[section_end] <= scanned_);
     if (!settled) return std::nullopt;
-    if (best.begin != std::string_view::npos) best.literal -= u.first[section_end];
+    return best;
+  }
+
+  // first_section_end(from) of a text longer than the window, once all of the window is scanned: the hits in the
+  // window, and those of `scanner` (of section_end_phrases()) in the rest of `text` (the text scanned), where a
+  // phrase that ends after the window starts. The rest only is walked again, not the whole text.
+  literal_scanner::hit first_section_end(std::size_t from, std::string_view text, const literal_scanner& scanner) const {
+    literal_scanner::hit best = scanned_section_end(from);
+    const std::size_t rest = std::max(from, past_window(section_end));
+    literal_scanner::hit later = scanner.first(text.substr(std::min(rest, text.size())));
+    if (later.begin == std::string_view::npos) return best;
+    later.begin += rest;
+    if (best.begin == std::string_view::npos || later.begin < best.begin ||
+        (later.begin == best.begin && scanner.length(later.literal) > scanner.length(best.literal)))
+      best = later;
     return best;
   }
 
@@ -158,6 +167,15 @@ class top_phrases {
     if (size > scanned_) return std::nullopt;
     const std::size_t id = lowest(statement, size);
     return id == std::string_view::npos ? id : id - phrases().first[statement];
+  }
+
+  // lowest_statement of a section longer than the window, once all of the window is scanned: the hits in the
+  // window, and `scanner` (of delivery_statements) over the rest of the section.
+  std::size_t lowest_statement(std::string_view section, const literal_scanner& scanner) const {
+    const std::size_t id = lowest(statement, scanned_);
+    const std::size_t in_window = id == std::string_view::npos ? id : id - phrases().first[statement];
+    const std::size_t rest = past_window(statement);
+    return std::min(in_window, scanner.lowest(section.substr(std::min(rest, section.size()))));
   }
 
   // Whether the text's first `size` bytes say they are a session transcript ("Transcript of session follows");
@@ -176,6 +194,15 @@ class top_phrases {
     for (const hit& h : hits())
       if (in(lead, h.phrase) && h.begin + u.length[h.phrase] <= size) found(h.phrase - u.first[lead], h.begin);
     return true;
+  }
+
+  // leads() of a block (the start of the text) longer than the window, once all of the window is scanned: the
+  // hits in the window, and those of `scanner` (of lead_phrases) in the rest of the block.
+  template <typename F>
+  void leads(std::string_view block, const literal_scanner& scanner, F&& found) const {
+    leads(scanned_, found);
+    const std::size_t rest = std::min(past_window(lead), block.size());
+    scanner.scan_at(block.substr(rest), [&](std::uint32_t phrase, std::size_t at) { found(phrase, at + rest); });
   }
 
  private:
@@ -269,6 +296,23 @@ class top_phrases {
     });
     scanned_ = end;
   }
+  // The leftmost phrase of section_end_phrases() starting at `from` or later among those found so far (of several
+  // there, the longest), its id counted in that list.
+  literal_scanner::hit scanned_section_end(std::size_t from) const {
+    const union_phrases& u = phrases();
+    literal_scanner::hit best{std::string_view::npos, 0};
+    for (const hit& h : hits())
+      if (in(section_end, h.phrase) && h.begin >= from &&
+          (h.begin < best.begin || (h.begin == best.begin && u.length[h.phrase] > u.length[best.literal])))
+        best = {h.begin, h.phrase};
+    if (best.begin != std::string_view::npos) best.literal -= u.first[section_end];
+    return best;
+  }
+  // Where a phrase of list k that the hits miss may start, once the window is all scanned: one that ends after
+  // the window starts fewer than its length before the window's end.
+  std::size_t past_window(list k) const {
+    return window_.size() - std::min(window_.size(), phrases().longest[k] - 1);
+  }
   // Whether phrase `id`, whose head starts at `at`, is there whole.
   bool is_whole(std::uint32_t id, std::size_t at) const {
     const union_phrases& u = phrases();
@@ -349,9 +393,7 @@ std::string_view error_section(std::string_view text, top_phrases& top) {
       if (const std::optional<literal_scanner::hit> hit = top.first_section_end(from)) return *hit;
     } while (top.scan_more());
     static const literal_scanner scanner(section_end_phrases());
-    literal_scanner::hit hit = scanner.first(text.substr(from));  // the scanner folds case itself
-    if (hit.begin != std::string_view::npos) hit.begin += from;
-    return hit;
+    return top.first_section_end(from, text, scanner);
   };
   // "returned message" also occurs in prose (Postfix: "delete your own text from the attached returned
   // message"): it marks the returned message only as a separator line, with no words before it
@@ -384,7 +426,7 @@ bool says_delayed(std::string_view subject, std::string_view section, const top_
   if (!first) {
     static const literal_scanner statements(
         std::vector<std::string>(std::begin(delivery_statements), std::end(delivery_statements)));
-    first = statements.lowest(section);
+    first = top.lowest_statement(section, statements);
   }
   if (*first < gave_up) return false;
   return *first != std::string_view::npos || delay_subject.any(subject);
@@ -490,7 +532,7 @@ std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& 
   };
   if (!top.leads(block.size(), found)) {
     static const literal_scanner leads(std::vector<std::string>(std::begin(lead_phrases), std::end(lead_phrases)));
-    leads.scan_at(block, found);
+    top.leads(block, leads, found);
   }
   bool in_reply = false;
   std::size_t reply_indent = 0;
