@@ -547,8 +547,7 @@ std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& 
     if (in_reply && indent <= reply_indent) {
       std::string_view head = line;
       while (!head.empty() && (head.front() == '<' || head.front() == '"')) head.remove_prefix(1);
-      const std::string first = find_address(head);
-      if (!first.empty() && istarts_with(head, first)) in_reply = false;
+      if (starts_with_address(head)) in_reply = false;
     }
     if (in_reply) {
       out[i] = 0;

@@ -530,6 +530,15 @@ std::string find_address(std::string_view s) {
   return {};
 }
 
+bool starts_with_address(std::string_view s) noexcept {
+  for (std::size_t at = find_char(s, '@'); at != std::string_view::npos; at = find_char(s, '@', at + 1))
+    if (const address_parts a = address_at(s, at); !a.empty())
+      // (the address normalised differs from its text in the case of its domain only)
+      return s.size() >= a.size() && iequals(s.substr(0, a.local.size()), a.local) && s[a.local.size()] == '@' &&
+             iequals(s.substr(a.local.size() + 1, a.domain.size()), a.domain);
+  return false;
+}
+
 std::vector<std::string> find_addresses(std::string_view s) {
   std::vector<std::string> out;
   find_addresses(s, out);
