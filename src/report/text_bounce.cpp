@@ -819,9 +819,13 @@ bool read_text_bounce(const message_view& view, report& out) {
   const bool is_transcript =
       (titled ? *titled : icontains(section, transcript_phrase)) ||
       std::any_of(lines.begin(), lines.end(), [](std::string_view l) {
+        // most lines: their first byte after any indentation says so, before the line is trimmed
+        std::size_t first = 0;
+        while (first < l.size() && is_space(l[first])) ++first;
+        if (first == l.size()) return false;
+        const char c = l[first];
+        if (c != '<' && c != '>' && c != '.' && (c | 0x20) != 'w') return false;
         l = trim(l);
-        if (l.empty() || (l.front() != '<' && l.front() != '>' && l.front() != '.' && (l.front() | 0x20) != 'w'))
-          return false;  // (most lines: their first byte says so)
         return l.substr(0, 3) == "<<<" || l.substr(0, 3) == ">>>" || istarts_with(l, "while talking to ") ||
                istarts_with(l, "... while talking to ");
       });
