@@ -891,8 +891,10 @@ bool read_text_bounce(const message_view& view, report& out) {
       if (!has_digit(block[j])) continue;  // no code (most lines: not trimmed)
       const std::string_view l = trim(block[j]);
       const std::string code = find_reply_code(l);
-      const std::string status = find_status_code(l);
-      if (!code_line(l, code, status)) continue;
+      // a failing reply code near the line's start settles the line (it is the one) without its status code
+      const bool failing_code = !code.empty() && code[0] != '2' && l.find(code) < 48;
+      const std::string status = failing_code ? std::string() : find_status_code(l);
+      if (!failing_code && !code_line(l, code, status)) continue;
       if (first_code_line == block.size()) {
         first_code_line = j;
         first_code = code;
