@@ -109,7 +109,7 @@ class top_phrases {
 
   // The smallest index into format_text_markers() of those in the window, or npos.
   std::size_t lowest_format_marker() const {
-    const union_phrases& u = phrases();
+    const union_phrases& u = u_;
     const std::size_t markers = u.first[format + 1] - u.first[format];
     std::size_t found = lowest(format, window_.size());
     found = found == std::string_view::npos ? markers : found - u.first[format];
@@ -141,7 +141,7 @@ class top_phrases {
     const literal_scanner::hit best = scanned_section_end(from);
     // one starting earlier would have ended inside the scanned bytes, and been seen
     const bool settled = scanned_ == text_size_ || (best.begin != std::string_view::npos &&
-                                                    best.begin + phrases().longest[section_end] <= scanned_);
+                                                    best.begin + u_.longest[section_end] <= scanned_);
     if (!settled) return std::nullopt;
     return best;
   }
@@ -166,14 +166,14 @@ class top_phrases {
   std::optional<std::size_t> lowest_statement(std::size_t size) const {
     if (size > scanned_) return std::nullopt;
     const std::size_t id = lowest(statement, size);
-    return id == std::string_view::npos ? id : id - phrases().first[statement];
+    return id == std::string_view::npos ? id : id - u_.first[statement];
   }
 
   // lowest_statement of a section longer than the window, once all of the window is scanned: the hits in the
   // window, and `scanner` (of delivery_statements) over the rest of the section.
   std::size_t lowest_statement(std::string_view section, const literal_scanner& scanner) const {
     const std::size_t id = lowest(statement, scanned_);
-    const std::size_t in_window = id == std::string_view::npos ? id : id - phrases().first[statement];
+    const std::size_t in_window = id == std::string_view::npos ? id : id - u_.first[statement];
     const std::size_t rest = past_window(statement);
     return std::min(in_window, scanner.lowest(section.substr(std::min(rest, section.size()))));
   }
@@ -190,7 +190,7 @@ class top_phrases {
   template <typename F>
   bool leads(std::size_t size, F&& found) const {
     if (size > scanned_) return false;
-    const union_phrases& u = phrases();
+    const union_phrases& u = u_;
     for (const hit& h : hits())
       if (in(lead, h.phrase) && h.begin + u.length[h.phrase] <= size) found(h.phrase - u.first[lead], h.begin);
     return true;
@@ -287,7 +287,7 @@ class top_phrases {
   }
   // Scans the window's bytes from scanned_ to `end`, and the phrases' heads that end in them.
   void scan_to(std::size_t end) {
-    const union_phrases& u = phrases();
+    const union_phrases& u = u_;
     const std::size_t from = scanned_ - std::min(scanned_, scanned_head - 1);
     const std::size_t before = scanned_;
     u.scanner.scan_at(window_.substr(from, end - from), [&](std::uint32_t id, std::size_t at) {
@@ -299,7 +299,7 @@ class top_phrases {
   // The leftmost phrase of section_end_phrases() starting at `from` or later among those found so far (of several
   // there, the longest), its id counted in that list.
   literal_scanner::hit scanned_section_end(std::size_t from) const {
-    const union_phrases& u = phrases();
+    const union_phrases& u = u_;
     literal_scanner::hit best{std::string_view::npos, 0};
     for (const hit& h : hits())
       if (in(section_end, h.phrase) && h.begin >= from &&
@@ -311,22 +311,22 @@ class top_phrases {
   // Where a phrase of list k that the hits miss may start, once the window is all scanned: one that ends after
   // the window starts fewer than its length before the window's end.
   std::size_t past_window(list k) const {
-    return window_.size() - std::min(window_.size(), phrases().longest[k] - 1);
+    return window_.size() - std::min(window_.size(), u_.longest[k] - 1);
   }
   // Whether phrase `id`, whose head starts at `at`, is there whole.
   bool is_whole(std::uint32_t id, std::size_t at) const {
-    const union_phrases& u = phrases();
+    const union_phrases& u = u_;
     return u.tail[id].empty() ||
            (u.length[id] <= window_.size() - at && u.tail[id].matches(window_.data() + at + scanned_head));
   }
-  static bool in(list k, std::uint32_t phrase) {
-    return phrase >= phrases().first[k] && phrase < phrases().first[k + 1];
+  bool in(list k, std::uint32_t phrase) const {
+    return phrase >= u_.first[k] && phrase < u_.first[k + 1];
   }
   // The smallest id of list k among the phrases that end within the text's first `size` bytes, or npos.
   std::size_t lowest(list k, std::size_t size) const {
     std::size_t best = std::string_view::npos;
     for (const hit& h : hits())
-      if (in(k, h.phrase) && h.begin + phrases().length[h.phrase] <= size) best = std::min<std::size_t>(best, h.phrase);
+      if (in(k, h.phrase) && h.begin + u_.length[h.phrase] <= size) best = std::min<std::size_t>(best, h.phrase);
     return best;
   }
 
@@ -345,6 +345,8 @@ class top_phrases {
     return spilled_.empty() ? std::span<const hit>(inline_hits_.data(), hit_count_) : std::span<const hit>(spilled_);
   }
 
+  // (phrases() is a call that tests its guard: looked up once, not on every hit)
+  const union_phrases& u_ = phrases();
   std::array<hit, inline_hits> inline_hits_;
   std::size_t hit_count_ = 0;
   std::vector<hit> spilled_;  // all the hits, once there are more than inline_hits
