@@ -568,8 +568,11 @@ std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& 
 // True when the ')' that ends `text` closes no '(' of `text`.
 bool ends_with_unmatched_paren(std::string_view text) {
   if (text.empty() || text.back() != ')') return false;
+  // (a ')' before the first '(' closes nothing: the count starts there)
+  const std::size_t first_open = find_char(text.substr(0, text.size() - 1), '(');
+  if (first_open == std::string_view::npos) return true;
   std::size_t open = 0;
-  for (const char c : text.substr(0, text.size() - 1)) {
+  for (const char c : text.substr(first_open, text.size() - 1 - first_open)) {
     if (c == '(') {
       ++open;
     } else if (c == ')' && open > 0) {
