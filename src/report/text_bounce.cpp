@@ -109,25 +109,24 @@ class top_phrases {
 
   // The smallest index into format_text_markers() of those in the window, or npos.
   std::size_t lowest_format_marker() const {
-    const union_phrases& u = u_;
-    const std::size_t markers = u.first[format + 1] - u.first[format];
+    const std::size_t markers = u_.first[format + 1] - u_.first[format];
     std::size_t found = lowest(format, window_.size());
-    found = found == std::string_view::npos ? markers : found - u.first[format];
+    found = found == std::string_view::npos ? markers : found - u_.first[format];
     if (scanned_ < window_.size()) {
       // the markers of a higher precedence than those found, in the rest of the window (where the head of each
       // one not seen yet ends)
       if (found <= searched_markers) {
         for (std::size_t i = 0; i < found; ++i) {
-          const rare_pair_needle& marker = u.format_needles[i];
+          const rare_pair_needle& marker = u_.format_needles[i];
           // (one ending within the scanned bytes would have been found: one not found ends after them)
           const std::size_t from = scanned_ - std::min(scanned_, marker.text().size() - 1);
           if (ifind(window_, marker, from) != std::string_view::npos) return i;
         }
       } else {
         const std::size_t offset = scanned_ - std::min(scanned_, scanned_head - 1);
-        u.scanner.scan_at(window_.substr(offset), [&](std::uint32_t id, std::size_t at) {
+        u_.scanner.scan_at(window_.substr(offset), [&](std::uint32_t id, std::size_t at) {
           at += offset;
-          if (in(format, id) && id - u.first[format] < found && is_whole(id, at)) found = id - u.first[format];
+          if (in(format, id) && id - u_.first[format] < found && is_whole(id, at)) found = id - u_.first[format];
         });
       }
     }
@@ -140,8 +139,8 @@ class top_phrases {
   std::optional<literal_scanner::hit> first_section_end(std::size_t from) const {
     const literal_scanner::hit best = scanned_section_end(from);
     // one starting earlier would have ended inside the scanned bytes, and been seen
-    const bool settled = scanned_ == text_size_ || (best.begin != std::string_view::npos &&
-                                                    best.begin + u_.longest[section_end] <= scanned_);
+    const bool settled = scanned_ == text_size_ ||
+                         (best.begin != std::string_view::npos && best.begin + u_.longest[section_end] <= scanned_);
     if (!settled) return std::nullopt;
     return best;
   }
@@ -149,7 +148,8 @@ class top_phrases {
   // first_section_end(from) of a text longer than the window, once all of the window is scanned: the hits in the
   // window, and those of `scanner` (of section_end_phrases()) in the rest of `text` (the text scanned), where a
   // phrase that ends after the window starts. The rest only is walked again, not the whole text.
-  literal_scanner::hit first_section_end(std::size_t from, std::string_view text, const literal_scanner& scanner) const {
+  literal_scanner::hit first_section_end(std::size_t from, std::string_view text,
+                                         const literal_scanner& scanner) const {
     literal_scanner::hit best = scanned_section_end(from);
     const std::size_t rest = std::max(from, past_window(section_end));
     literal_scanner::hit later = scanner.first(text.substr(std::min(rest, text.size())));
@@ -190,9 +190,8 @@ class top_phrases {
   template <typename F>
   bool leads(std::size_t size, F&& found) const {
     if (size > scanned_) return false;
-    const union_phrases& u = u_;
     for (const hit& h : hits())
-      if (in(lead, h.phrase) && h.begin + u.length[h.phrase] <= size) found(h.phrase - u.first[lead], h.begin);
+      if (in(lead, h.phrase) && h.begin + u_.length[h.phrase] <= size) found(h.phrase - u_.first[lead], h.begin);
     return true;
   }
 
@@ -287,41 +286,34 @@ class top_phrases {
   }
   // Scans the window's bytes from scanned_ to `end`, and the phrases' heads that end in them.
   void scan_to(std::size_t end) {
-    const union_phrases& u = u_;
     const std::size_t from = scanned_ - std::min(scanned_, scanned_head - 1);
     const std::size_t before = scanned_;
-    u.scanner.scan_at(window_.substr(from, end - from), [&](std::uint32_t id, std::size_t at) {
+    u_.scanner.scan_at(window_.substr(from, end - from), [&](std::uint32_t id, std::size_t at) {
       at += from;
-      if (at + u.scanner.length(id) > before && is_whole(id, at)) add({at, id});  // (not seen before)
+      if (at + u_.scanner.length(id) > before && is_whole(id, at)) add({at, id});  // (not seen before)
     });
     scanned_ = end;
   }
   // The leftmost phrase of section_end_phrases() starting at `from` or later among those found so far (of several
   // there, the longest), its id counted in that list.
   literal_scanner::hit scanned_section_end(std::size_t from) const {
-    const union_phrases& u = u_;
     literal_scanner::hit best{std::string_view::npos, 0};
     for (const hit& h : hits())
       if (in(section_end, h.phrase) && h.begin >= from &&
-          (h.begin < best.begin || (h.begin == best.begin && u.length[h.phrase] > u.length[best.literal])))
+          (h.begin < best.begin || (h.begin == best.begin && u_.length[h.phrase] > u_.length[best.literal])))
         best = {h.begin, h.phrase};
-    if (best.begin != std::string_view::npos) best.literal -= u.first[section_end];
+    if (best.begin != std::string_view::npos) best.literal -= u_.first[section_end];
     return best;
   }
   // Where a phrase of list k that the hits miss may start, once the window is all scanned: one that ends after
   // the window starts fewer than its length before the window's end.
-  std::size_t past_window(list k) const {
-    return window_.size() - std::min(window_.size(), u_.longest[k] - 1);
-  }
+  std::size_t past_window(list k) const { return window_.size() - std::min(window_.size(), u_.longest[k] - 1); }
   // Whether phrase `id`, whose head starts at `at`, is there whole.
   bool is_whole(std::uint32_t id, std::size_t at) const {
-    const union_phrases& u = u_;
-    return u.tail[id].empty() ||
-           (u.length[id] <= window_.size() - at && u.tail[id].matches(window_.data() + at + scanned_head));
+    return u_.tail[id].empty() ||
+           (u_.length[id] <= window_.size() - at && u_.tail[id].matches(window_.data() + at + scanned_head));
   }
-  bool in(list k, std::uint32_t phrase) const {
-    return phrase >= u_.first[k] && phrase < u_.first[k + 1];
-  }
+  bool in(list k, std::uint32_t phrase) const { return phrase >= u_.first[k] && phrase < u_.first[k + 1]; }
   // The smallest id of list k among the phrases that end within the text's first `size` bytes, or npos.
   std::size_t lowest(list k, std::size_t size) const {
     std::size_t best = std::string_view::npos;
