@@ -109,25 +109,24 @@ class top_phrases {
 
   // The smallest index into format_text_markers() of those in the window, or npos.
   std::size_t lowest_format_marker() const {
-    const union_phrases& u = phrases();
-    const std::size_t markers = u.first[format + 1] - u.first[format];
+    const std::size_t markers = u_.first[format + 1] - u_.first[format];
     std::size_t found = lowest(format, window_.size());
-    found = found == std::string_view::npos ? markers : found - u.first[format];
+    found = found == std::string_view::npos ? markers : found - u_.first[format];
     if (scanned_ < window_.size()) {
       // the markers of a higher precedence than those found, in the rest of the window (where the head of each
       // one not seen yet ends)
       if (found <= searched_markers) {
         for (std::size_t i = 0; i < found; ++i) {
-          const rare_pair_needle& marker = u.format_needles[i];
+          const rare_pair_needle& marker = u_.format_needles[i];
           // (one ending within the scanned bytes would have been found: one not found ends after them)
           const std::size_t from = scanned_ - std::min(scanned_, marker.text().size() - 1);
           if (ifind(window_, marker, from) != std::string_view::npos) return i;
         }
       } else {
         const std::size_t offset = scanned_ - std::min(scanned_, scanned_head - 1);
-        u.scanner.scan_at(window_.substr(offset), [&](std::uint32_t id, std::size_t at) {
+        u_.scanner.scan_at(window_.substr(offset), [&](std::uint32_t id, std::size_t at) {
           at += offset;
-          if (in(format, id) && id - u.first[format] < found && is_whole(id, at)) found = id - u.first[format];
+          if (in(format, id) && id - u_.first[format] < found && is_whole(id, at)) found = id - u_.first[format];
         });
       }
     }
@@ -138,17 +137,27 @@ class top_phrases {
   // as literal_scanner::first would find it in text.substr(from) with `begin` counted from the text's start;
   // nothing when the bytes scanned so far do not settle it.
   std::optional<literal_scanner::hit> first_section_end(std::size_t from) const {
-    const union_phrases& u = phrases();
-    literal_scanner::hit best{std::string_view::npos, 0};
-    for (const hit& h : hits())
-      if (in(section_end, h.phrase) && h.begin >= from &&
-          (h.begin < best.begin || (h.begin == best.begin && u.length[h.phrase] > u.length[best.literal])))
-        best = {h.begin, h.phrase};
+    const literal_scanner::hit best = scanned_section_end(from);
     // one starting earlier would have ended inside the scanned bytes, and been seen
     const bool settled = scanned_ == text_size_ ||
-                         (best.begin != std::string_view::npos && best.begin + u.longest[section_end] <= scanned_);
+                         (best.begin != std::string_view::npos && best.begin + u_.longest[section_end] <= scanned_);
     if (!settled) return std::nullopt;
-    if (best.begin != std::string_view::npos) best.literal -= u.first[section_end];
+    return best;
+  }
+
+  // first_section_end(from) of a text longer than the window, once all of the window is scanned: the hits in the
+  // window, and those of `scanner` (of section_end_phrases()) in the rest of `text` (the text scanned), where a
+  // phrase that ends after the window starts. The rest only is walked again, not the whole text.
+  literal_scanner::hit first_section_end(std::size_t from, std::string_view text,
+                                         const literal_scanner& scanner) const {
+    literal_scanner::hit best = scanned_section_end(from);
+    const std::size_t rest = std::max(from, past_window(section_end));
+    literal_scanner::hit later = scanner.first(text.substr(std::min(rest, text.size())));
+    if (later.begin == std::string_view::npos) return best;
+    later.begin += rest;
+    if (best.begin == std::string_view::npos || later.begin < best.begin ||
+        (later.begin == best.begin && scanner.length(later.literal) > scanner.length(best.literal)))
+      best = later;
     return best;
   }
 
@@ -157,7 +166,16 @@ class top_phrases {
   std::optional<std::size_t> lowest_statement(std::size_t size) const {
     if (size > scanned_) return std::nullopt;
     const std::size_t id = lowest(statement, size);
-    return id == std::string_view::npos ? id : id - phrases().first[statement];
+    return id == std::string_view::npos ? id : id - u_.first[statement];
+  }
+
+  // lowest_statement of a section longer than the window, once all of the window is scanned: the hits in the
+  // window, and `scanner` (of delivery_statements) over the rest of the section.
+  std::size_t lowest_statement(std::string_view section, const literal_scanner& scanner) const {
+    const std::size_t id = lowest(statement, scanned_);
+    const std::size_t in_window = id == std::string_view::npos ? id : id - u_.first[statement];
+    const std::size_t rest = past_window(statement);
+    return std::min(in_window, scanner.lowest(section.substr(std::min(rest, section.size()))));
   }
 
   // Whether the text's first `size` bytes say they are a session transcript ("Transcript of session follows");
@@ -172,10 +190,18 @@ class top_phrases {
   template <typename F>
   bool leads(std::size_t size, F&& found) const {
     if (size > scanned_) return false;
-    const union_phrases& u = phrases();
     for (const hit& h : hits())
-      if (in(lead, h.phrase) && h.begin + u.length[h.phrase] <= size) found(h.phrase - u.first[lead], h.begin);
+      if (in(lead, h.phrase) && h.begin + u_.length[h.phrase] <= size) found(h.phrase - u_.first[lead], h.begin);
     return true;
+  }
+
+  // leads() of a block (the start of the text) longer than the window, once all of the window is scanned: the
+  // hits in the window, and those of `scanner` (of lead_phrases) in the rest of the block.
+  template <typename F>
+  void leads(std::string_view block, const literal_scanner& scanner, F&& found) const {
+    leads(scanned_, found);
+    const std::size_t rest = std::min(past_window(lead), block.size());
+    scanner.scan_at(block.substr(rest), [&](std::uint32_t phrase, std::size_t at) { found(phrase, at + rest); });
   }
 
  private:
@@ -260,29 +286,39 @@ class top_phrases {
   }
   // Scans the window's bytes from scanned_ to `end`, and the phrases' heads that end in them.
   void scan_to(std::size_t end) {
-    const union_phrases& u = phrases();
     const std::size_t from = scanned_ - std::min(scanned_, scanned_head - 1);
     const std::size_t before = scanned_;
-    u.scanner.scan_at(window_.substr(from, end - from), [&](std::uint32_t id, std::size_t at) {
+    u_.scanner.scan_at(window_.substr(from, end - from), [&](std::uint32_t id, std::size_t at) {
       at += from;
-      if (at + u.scanner.length(id) > before && is_whole(id, at)) add({at, id});  // (not seen before)
+      if (at + u_.scanner.length(id) > before && is_whole(id, at)) add({at, id});  // (not seen before)
     });
     scanned_ = end;
   }
+  // The leftmost phrase of section_end_phrases() starting at `from` or later among those found so far (of several
+  // there, the longest), its id counted in that list.
+  literal_scanner::hit scanned_section_end(std::size_t from) const {
+    literal_scanner::hit best{std::string_view::npos, 0};
+    for (const hit& h : hits())
+      if (in(section_end, h.phrase) && h.begin >= from &&
+          (h.begin < best.begin || (h.begin == best.begin && u_.length[h.phrase] > u_.length[best.literal])))
+        best = {h.begin, h.phrase};
+    if (best.begin != std::string_view::npos) best.literal -= u_.first[section_end];
+    return best;
+  }
+  // Where a phrase of list k that the hits miss may start, once the window is all scanned: one that ends after
+  // the window starts fewer than its length before the window's end.
+  std::size_t past_window(list k) const { return window_.size() - std::min(window_.size(), u_.longest[k] - 1); }
   // Whether phrase `id`, whose head starts at `at`, is there whole.
   bool is_whole(std::uint32_t id, std::size_t at) const {
-    const union_phrases& u = phrases();
-    return u.tail[id].empty() ||
-           (u.length[id] <= window_.size() - at && u.tail[id].matches(window_.data() + at + scanned_head));
+    return u_.tail[id].empty() ||
+           (u_.length[id] <= window_.size() - at && u_.tail[id].matches(window_.data() + at + scanned_head));
   }
-  static bool in(list k, std::uint32_t phrase) {
-    return phrase >= phrases().first[k] && phrase < phrases().first[k + 1];
-  }
+  bool in(list k, std::uint32_t phrase) const { return phrase >= u_.first[k] && phrase < u_.first[k + 1]; }
   // The smallest id of list k among the phrases that end within the text's first `size` bytes, or npos.
   std::size_t lowest(list k, std::size_t size) const {
     std::size_t best = std::string_view::npos;
     for (const hit& h : hits())
-      if (in(k, h.phrase) && h.begin + phrases().length[h.phrase] <= size) best = std::min<std::size_t>(best, h.phrase);
+      if (in(k, h.phrase) && h.begin + u_.length[h.phrase] <= size) best = std::min<std::size_t>(best, h.phrase);
     return best;
   }
 
@@ -301,6 +337,8 @@ class top_phrases {
     return spilled_.empty() ? std::span<const hit>(inline_hits_.data(), hit_count_) : std::span<const hit>(spilled_);
   }
 
+  // (phrases() is a call that tests its guard: looked up once, not on every hit)
+  const union_phrases& u_ = phrases();
   std::array<hit, inline_hits> inline_hits_;
   std::size_t hit_count_ = 0;
   std::vector<hit> spilled_;  // all the hits, once there are more than inline_hits
@@ -349,9 +387,7 @@ std::string_view error_section(std::string_view text, top_phrases& top) {
       if (const std::optional<literal_scanner::hit> hit = top.first_section_end(from)) return *hit;
     } while (top.scan_more());
     static const literal_scanner scanner(section_end_phrases());
-    literal_scanner::hit hit = scanner.first(text.substr(from));  // the scanner folds case itself
-    if (hit.begin != std::string_view::npos) hit.begin += from;
-    return hit;
+    return top.first_section_end(from, text, scanner);
   };
   // "returned message" also occurs in prose (Postfix: "delete your own text from the attached returned
   // message"): it marks the returned message only as a separator line, with no words before it
@@ -384,7 +420,7 @@ bool says_delayed(std::string_view subject, std::string_view section, const top_
   if (!first) {
     static const literal_scanner statements(
         std::vector<std::string>(std::begin(delivery_statements), std::end(delivery_statements)));
-    first = statements.lowest(section);
+    first = top.lowest_statement(section, statements);
   }
   if (*first < gave_up) return false;
   return *first != std::string_view::npos || delay_subject.any(subject);
@@ -490,7 +526,7 @@ std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& 
   };
   if (!top.leads(block.size(), found)) {
     static const literal_scanner leads(std::vector<std::string>(std::begin(lead_phrases), std::end(lead_phrases)));
-    leads.scan_at(block, found);
+    top.leads(block, leads, found);
   }
   bool in_reply = false;
   std::size_t reply_indent = 0;
@@ -505,8 +541,7 @@ std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& 
     if (in_reply && indent <= reply_indent) {
       std::string_view head = line;
       while (!head.empty() && (head.front() == '<' || head.front() == '"')) head.remove_prefix(1);
-      const std::string first = find_address(head);
-      if (!first.empty() && istarts_with(head, first)) in_reply = false;
+      if (starts_with_address(head)) in_reply = false;
     }
     if (in_reply) {
       out[i] = 0;
@@ -525,8 +560,11 @@ std::vector<std::size_t> reply_text_starts(const std::vector<std::string_view>& 
 // True when the ')' that ends `text` closes no '(' of `text`.
 bool ends_with_unmatched_paren(std::string_view text) {
   if (text.empty() || text.back() != ')') return false;
+  // (a ')' before the first '(' closes nothing: the count starts there)
+  const std::size_t first_open = find_char(text.substr(0, text.size() - 1), '(');
+  if (first_open == std::string_view::npos) return true;
   std::size_t open = 0;
-  for (const char c : text.substr(0, text.size() - 1)) {
+  for (const char c : text.substr(first_open, text.size() - 1 - first_open)) {
     if (c == '(') {
       ++open;
     } else if (c == ')' && open > 0) {
@@ -778,9 +816,13 @@ bool read_text_bounce(const message_view& view, report& out) {
   const bool is_transcript =
       (titled ? *titled : icontains(section, transcript_phrase)) ||
       std::any_of(lines.begin(), lines.end(), [](std::string_view l) {
+        // most lines: their first byte after any indentation says so, before the line is trimmed
+        std::size_t first = 0;
+        while (first < l.size() && is_space(l[first])) ++first;
+        if (first == l.size()) return false;
+        const char c = l[first];
+        if (c != '<' && c != '>' && c != '.' && (c | 0x20) != 'w') return false;
         l = trim(l);
-        if (l.empty() || (l.front() != '<' && l.front() != '>' && l.front() != '.' && (l.front() | 0x20) != 'w'))
-          return false;  // (most lines: their first byte says so)
         return l.substr(0, 3) == "<<<" || l.substr(0, 3) == ">>>" || istarts_with(l, "while talking to ") ||
                istarts_with(l, "... while talking to ");
       });
@@ -846,8 +888,10 @@ bool read_text_bounce(const message_view& view, report& out) {
       if (!has_digit(block[j])) continue;  // no code (most lines: not trimmed)
       const std::string_view l = trim(block[j]);
       const std::string code = find_reply_code(l);
-      const std::string status = find_status_code(l);
-      if (!code_line(l, code, status)) continue;
+      // a failing reply code near the line's start settles the line (it is the one) without its status code
+      const bool failing_code = !code.empty() && code[0] != '2' && l.find(code) < 48;
+      const std::string status = failing_code ? std::string() : find_status_code(l);
+      if (!failing_code && !code_line(l, code, status)) continue;
       if (first_code_line == block.size()) {
         first_code_line = j;
         first_code = code;

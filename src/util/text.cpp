@@ -449,11 +449,16 @@ struct address_parts {
   }
   std::string to_string() const {
     std::string out;
+    assign_to(out);
+    return out;
+  }
+  // to_string() into `out`, in the room it has.
+  void assign_to(std::string& out) const {
+    out.clear();
     out.reserve(size());
     out.append(local);
     out += '@';
     append_lower(out, domain);
-    return out;
   }
 };
 
@@ -530,6 +535,15 @@ std::string find_address(std::string_view s) {
   return {};
 }
 
+bool starts_with_address(std::string_view s) noexcept {
+  for (std::size_t at = find_char(s, '@'); at != std::string_view::npos; at = find_char(s, '@', at + 1))
+    if (const address_parts a = address_at(s, at); !a.empty())
+      // (the address normalised differs from its text in the case of its domain only)
+      return s.size() >= a.size() && iequals(s.substr(0, a.local.size()), a.local) && s[a.local.size()] == '@' &&
+             iequals(s.substr(a.local.size() + 1, a.domain.size()), a.domain);
+  return false;
+}
+
 std::vector<std::string> find_addresses(std::string_view s) {
   std::vector<std::string> out;
   find_addresses(s, out);
@@ -537,14 +551,20 @@ std::vector<std::string> find_addresses(std::string_view s) {
 }
 
 void find_addresses(std::string_view s, std::vector<std::string>& out) {
-  out.clear();
-  // an address named again is recognised before it is copied
+  // the strings in `out` are written over in their room (a loop over many lines allocates for one address
+  // once, not on each line that names one); an address named again is recognised before it is copied
+  std::size_t count = 0;
   for (std::size_t at = find_char(s, '@'); at != std::string_view::npos; at = find_char(s, '@', at + 1))
     if (const address_parts a = address_at(s, at);
-        !a.empty() && std::none_of(out.begin(), out.end(), [&](const std::string& seen) { return a.is(seen); })) {
-      if (out.empty()) out.reserve(4);  // room for a few at once (most texts name none, and allocate nothing)
-      out.push_back(a.to_string());
+        !a.empty() && std::none_of(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(count),
+                                   [&](const std::string& seen) { return a.is(seen); })) {
+      if (count == out.size()) {
+        if (out.empty()) out.reserve(4);  // room for a few at once (most texts name none, and allocate nothing)
+        out.emplace_back();
+      }
+      a.assign_to(out[count++]);
     }
+  out.resize(count);
 }
 
 bool has_digit(std::string_view s) noexcept {

@@ -171,6 +171,9 @@ std::string malformed_report_address(std::string_view s);
 // The first thing that looks like local@domain in `s`, normalised; empty when none.
 std::string find_address(std::string_view s);
 
+// Whether `s` starts (in any case) with find_address(s), without making that address.
+bool starts_with_address(std::string_view s) noexcept;
+
 // Every address in `s`, normalised, in order, without duplicates.
 std::vector<std::string> find_addresses(std::string_view s);
 // The same into `out` (cleared first): a loop over many lines reuses one vector's room.
