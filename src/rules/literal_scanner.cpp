@@ -163,6 +163,7 @@ void literal_scanner::build(const std::vector<std::string>& literals) {
     }
   }
   for (std::uint8_t& column : class_of_) ++column;  // (at most 232)
+  if (n * width * sizeof(std::int32_t) <= (std::size_t{1} << 20)) split_above_ = 96;
   delta_ = origin;
   table_ = std::move(table);
 }
