@@ -2,6 +2,7 @@
 // recipient, from a message/(global-)delivery-status part or, for MTAs that send it so, from the text.
 #include "mime/decode.hpp"
 #include "report/evidence.hpp"
+#include "report/report_marks.hpp"
 #include "report/smtp_text.hpp"
 #include "util/text.hpp"
 
@@ -193,6 +194,11 @@ void read_blocks(std::string_view body, report& out) {
 }  // namespace
 
 bool read_dsn(const message_view& view, report& out) {
+  lazy_report_marks marks(view.text);
+  return read_dsn(view, out, marks);
+}
+
+bool read_dsn(const message_view& view, report& out, lazy_report_marks& marks) {
   const auto& parts = view.message.parts;
   bool found = false;
   // Reports of our own message first; a report inside a returned message (a bounce of a bounce) only when
@@ -217,7 +223,7 @@ bool read_dsn(const message_view& view, report& out) {
   }
   if (!found) {
     // DSN fields sent as plain text: a block of Final-Recipient/Action/Status lines in the notification
-    const std::size_t at = ifind(view.text, "\nfinal-recipient:");
+    const std::size_t at = marks.get().final_recipient;
     if (at != std::string::npos && ifind(view.text, "status:", at) != std::string::npos) {
       std::size_t start = view.text.rfind("\n\n", at);
       start = start == std::string::npos ? 0 : start + 2;
