@@ -27,6 +27,18 @@ std::size_t word_length(std::string_view s, bool tab) noexcept {
   return n;
 }
 
+// The length of "smtp;" in a trimmed Diagnostic-Code value "smtp; 550 ...", when the value with its whitespace
+// collapsed is that type, a space and what strip_diagnostic_type() leaves of the value; and when
+// strip_continuation_prefixes() of it is then the type, a space and strip_continuation_prefixes() of the rest
+// (no '-' in the type, whitespace after the ';'). 0 when it is not.
+std::size_t plain_type_length(std::string_view raw) noexcept {
+  const std::size_t semi = raw.find(';');
+  if (semi == std::string_view::npos || semi >= 16 || semi + 1 >= raw.size() || !is_space(raw[semi + 1])) return 0;
+  for (std::size_t i = 0; i < semi; ++i)
+    if (is_space(raw[i]) || raw[i] == '-') return 0;
+  return semi + 1;
+}
+
 // The fields of a block that read_block() reads, each the first of its name, by one pass: the name's length
 // leaves one or two names it can be, where a comparison with each name cost more than the rest of the pass.
 struct block_fields {
@@ -105,13 +117,20 @@ void read_recipient(const block_fields& fields, recipient_evidence& r) {
   const std::string_view raw_diagnostic = trim(fields.diagnostic);
   const std::string_view status_field = fields.status;
   const std::size_t comment = status_field.find('(');
-  std::string joined;  // only when there is a comment to join: else the diagnostic is collapsed where it is
-  std::string_view words = raw_diagnostic;
-  if (comment != std::string_view::npos) {
-    joined.append(raw_diagnostic).append(" ").append(status_field.substr(comment));
-    words = joined;
+  const std::size_t type_length = comment == std::string_view::npos ? plain_type_length(raw_diagnostic) : 0;
+  if (type_length != 0) {
+    // the type before the diagnostic worked out above: its collapsing and stripping done once
+    r.extra_text.reserve(type_length + 1 + diagnostic.size());
+    r.extra_text.append(raw_diagnostic.substr(0, type_length)).append(" ").append(diagnostic);
+  } else {
+    std::string joined;  // only when there is a comment to join: else the diagnostic is collapsed where it is
+    std::string_view words = raw_diagnostic;
+    if (comment != std::string_view::npos) {
+      joined.append(raw_diagnostic).append(" ").append(status_field.substr(comment));
+      words = joined;
+    }
+    r.extra_text = strip_continuation_prefixes_moved(collapse_whitespace(words));
   }
-  r.extra_text = strip_continuation_prefixes_moved(collapse_whitespace(words));
   r.smtp_command = non_empty(find_smtp_command(diagnostic));
   // last: valid UTF-8 (nearly always) is moved, not copied
   r.diagnostic = non_empty(is_valid_utf8(diagnostic) ? std::move(diagnostic) : sanitize_utf8(diagnostic));
