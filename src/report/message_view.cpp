@@ -32,6 +32,21 @@ std::size_t next_markup(std::string_view html, std::size_t from) {
   return from;
 }
 
+// True for the tags that start a line of text (br, p, div, tr, li and the ends of p and div, by the start of the
+// tag's text): told apart by its first byte, where most tags (td, span, a, font) need no comparison.
+bool breaks_line(std::string_view tag) noexcept {
+  if (tag.empty()) return false;
+  switch (ascii_lower_char(tag[0])) {
+    case 'b': return istarts_with(tag, "br");
+    case 'p': return true;
+    case 'd': return istarts_with(tag, "div");
+    case 't': return istarts_with(tag, "tr");
+    case 'l': return istarts_with(tag, "li");
+    case '/': return istarts_with(tag, "/p") || istarts_with(tag, "/div");
+    default: return false;
+  }
+}
+
 // Very small HTML-to-text: drops tags, style and script, decodes a few entities, keeps line breaks.
 std::string html_to_text(std::string_view html) {
   std::string out;
@@ -42,7 +57,9 @@ std::string html_to_text(std::string_view html) {
       const std::size_t close = html.find('>', i);
       if (close == std::string_view::npos) break;
       const std::string_view tag = html.substr(i + 1, close - i - 1);
+      const bool may_skip = !tag.empty() && ascii_lower_char(tag[0]) == 's';  // most tags start otherwise
       for (std::string_view skip : {"style", "script"}) {
+        if (!may_skip) break;
         if (istarts_with(tag, skip)) {
           const std::size_t end = ifind(html, std::string("</") + std::string(skip), close);
           if (end != std::string_view::npos) {
@@ -52,9 +69,7 @@ std::string html_to_text(std::string_view html) {
           }
         }
       }
-      if (istarts_with(tag, "br") || istarts_with(tag, "p") || istarts_with(tag, "/p") || istarts_with(tag, "div") ||
-          istarts_with(tag, "/div") || istarts_with(tag, "tr") || istarts_with(tag, "li"))
-        out += '\n';
+      if (breaks_line(tag)) out += '\n';
       i = close;
     } else if (c == '&') {
       static constexpr std::pair<std::string_view, std::string_view> entities[] = {
