@@ -86,7 +86,8 @@ void read_recipient(const block_fields& fields, recipient_evidence& r) {
   r.address = normalise_address(final_recipient);
   if (r.address.empty()) r.address = malformed_report_address(final_recipient);  // "eli@@example.org"
   if (!original.empty()) {
-    std::string address = normalise_address(original);
+    // an Original-Recipient written as the Final-Recipient is (as some MTAs write it) names the address just found
+    std::string address = original == final_recipient ? r.address : normalise_address(original);
     if (address.empty()) address = malformed_report_address(original);
     r.original_recipient = non_empty(std::move(address));
   }
