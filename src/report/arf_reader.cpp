@@ -10,6 +10,7 @@
 #include <emmintrin.h>
 #endif
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 
@@ -72,12 +73,16 @@ report_marks find_report_marks(std::string_view text) noexcept {
       if (done()) return marks;
     }
   }
-  for (; text.size() - at >= 16; at += 16) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at));
-    for (auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, colon))); mask != 0; mask &= mask - 1) {
-      note_colon(text, at + static_cast<unsigned>(std::countr_zero(mask)), marks);
+  // the rest by sixteen bytes, the last sixteen overlapping those looked at (their colons masked off)
+  while (at < text.size() && text.size() >= 16) {
+    const std::size_t from = std::min(at, text.size() - 16);
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + from));
+    auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, colon))) & (0xFFFFu << (at - from));
+    for (; mask != 0; mask &= mask - 1) {
+      note_colon(text, from + static_cast<unsigned>(std::countr_zero(mask)), marks);
       if (done()) return marks;
     }
+    at = from + 16;
   }
 #endif
   for (; at < text.size(); ++at) {
