@@ -200,14 +200,18 @@ struct identity_fields {
   const header_field* to = nullptr;
 
   explicit identity_fields(const field_list& header) noexcept {
-    const auto note = [](const header_field*& first, const header_field& f, std::string_view name) {
-      if (!first && iequals(f.name, name)) first = &f;
+    int missing = 3;  // the pass ends once all three are found (the fields after them need no look)
+    const auto note = [&](const header_field*& first, const header_field& f, std::string_view name) {
+      if (!first && iequals(f.name, name)) {
+        first = &f;
+        --missing;
+      }
     };
-    for (const header_field& f : header) {
-      switch (f.name.size()) {
-        case 2: note(to, f, "To"); break;
-        case 4: note(from, f, "From"); break;
-        case 7: note(subject, f, "Subject"); break;
+    for (auto f = header.begin(); missing != 0 && f != header.end(); ++f) {
+      switch (f->name.size()) {
+        case 2: note(to, *f, "To"); break;
+        case 4: note(from, *f, "From"); break;
+        case 7: note(subject, *f, "Subject"); break;
         default: break;
       }
     }
