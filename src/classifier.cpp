@@ -1,6 +1,7 @@
 #include "engine.hpp"
 #include "mime/mime_message.hpp"
 #include "report/evidence.hpp"
+#include "report/report_marks.hpp"
 #include "rules/embedded_rules.hpp"
 #include "rules/verdict.hpp"
 #include "util/text.hpp"
@@ -181,8 +182,9 @@ bool read_text_bounce_marked(const message_view& view, report& out) {
 
 report read_report(const message_view& view) {
   report rep;
-  if (!read_arf(view, rep) && !read_ses_json(view, rep)) {
-    if (read_dsn(view, rep)) {
+  lazy_report_marks marks(view.text);  // one pass over the text for both readers
+  if (!read_arf(view, rep, marks) && !read_ses_json(view, rep)) {
+    if (read_dsn(view, rep, marks)) {
       report text;
       if (read_text_bounce_marked(view, text)) {
         enrich_from_text(rep, text);

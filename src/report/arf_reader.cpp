@@ -2,8 +2,17 @@
 // complained-about recipient from Original-Rcpt-To, else the returned message's To (all candidates).
 #include "mime/decode.hpp"
 #include "report/evidence.hpp"
+#include "report/report_marks.hpp"
 #include "report/smtp_text.hpp"
 #include "util/text.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
 
 namespace bouncekit::detail {
 
@@ -28,9 +37,68 @@ bool is_redacted(std::string_view address) {
   return !local.empty();
 }
 
+// Notes the colon at `colon` when it ends one of the marks' names.
+void note_colon(std::string_view text, std::size_t colon, report_marks& marks) noexcept {
+  static constexpr std::string_view feedback = "feedback-type";
+  static constexpr std::string_view recipient = "\nfinal-recipient";
+  if (colon < feedback.size()) return;
+  const char last = ascii_lower_char(text[colon - 1]);  // 'e' or 't': most colons end neither name
+  if (last == 'e' && marks.feedback_type == report_marks::none &&
+      iequals(text.substr(colon - feedback.size(), feedback.size()), feedback))
+    marks.feedback_type = colon - feedback.size();
+  else if (last == 't' && marks.final_recipient == report_marks::none && colon >= recipient.size() &&
+           iequals(text.substr(colon - recipient.size(), recipient.size()), recipient))
+    marks.final_recipient = colon - recipient.size();
+}
+
 }  // namespace
 
+report_marks find_report_marks(std::string_view text) noexcept {
+  report_marks marks;
+  const auto done = [&] {
+    return marks.feedback_type != report_marks::none && marks.final_recipient != report_marks::none;
+  };
+  std::size_t at = 0;
+#if defined(__SSE2__)
+  // sixty-four bytes at a time, then sixteen: colons are few in most text, and only a colon can end a mark
+  const __m128i colon = _mm_set1_epi8(':');
+  const auto colons = [&](std::size_t from) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + from));
+    return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, colon))));
+  };
+  for (; text.size() - at >= 64; at += 64) {
+    std::uint64_t mask = colons(at) | colons(at + 16) << 16 | colons(at + 32) << 32 | colons(at + 48) << 48;
+    for (; mask != 0; mask &= mask - 1) {
+      note_colon(text, at + static_cast<unsigned>(std::countr_zero(mask)), marks);
+      if (done()) return marks;
+    }
+  }
+  // the rest by sixteen bytes, the last sixteen overlapping those looked at (their colons masked off)
+  while (at < text.size() && text.size() >= 16) {
+    const std::size_t from = std::min(at, text.size() - 16);
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + from));
+    auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, colon))) & (0xFFFFu << (at - from));
+    for (; mask != 0; mask &= mask - 1) {
+      note_colon(text, from + static_cast<unsigned>(std::countr_zero(mask)), marks);
+      if (done()) return marks;
+    }
+    at = from + 16;
+  }
+#endif
+  for (; at < text.size(); ++at) {
+    if (text[at] != ':') continue;
+    note_colon(text, at, marks);
+    if (done()) return marks;
+  }
+  return marks;
+}
+
 bool read_arf(const message_view& view, report& out) {
+  lazy_report_marks marks(view.text);
+  return read_arf(view, out, marks);
+}
+
+bool read_arf(const message_view& view, report& out, lazy_report_marks& marks) {
   const auto& parts = view.message.parts;
   const field_list* fields = nullptr;
   field_list inline_fields;
@@ -49,9 +117,7 @@ bool read_arf(const message_view& view, report& out) {
   if (jmrp) fields = &inline_fields;
   if (!fields) {
     // Feedback-Type fields sent in the text (some providers' loops); a list post quoting them is no report
-    // by the needle's two rarest bytes first: nearly every message is searched, and nearly none has one
-    static const rare_pair_needle feedback_type("feedback-type:");
-    const std::size_t at = ifind(view.text, feedback_type);
+    const std::size_t at = marks.get().feedback_type;
     if (at == std::string_view::npos || (at > 0 && view.text[at - 1] != '\n')) return false;
     if (is_list_mail_or_reply(view)) return false;
     std::size_t pos = at;

@@ -2,6 +2,7 @@
 // recipient, from a message/(global-)delivery-status part or, for MTAs that send it so, from the text.
 #include "mime/decode.hpp"
 #include "report/evidence.hpp"
+#include "report/report_marks.hpp"
 #include "report/smtp_text.hpp"
 #include "util/text.hpp"
 
@@ -16,6 +17,26 @@ namespace {
 std::optional<std::string> non_empty(std::string s) {
   if (s.empty()) return std::nullopt;
   return s;
+}
+
+// The length of the start of `s` before its first space or '(' (or tab, when `tab` says so): what find_first_of()
+// finds, without its memchr over the set for every byte of `s`.
+std::size_t word_length(std::string_view s, bool tab) noexcept {
+  std::size_t n = 0;
+  while (n < s.size() && s[n] != ' ' && s[n] != '(' && (!tab || s[n] != '\t')) ++n;
+  return n;
+}
+
+// The length of "smtp;" in a trimmed Diagnostic-Code value "smtp; 550 ...", when the value with its whitespace
+// collapsed is that type, a space and what strip_diagnostic_type() leaves of the value; and when
+// strip_continuation_prefixes() of it is then the type, a space and strip_continuation_prefixes() of the rest
+// (no '-' in the type, whitespace after the ';'). 0 when it is not.
+std::size_t plain_type_length(std::string_view raw) noexcept {
+  const std::size_t semi = raw.find(';');
+  if (semi == std::string_view::npos || semi >= 16 || semi + 1 >= raw.size() || !is_space(raw[semi + 1])) return 0;
+  for (std::size_t i = 0; i < semi; ++i)
+    if (is_space(raw[i]) || raw[i] == '-') return 0;
+  return semi + 1;
 }
 
 // The fields of a block that read_block() reads, each the first of its name, by one pass: the name's length
@@ -65,7 +86,8 @@ void read_recipient(const block_fields& fields, recipient_evidence& r) {
   r.address = normalise_address(final_recipient);
   if (r.address.empty()) r.address = malformed_report_address(final_recipient);  // "eli@@example.org"
   if (!original.empty()) {
-    std::string address = normalise_address(original);
+    // an Original-Recipient written as the Final-Recipient is (as some MTAs write it) names the address just found
+    std::string address = original == final_recipient ? r.address : normalise_address(original);
     if (address.empty()) address = malformed_report_address(original);
     r.original_recipient = non_empty(std::move(address));
   }
@@ -73,8 +95,8 @@ void read_recipient(const block_fields& fields, recipient_evidence& r) {
   const std::string_view written = strip_value_type(final_recipient);
   const bool unusable = r.address.empty() || written.rfind("@", 0) == 0 || written.rfind("<@", 0) == 0;
   if (unusable && r.original_recipient) r.address = *r.original_recipient;
-  r.action = ascii_lower(trim(fields.action));
-  if (const auto space = r.action.find_first_of(" ("); space != std::string::npos) r.action.resize(space);
+  const std::string_view action = trim(fields.action);
+  r.action = ascii_lower(action.substr(0, word_length(action, false)));
   // a multi-line reply folded into the field keeps only its first line's prefix
   std::string diagnostic = strip_continuation_prefixes_moved(strip_diagnostic_type(fields.diagnostic));
   // The code in the server's own words is more specific than the Status field (which reporting MTAs often
@@ -87,7 +109,7 @@ void read_recipient(const block_fields& fields, recipient_evidence& r) {
   r.reply_code = non_empty(find_reply_code(diagnostic));
   // "dns; mx.example.org (TCP|192.0.2.25|51822|192.0.2.10|25) (mx.example.org ESMTP ...)": the host name
   std::string_view remote = strip_value_type(fields.remote_mta);
-  remote = remote.substr(0, remote.find_first_of(" \t("));
+  remote = remote.substr(0, word_length(remote, true));
   while (!remote.empty() && remote.back() == '.') remote.remove_suffix(1);  // a fully qualified "mx.example.org."
   r.remote_mta = non_empty(ascii_lower(remote));
   // What the rules may read when the diagnostic alone names no cause: the diagnostic with its type kept
@@ -96,13 +118,20 @@ void read_recipient(const block_fields& fields, recipient_evidence& r) {
   const std::string_view raw_diagnostic = trim(fields.diagnostic);
   const std::string_view status_field = fields.status;
   const std::size_t comment = status_field.find('(');
-  std::string joined;  // only when there is a comment to join: else the diagnostic is collapsed where it is
-  std::string_view words = raw_diagnostic;
-  if (comment != std::string_view::npos) {
-    joined.append(raw_diagnostic).append(" ").append(status_field.substr(comment));
-    words = joined;
+  const std::size_t type_length = comment == std::string_view::npos ? plain_type_length(raw_diagnostic) : 0;
+  if (type_length != 0) {
+    // the type before the diagnostic worked out above: its collapsing and stripping done once
+    r.extra_text.reserve(type_length + 1 + diagnostic.size());
+    r.extra_text.append(raw_diagnostic.substr(0, type_length)).append(" ").append(diagnostic);
+  } else {
+    std::string joined;  // only when there is a comment to join: else the diagnostic is collapsed where it is
+    std::string_view words = raw_diagnostic;
+    if (comment != std::string_view::npos) {
+      joined.append(raw_diagnostic).append(" ").append(status_field.substr(comment));
+      words = joined;
+    }
+    r.extra_text = strip_continuation_prefixes_moved(collapse_whitespace(words));
   }
-  r.extra_text = strip_continuation_prefixes_moved(collapse_whitespace(words));
   r.smtp_command = non_empty(find_smtp_command(diagnostic));
   // last: valid UTF-8 (nearly always) is moved, not copied
   r.diagnostic = non_empty(is_valid_utf8(diagnostic) ? std::move(diagnostic) : sanitize_utf8(diagnostic));
@@ -185,6 +214,11 @@ void read_blocks(std::string_view body, report& out) {
 }  // namespace
 
 bool read_dsn(const message_view& view, report& out) {
+  lazy_report_marks marks(view.text);
+  return read_dsn(view, out, marks);
+}
+
+bool read_dsn(const message_view& view, report& out, lazy_report_marks& marks) {
   const auto& parts = view.message.parts;
   bool found = false;
   // Reports of our own message first; a report inside a returned message (a bounce of a bounce) only when
@@ -209,7 +243,7 @@ bool read_dsn(const message_view& view, report& out) {
   }
   if (!found) {
     // DSN fields sent as plain text: a block of Final-Recipient/Action/Status lines in the notification
-    const std::size_t at = ifind(view.text, "\nfinal-recipient:");
+    const std::size_t at = marks.get().final_recipient;
     if (at != std::string::npos && ifind(view.text, "status:", at) != std::string::npos) {
       std::size_t start = view.text.rfind("\n\n", at);
       start = start == std::string::npos ? 0 : start + 2;

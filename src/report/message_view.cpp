@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstdint>
+#include <cstring>
 #include <iterator>
 
 #if defined(__SSE2__)
@@ -32,6 +34,21 @@ std::size_t next_markup(std::string_view html, std::size_t from) {
   return from;
 }
 
+// True for the tags that start a line of text (br, p, div, tr, li and the ends of p and div, by the start of the
+// tag's text): told apart by its first byte, where most tags (td, span, a, font) need no comparison.
+bool breaks_line(std::string_view tag) noexcept {
+  if (tag.empty()) return false;
+  switch (ascii_lower_char(tag[0])) {
+    case 'b': return istarts_with(tag, "br");
+    case 'p': return true;
+    case 'd': return istarts_with(tag, "div");
+    case 't': return istarts_with(tag, "tr");
+    case 'l': return istarts_with(tag, "li");
+    case '/': return istarts_with(tag, "/p") || istarts_with(tag, "/div");
+    default: return false;
+  }
+}
+
 // Very small HTML-to-text: drops tags, style and script, decodes a few entities, keeps line breaks.
 std::string html_to_text(std::string_view html) {
   std::string out;
@@ -42,7 +59,9 @@ std::string html_to_text(std::string_view html) {
       const std::size_t close = html.find('>', i);
       if (close == std::string_view::npos) break;
       const std::string_view tag = html.substr(i + 1, close - i - 1);
+      const bool may_skip = !tag.empty() && ascii_lower_char(tag[0]) == 's';  // most tags start otherwise
       for (std::string_view skip : {"style", "script"}) {
+        if (!may_skip) break;
         if (istarts_with(tag, skip)) {
           const std::size_t end = ifind(html, std::string("</") + std::string(skip), close);
           if (end != std::string_view::npos) {
@@ -52,9 +71,7 @@ std::string html_to_text(std::string_view html) {
           }
         }
       }
-      if (istarts_with(tag, "br") || istarts_with(tag, "p") || istarts_with(tag, "/p") || istarts_with(tag, "div") ||
-          istarts_with(tag, "/div") || istarts_with(tag, "tr") || istarts_with(tag, "li"))
-        out += '\n';
+      if (breaks_line(tag)) out += '\n';
       i = close;
     } else if (c == '&') {
       static constexpr std::pair<std::string_view, std::string_view> entities[] = {
@@ -157,7 +174,21 @@ const field_list& returned_part_headers(const parsed_message& m, field_list& sto
 bool collapsed_already(std::string_view s) noexcept {
   if (!s.empty() && (is_space(s.front()) || is_space(s.back()))) return false;
   // a space is never the last byte here, so s[i + 1] is within `s`
-  for (std::size_t i = 0; i < s.size(); ++i)
+  std::size_t i = 0;
+  // eight bytes at a time while their only bytes below 0x21 are spaces (a subject's words): a word with any
+  // other is looked at byte by byte below
+  constexpr std::uint64_t high = 0x8080808080808080u;
+  for (; std::endian::native == std::endian::little && s.size() - i >= 8; i += 8) {  // (byte 7 is the top one)
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    const std::uint64_t low = ~(((w & ~high) + 0x5f5f5f5f5f5f5f5fu) | w) & high;  // the bytes below 0x21
+    const std::uint64_t x = w ^ 0x2020202020202020u;
+    const std::uint64_t space = ~(((x & ~high) + 0x7f7f7f7f7f7f7f7fu) | x) & high;  // the spaces
+    if (low != space) break;
+    // two spaces in a row, within the word or across its end
+    if ((space & space << 8) != 0 || ((space >> 63) != 0 && is_space(s[i + 8]))) return false;
+  }
+  for (; i < s.size(); ++i)
     if (is_space(s[i]) && (s[i] != ' ' || is_space(s[i + 1]))) return false;
   return true;
 }
@@ -169,14 +200,18 @@ struct identity_fields {
   const header_field* to = nullptr;
 
   explicit identity_fields(const field_list& header) noexcept {
-    const auto note = [](const header_field*& first, const header_field& f, std::string_view name) {
-      if (!first && iequals(f.name, name)) first = &f;
+    int missing = 3;  // the pass ends once all three are found (the fields after them need no look)
+    const auto note = [&](const header_field*& first, const header_field& f, std::string_view name) {
+      if (!first && iequals(f.name, name)) {
+        first = &f;
+        --missing;
+      }
     };
-    for (const header_field& f : header) {
-      switch (f.name.size()) {
-        case 2: note(to, f, "To"); break;
-        case 4: note(from, f, "From"); break;
-        case 7: note(subject, f, "Subject"); break;
+    for (auto f = header.begin(); missing != 0 && f != header.end(); ++f) {
+      switch (f->name.size()) {
+        case 2: note(to, *f, "To"); break;
+        case 4: note(from, *f, "From"); break;
+        case 7: note(subject, *f, "Subject"); break;
         default: break;
       }
     }
