@@ -267,7 +267,9 @@ void read_field_block_into(field_list& fields, std::string_view text, std::size_
     const std::string_view name = rest.substr(0, name_end);
     const std::size_t value_at = pos + colon + 1;
     const std::size_t value_end = line_end(text, value_at);
-    const std::string_view head = trim(text.substr(value_at, value_end - value_at));
+    // most values follow a single space: passed before trim() looks, which then has nothing to strip in front
+    const std::size_t head_at = value_at < value_end && text[value_at] == ' ' ? value_at + 1 : value_at;
+    const std::string_view head = trim(text.substr(head_at, value_end - head_at));
     // the continuation lines, if any, trimmed: kept as they are found (up to a DKIM signature's worth), so that
     // unfolding need not look for their ends again
     const std::size_t first_continuation = value_end < size ? value_end + 1 : size;
