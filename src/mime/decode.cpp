@@ -368,7 +368,7 @@ std::string decode_quoted_printable(std::string_view in) {
     if (c != '=') {  // copy the whole run up to the next '='
       const std::size_t eq = find_char(in, '=', i);
       const std::size_t stop = eq == std::string_view::npos ? in.size() : eq;
-      out.append(in.substr(i, stop - i));
+      out.append(in.data() + i, stop - i);
       i = stop - 1;
       continue;
     }
@@ -408,7 +408,7 @@ bool is_valid_utf8(std::string_view bytes) noexcept {
           continue;
         }
       }
-      i += ascii_prefix(bytes.substr(i));
+      i += ascii_prefix(std::string_view(bytes.data() + i, bytes.size() - i));  // i < size: no substr() check
       continue;
     }
     const std::size_t n = utf8_sequence_length(bytes, i);
