@@ -103,6 +103,35 @@ bool few_lines_starting_with_c(std::string_view text, std::size_t limit) noexcep
   return count <= limit;
 }
 
+// True when at most `limit` lines start past the first, a looser bound than few_lines_starting_with_c() got at
+// half its cost a byte (one load and compare for every sixteen bytes, not two of each and a mask): it settles
+// most messages of a few KB, whose lines of ~70 bytes are too few to hold `limit` containers with the bytes left.
+bool few_lines(std::string_view text, std::size_t limit) noexcept {
+  std::size_t count = 1;  // the first line
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i newline = _mm_set1_epi8('\n');
+  const auto breaks_at = [&](std::size_t at) {
+    return _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at)), newline);
+  };
+  while (i + 64 <= text.size()) {
+    // each byte of `hits` counts up to 252 line breaks (four a round): then the bytes are summed into `count`
+    __m128i hits = _mm_setzero_si128();
+    for (int round = 0; round < 63 && i + 64 <= text.size(); ++round, i += 64)
+      hits = _mm_sub_epi8(_mm_sub_epi8(_mm_sub_epi8(_mm_sub_epi8(hits, breaks_at(i)), breaks_at(i + 16)),
+                                       breaks_at(i + 32)),
+                          breaks_at(i + 48));
+    const __m128i sums = _mm_sad_epu8(hits, _mm_setzero_si128());
+    count += static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) + static_cast<std::size_t>(_mm_extract_epi16(sums, 4));
+    if (count > limit) return false;
+    if ((text.size() - i) / container_field_bytes <= limit - count) return true;
+  }
+#endif
+  for (; i < text.size(); ++i)
+    if (text[i] == '\n') ++count;
+  return count <= limit;
+}
+
 // True when the message's size (or, failing that, its count of lines starting with 'c') cannot settle what
 // parse_message() asks of scan(): most messages are far too small to break any of its limits.
 bool needs_scan(std::string_view text, const limits& limits, mime_backend backend) noexcept {
@@ -110,6 +139,8 @@ bool needs_scan(std::string_view text, const limits& limits, mime_backend backen
   if (backend == mime_backend::mimetic && text.size() > mimetic_field_limit) return true;
   const std::size_t container_limit = limits.max_mime_depth * 8;
   if (text.size() / container_field_bytes <= container_limit) return false;
+  // past 16 KB most messages have more lines than the limit: the count of lines would only add to the other's cost
+  if (text.size() <= (16u << 10) && few_lines(text, container_limit)) return false;
   return !few_lines_starting_with_c(text, container_limit);
 }
 
