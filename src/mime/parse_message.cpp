@@ -87,16 +87,24 @@ bool few_lines_starting_with_c(std::string_view text, std::size_t limit) noexcep
     const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at + 1));
     return _mm_and_si128(_mm_cmpeq_epi8(here, newline), _mm_cmpeq_epi8(_mm_or_si128(next, lower), c));
   };
-  while (i + 32 <= pairs) {
-    // each byte of `hits` counts up to 254 pairs (two a round): then the bytes are summed into `count`
-    __m128i hits = _mm_setzero_si128();
-    for (int round = 0; round < 127 && i + 32 <= pairs; ++round, i += 32)
-      hits = _mm_sub_epi8(_mm_sub_epi8(hits, pairs_at(i)), pairs_at(i + 16));  // a match is -1
+  const auto sum = [](__m128i hits) {
     const __m128i sums = _mm_sad_epu8(hits, _mm_setzero_si128());
-    count += static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) + static_cast<std::size_t>(_mm_extract_epi16(sums, 4));
+    return static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) + static_cast<std::size_t>(_mm_extract_epi16(sums, 4));
+  };
+  while (i + 64 <= pairs) {
+    // each byte of `hits` counts up to 252 pairs (four a round): then the bytes are summed into `count`
+    __m128i hits = _mm_setzero_si128();
+    for (int round = 0; round < 63 && i + 64 <= pairs; ++round, i += 64)  // a match is -1
+      hits = _mm_sub_epi8(
+          _mm_sub_epi8(_mm_sub_epi8(_mm_sub_epi8(hits, pairs_at(i)), pairs_at(i + 16)), pairs_at(i + 32)),
+          pairs_at(i + 48));
+    count += sum(hits);
     if (count > limit) return false;
     if ((text.size() - i) / container_field_bytes <= limit - count) return true;
   }
+  __m128i hits = _mm_setzero_si128();  // fewer than 64 pairs left: sixteen at a time
+  for (; i + 16 <= pairs; i += 16) hits = _mm_sub_epi8(hits, pairs_at(i));
+  count += sum(hits);
 #endif
   for (; i < pairs; ++i)
     if (text[i] == '\n' && is_c(text[i + 1])) ++count;
