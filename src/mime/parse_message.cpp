@@ -239,12 +239,44 @@ constexpr std::size_t max_kept_fields = 64;
 // no malloc and free), little enough that 64 parts pin at most 256 KB (a cap of 32 KB saved no more).
 constexpr std::size_t max_kept_body = 4u << 10;
 
+// The bytes of `w` with the ASCII capitals in lower case: a capital is a byte of 'A' to 'Z' with its high bit
+// clear, and no byte's sums carry into the next (each is at most 0x7F + 0x3F).
+template <class Word>
+Word lower_word(Word w) noexcept {
+  constexpr Word ones = static_cast<Word>(0x0101010101010101u);
+  const Word x = w & static_cast<Word>(ones * 0x7F);
+  const Word at_least_a = x + ones * (0x80 - 'A'), past_z = x + ones * (0x80 - 'Z' - 1);
+  const Word capitals = at_least_a & ~past_z & ~w & static_cast<Word>(ones * 0x80);
+  return w | capitals >> 2;  // 0x80 >> 2 is the case bit
+}
+
+// to[0, n) = from[0, n) in lower case (`to` may be `from`): a word of eight or four bytes at a time, the last one
+// overlapping the bytes done before it (lowering is idempotent). Content types and charsets are short: a loop per
+// byte cost more than their copy.
+void copy_lower(char* to, const char* from, std::size_t n) noexcept {
+  const auto lower_at = [&]<class Word>(Word, std::size_t at) {
+    Word w;
+    std::memcpy(&w, from + at, sizeof w);
+    w = lower_word(w);
+    std::memcpy(to + at, &w, sizeof w);
+  };
+  if (n >= 8) {
+    std::size_t i = 0;
+    for (; n - i >= 8; i += 8) lower_at(std::uint64_t{}, i);
+    if (i != n) lower_at(std::uint64_t{}, n - 8);
+  } else if (n >= 4) {
+    lower_at(std::uint32_t{}, 0);
+    lower_at(std::uint32_t{}, n - 4);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) to[i] = ascii_lower_char(from[i]);
+  }
+}
+
 // Copied in place when the sizes match (a recycled part's "text" and "plain" are nearly always overwritten by
 // as many bytes): an assign costs more than these few bytes.
 void assign_lower(std::string& out, std::string_view s) {
   if (out.size() != s.size()) out.assign(s);
-  char* const to = out.data();
-  for (std::size_t i = 0; i < s.size(); ++i) to[i] = ascii_lower_char(s[i]);
+  copy_lower(out.data(), s.data(), s.size());
 }
 
 void set_content_type(mime_part& part, parsed_message* top, const content_type_views& ct) {
@@ -252,7 +284,7 @@ void set_content_type(mime_part& part, parsed_message* top, const content_type_v
     std::string& both = top->content_type;  // even when one is empty: as message_view always showed it
     both.reserve(ct.type.size() + 1 + ct.subtype.size());
     both.assign(ct.type).append(1, '/').append(ct.subtype);
-    for (char& c : both) c = ascii_lower_char(c);
+    copy_lower(both.data(), both.data(), both.size());
     assign_lower(top->report_type, ct.report_type);
   }
   if (!ct.type.empty() && !ct.subtype.empty()) {
