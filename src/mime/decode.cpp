@@ -453,6 +453,12 @@ std::string sanitize_utf8(std::string_view bytes) {
 std::string to_utf8_moved(std::string&& bytes, std::string_view charset, bool* known) {
   if (known) *known = true;
   if (charset.empty() && is_valid_utf8(bytes)) return std::move(bytes);
+  // the names most parts give, as the parser keeps them (trimmed, lower case): normalise_charset() would leave
+  // them as they are, and ASCII is valid UTF-8; no name is built for them
+  if (charset == "us-ascii" || charset == "utf-8") {
+    if (is_valid_utf8(bytes)) return std::move(bytes);
+    return to_utf8(std::string_view(bytes), charset, known);
+  }
   const std::string name = normalise_charset(charset);
   // ASCII is ASCII in every charset we meet except the ISO-2022 family and UTF-7/16/32, which need iconv.
   const bool stateful = name.rfind("iso-2022", 0) == 0 || name.rfind("utf-7", 0) == 0 ||
