@@ -92,3 +92,48 @@ TEST_CASE("bodies written into a recycled part's room are the bodies of a fresh 
   for (std::size_t i = 0; i < fresh.parts.size(); ++i) CHECK(reused.parts[i].body == fresh.parts[i].body);
   CHECK(reused.parts[2].body == "caf\xC3\xA9");
 }
+
+TEST_CASE("content types and charsets are lowered a word at a time as byte by byte") {
+  // every length from 1 to 20 (the byte loop, the two words of four, the words of eight and their overlap), with
+  // capitals, the bytes either side of 'A' and 'Z', and 8-bit bytes whose low bits are capitals
+  const std::string alphabet = "@AZ[`az{Mx\xC1\xDA\x81-";
+  for (std::size_t n = 1; n <= 20; ++n) {
+    std::string word;
+    for (std::size_t i = 0; i < n; ++i) word += alphabet[(i * 7 + n) % alphabet.size()];
+    std::string lowered = word;
+    for (char& c : lowered)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    const std::string raw = "Content-Type: " + word + "/Sub" + word + "; charset=" + word + "\n\nbody\n";
+    const parsed_message m = parse_message(raw, bouncekit::limits{});
+    REQUIRE(!m.parts.empty());
+    CHECK(m.parts[0].type == lowered);
+    CHECK(m.parts[0].subtype == "sub" + lowered);
+    CHECK(m.parts[0].charset == lowered);
+    CHECK(m.content_type == lowered + "/sub" + lowered);
+  }
+}
+
+TEST_CASE("us-ascii and utf-8 bodies convert as their names normalised would") {
+  for (const std::string_view charset : {"us-ascii", "utf-8"}) {
+    for (const std::string_view bytes : {std::string_view("plain text"), std::string_view("caf\xC3\xA9"),
+                                         std::string_view("caf\xE9 au lait"), std::string_view("\xFF\xFE")}) {
+      bool known_moved = false, known = false;
+      CHECK(to_utf8_moved(std::string(bytes), charset, &known_moved) == to_utf8(bytes, charset, &known));
+      CHECK(known_moved == known);
+    }
+  }
+}
+
+TEST_CASE("lines starting with 'c' bound the containers of a long message as the full scan counts them") {
+  // more than 256 nested containers (max_mime_depth 32 x 8) in a message of some KB: the pre-scan must see them
+  // (under 16 KB the count of lines comes first, and cannot settle it; past 16 KB only lines starting with 'c')
+  std::string raw;
+  for (int i = 0; i < 300; ++i) raw += "Content-Type: message/rfc822\n\n";
+  CHECK(parse_message(raw + "Subject: inner\n\nx\n", bouncekit::limits{}).error.has_value());
+  raw += "Subject: inner\n\n" + std::string(20000, 'x') + "\n";
+  CHECK(parse_message(raw, bouncekit::limits{}).error.has_value());
+  // few lines, many bytes: the count of lines settles it (no container can fit), and the message is read
+  std::string plain = "Content-Type: text/plain\n\n";
+  for (int i = 0; i < 100; ++i) plain += std::string(150, 'y') + "\n";
+  CHECK(!parse_message(plain, bouncekit::limits{}).error.has_value());
+}

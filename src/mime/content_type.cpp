@@ -113,17 +113,28 @@ content_type parse_content_type(std::string_view value) {
   return ct;
 }
 
+namespace {
+
+// s[from, to), `to` cut at s.size() (npos: the rest), where from <= to and from <= s.size(): substr() without
+// the check that each of its calls repeated.
+std::string_view cut(std::string_view s, std::size_t from, std::size_t to) noexcept {
+  return {s.data() + from, std::min(to, s.size()) - from};
+}
+
+}  // namespace
+
 bool read_simple_content_type(std::string_view value, content_type_views& out) noexcept {
   // the same walk as parse_content_type(), with views for strings
   const std::size_t semi = find_char(value, ';');
-  std::string_view media = trim(value.substr(0, semi));
-  if (const auto paren = find_char(media, '('); paren != std::string_view::npos) media = trim(media.substr(0, paren));
+  std::string_view media = trim(cut(value, 0, semi));
+  if (const auto paren = find_char(media, '('); paren != std::string_view::npos)
+    media = trim(std::string_view(media.data(), paren));
   const std::size_t slash = find_char(media, '/');
   if (slash != std::string_view::npos) {
-    out.type = trim(media.substr(0, slash));
-    std::string_view sub = trim(media.substr(slash + 1));
+    out.type = trim(std::string_view(media.data(), slash));
+    std::string_view sub = trim(cut(media, slash + 1, std::string_view::npos));
     const auto space = std::find_if(sub.begin(), sub.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
-    out.subtype = sub.substr(0, static_cast<std::size_t>(space - sub.begin()));
+    out.subtype = std::string_view(sub.data(), static_cast<std::size_t>(space - sub.begin()));
   } else {
     out.type = media;
     out.subtype = {};
@@ -139,20 +150,20 @@ bool read_simple_content_type(std::string_view value, content_type_views& out) n
     while (pos < value.size() && is_space(value[pos])) ++pos;
     const std::size_t eq = find_char(value, '=', pos);
     if (eq == std::string_view::npos) break;
-    const std::string_view name = trim(value.substr(pos, eq - pos));
+    const std::string_view name = trim(cut(value, pos, eq));
     std::size_t v = eq + 1;
     while (v < value.size() && is_space(value[v])) ++v;
     std::string_view val;
     if (v < value.size() && value[v] == '"') {
       ++v;
       const std::size_t close = find_char(value, '"', v);
-      val = value.substr(v, close == std::string_view::npos ? std::string_view::npos : close - v);
+      val = cut(value, v, close);
       if (find_char(val, '\\') != std::string_view::npos) return false;  // escapes to undo
       v += val.size();
       pos = find_char(value, ';', v);
     } else {
       const std::size_t end = find_char(value, ';', v);
-      val = trim(value.substr(v, end == std::string_view::npos ? std::string_view::npos : end - v));
+      val = trim(cut(value, v, end));
       pos = end;
     }
     for (int k = 0; k < 3; ++k) {

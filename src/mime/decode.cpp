@@ -368,7 +368,7 @@ std::string decode_quoted_printable(std::string_view in) {
     if (c != '=') {  // copy the whole run up to the next '='
       const std::size_t eq = find_char(in, '=', i);
       const std::size_t stop = eq == std::string_view::npos ? in.size() : eq;
-      out.append(in.substr(i, stop - i));
+      out.append(in.data() + i, stop - i);
       i = stop - 1;
       continue;
     }
@@ -408,7 +408,7 @@ bool is_valid_utf8(std::string_view bytes) noexcept {
           continue;
         }
       }
-      i += ascii_prefix(bytes.substr(i));
+      i += ascii_prefix(std::string_view(bytes.data() + i, bytes.size() - i));  // i < size: no substr() check
       continue;
     }
     const std::size_t n = utf8_sequence_length(bytes, i);
@@ -453,6 +453,12 @@ std::string sanitize_utf8(std::string_view bytes) {
 std::string to_utf8_moved(std::string&& bytes, std::string_view charset, bool* known) {
   if (known) *known = true;
   if (charset.empty() && is_valid_utf8(bytes)) return std::move(bytes);
+  // the names most parts give, as the parser keeps them (trimmed, lower case): normalise_charset() would leave
+  // them as they are, and ASCII is valid UTF-8; no name is built for them
+  if (charset == "us-ascii" || charset == "utf-8") {
+    if (is_valid_utf8(bytes)) return std::move(bytes);
+    return to_utf8(std::string_view(bytes), charset, known);
+  }
   const std::string name = normalise_charset(charset);
   // ASCII is ASCII in every charset we meet except the ISO-2022 family and UTF-7/16/32, which need iconv.
   const bool stateful = name.rfind("iso-2022", 0) == 0 || name.rfind("utf-7", 0) == 0 ||

@@ -174,7 +174,7 @@ inline std::string_view trimmed_line(std::string_view text, std::size_t from, st
       from += 8;
     }
   }
-  return trim(text.substr(from, to - from));
+  return trim(std::string_view(text.data() + from, to - from));
 }
 
 // An indented line that is not blank (a blank one ends the block).
@@ -251,7 +251,7 @@ void read_field_block_into(field_list& fields, std::string_view text, std::size_
     }
     // The name is looked for from the line's start without finding its end first: a line break is not a name
     // byte, so the colon found is on this line, and the line's end is searched for past it alone.
-    const std::string_view rest = text.substr(pos);
+    const std::string_view rest(text.data() + pos, size - pos);  // pos < size: no check of substr()'s
     std::size_t colon = quick_colon(rest);
     std::size_t name_end = colon;
     if (colon == 0) {
@@ -264,10 +264,12 @@ void read_field_block_into(field_list& fields, std::string_view text, std::size_
       name_end = colon;  // the name starts the line; only blanks may stand between it and the colon
       while (blank(rest[name_end - 1])) --name_end;
     }
-    const std::string_view name = rest.substr(0, name_end);
+    const std::string_view name(rest.data(), name_end);
     const std::size_t value_at = pos + colon + 1;
     const std::size_t value_end = line_end(text, value_at);
-    const std::string_view head = trim(text.substr(value_at, value_end - value_at));
+    // most values follow a single space: passed before trim() looks, which then has nothing to strip in front
+    const std::size_t head_at = value_at < value_end && text[value_at] == ' ' ? value_at + 1 : value_at;
+    const std::string_view head = trim(std::string_view(text.data() + head_at, value_end - head_at));
     // the continuation lines, if any, trimmed: kept as they are found (up to a DKIM signature's worth), so that
     // unfolding need not look for their ends again
     const std::size_t first_continuation = value_end < size ? value_end + 1 : size;
@@ -306,7 +308,7 @@ void read_field_block_into(field_list& fields, std::string_view text, std::size_
       }
       value = w.value();
     }
-    if (value.size() > max_value_bytes) value = value.substr(0, max_value_bytes);
+    if (value.size() > max_value_bytes) value = std::string_view(value.data(), max_value_bytes);
     fields.push_back({name, value});
     pos = end;
   }
