@@ -195,12 +195,15 @@ std::string failure_status(std::string_view diagnostic, std::string_view status_
     diagnostic =
         diagnostic.substr(0, response < hit.begin ? response : hit.begin + sender_verification.length(hit.literal));
   }
+  // (the field is read only when the diagnostic's code is missing or temporary: most diagnostics have a code)
   std::string status = find_last_status_code(diagnostic, failures_only);
-  const std::string field = find_status_code(status_field);
-  if (status.empty()) return field;
+  if (status.empty()) return find_status_code(status_field);
   if (final_failure && status[0] == '4') {
     std::string permanent = find_last_status_code_of_class(diagnostic, '5');
-    if (permanent.empty() && !field.empty() && field[0] == '5' && !is_generic_status(field)) permanent = field;
+    if (permanent.empty()) {
+      std::string field = find_status_code(status_field);
+      if (!field.empty() && field[0] == '5' && !is_generic_status(field)) permanent = std::move(field);
+    }
     if (!permanent.empty()) return permanent;
   }
   return status;
