@@ -655,6 +655,31 @@ bool read_list_refusal(const message_view& view, std::string_view text, report& 
   return true;
 }
 
+// The error section's lines, in a vector this thread keeps from one text to the next: a section of a few
+// kilobytes took a block too big for malloc's per-thread cache on every text. While a lease holds the thread's
+// vector, another (a nested classify() on the same thread) gets one of its own. Room past max_kept_lines is
+// freed when the lease ends: a huge section must not stay pinned to the thread.
+class kept_lines {
+ public:
+  kept_lines() noexcept : leased_(!taken_) { taken_ = true; }
+  kept_lines(const kept_lines&) = delete;
+  kept_lines& operator=(const kept_lines&) = delete;
+  ~kept_lines() {
+    if (!leased_) return;
+    spare_.clear();
+    if (spare_.capacity() > max_kept_lines) spare_.shrink_to_fit();
+    taken_ = false;
+  }
+  std::vector<std::string_view>& get() noexcept { return leased_ ? spare_ : own_; }
+
+ private:
+  static constexpr std::size_t max_kept_lines = 4096;
+  static inline thread_local std::vector<std::string_view> spare_;
+  static inline thread_local bool taken_ = false;
+  bool leased_;
+  std::vector<std::string_view> own_;
+};
+
 }  // namespace
 
 const std::string& error_context::one_line() const {
@@ -671,7 +696,9 @@ bool read_text_bounce(const message_view& view, report& out) {
   top_phrases top(text);
   const std::string_view section = error_section(text, top);
   top.cover(section.size());  // for the questions about the section
-  const std::vector<std::string_view> lines = split_lines(section);
+  kept_lines section_lines;
+  split_lines(section, section_lines.get());
+  const std::vector<std::string_view>& lines = section_lines.get();
 
   // Who is not the recipient: the bounce's own sender and addressee, the returned message's sender, and
   // system mailboxes. A first pass leaves them all out; when it finds nobody, a second pass lets the
