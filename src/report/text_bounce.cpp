@@ -744,8 +744,11 @@ bool read_text_bounce(const message_view& view, report& out) {
 
   // Known recipients from headers MTAs add for the purpose.
   std::vector<std::string> declared;
+  // (mime_part::header's answer, without the empty string and list it made for a field that is not there: most
+  // bounces have neither)
   for (std::string_view name : {"X-Failed-Recipients", "X-Original-To-Failed"})
-    for (auto& a : find_addresses(view.top().header(name))) declared.push_back(std::move(a));
+    if (const header_field* f = find_field(view.top().headers, name))
+      for (auto& a : find_addresses(decode_encoded_words(f->value))) declared.push_back(std::move(a));
 
   // where servers' replies start, worked out when an address after the first needs it (most texts name one)
   std::optional<std::vector<std::size_t>> reply_starts;
