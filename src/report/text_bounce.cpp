@@ -780,10 +780,12 @@ bool read_text_bounce(const message_view& view, report& out) {
       if (strict && istarts_with(line, "to:")) continue;
       find_addresses(line, named);
       for (auto& a : named) {
-        if (is_excluded(a, line)) continue;
-        if (line.substr(0, 3) == "<<<" && listed(transcript_sender, a)) continue;
         const auto known = std::find_if(found.begin(), found.end(),
                                         [&](const located_address& f) { return iequals(f.address, a); });
+        // an address found in this pass was not excluded then, and the strict pass excludes by the address alone
+        // (most addresses are named on several lines)
+        if ((!strict || known == found.end()) && is_excluded(a, line)) continue;
+        if (line.substr(0, 3) == "<<<" && listed(transcript_sender, a)) continue;
         if (known == found.end()) {
           // named in a server's reply after a recipient's entry: part of that recipient's diagnostic
           if (!found.empty() && reply_start(i) != no_line) {
