@@ -714,6 +714,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   // when one does (most texts name nobody else).
   std::optional<std::vector<std::string>> sender_list;
   const auto is_sender = [&](const std::string& a) {
+    if (sender_list) return listed(*sender_list, a);  // (what the searches below would lead to)
     if (!icontains(view.to, a) && !(returned_from && icontains(returned_from->value, a)) &&
         !(returned_path && icontains(returned_path->value, a)))
       return false;
