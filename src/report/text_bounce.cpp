@@ -865,7 +865,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   out.recipients.reserve(out.recipients.size() + found.size());
   for (std::size_t k = 0; k < found.size(); ++k) {
     recipient_evidence r;
-    r.address = found[k].address;
+    r.address = std::move(found[k].address);  // (found[k] is read for its lines only from here on)
     r.action = delayed ? "delayed" : "failed";
     // this recipient's block: from its line to the next recipient's line (at most 20 lines); with no line
     // of its own, the whole error section
@@ -880,7 +880,7 @@ bool read_text_bounce(const message_view& view, report& out) {
     // In a Sendmail transcript the recipient's own line ("554 <bob@example.org>... Remote protocol error")
     // ends its entry, and the server's reply since the previous recipient's line belongs to it.
     const std::size_t own = is_transcript && found[k].line < lines.size()
-                                ? own_transcript_line(lines, found[k].line, 200, found[k].address)
+                                ? own_transcript_line(lines, found[k].line, 200, r.address)
                                 : no_line;
     std::string diagnostic;
     std::string block_text;
