@@ -1,0 +1,81 @@
+// The shortcuts the text reader takes for speed give what the plain ways gave.
+#include "report/evidence.hpp"
+#include "report/smtp_text.hpp"
+#include "util/text.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+using namespace bouncekit::detail;
+
+namespace {
+
+// join_reply_lines over lines that are no slices of one text (copies of them): each line is copied by itself.
+std::string join_copies(const std::vector<std::string_view>& lines) {
+  std::vector<std::string> copies(lines.begin(), lines.end());
+  std::vector<std::string_view> views(copies.begin(), copies.end());
+  return join_reply_lines(views);
+}
+
+}  // namespace
+
+TEST_CASE("join_reply_lines copies consecutive lines of one text as one stretch, with the same result") {
+  const std::vector<std::string> pieces = {
+      "550-5.1.1 The email account that you tried to reach does not exist.",
+      "550-5.1.1 Please try double-checking the recipient's email",
+      "550 5.1.1 address for typos.  ",
+      "",
+      "   \t ",
+      "----- Non-delivered information -----",
+      "  host mx.example.org[192.0.2.1] said:\t550 5.7.1 rejected\r",
+      "    (in reply to RCPT TO command)",
+      "550 second reply",
+      "x",
+      "---",
+      "550-",
+      "550 5.1.1",
+      "  a  b  c  d  e  f  g  h  i  j  k  l  m  n  o  p  ",
+  };
+  // every run of up to six pieces, each piece once at most, in the order of the list and rotated
+  for (std::size_t first = 0; first < pieces.size(); ++first) {
+    for (std::size_t count = 1; count <= 6; ++count) {
+      std::string text;
+      for (std::size_t k = 0; k < count; ++k) {
+        if (k > 0) text += '\n';
+        text += pieces[(first + k * 5) % pieces.size()];
+      }
+      const std::vector<std::string_view> lines = split_lines(text);
+      CAPTURE(text);
+      CHECK(join_reply_lines(lines) == join_copies(lines));
+      // a part of the lines, and lines of two texts (not one byte apart)
+      if (lines.size() > 2) {
+        const std::vector<std::string_view> middle(lines.begin() + 1, lines.end() - 1);
+        CHECK(join_reply_lines(middle) == join_copies(middle));
+      }
+      std::vector<std::string_view> mixed = lines;
+      const std::string other = "  550 another text\t ";
+      mixed.insert(mixed.begin() + static_cast<std::ptrdiff_t>(mixed.size() / 2), other);
+      CHECK(join_reply_lines(mixed) == join_copies(mixed));
+    }
+  }
+}
+
+TEST_CASE("an error context views the section or owns a copy, and makes the same line of either") {
+  const std::string section = "Delivery failed:\n  550 5.1.1 <bob@example.org>\n   user unknown\n";
+  const error_context viewed{std::string_view(section)};
+  const error_context owned{std::string(section)};
+  CHECK(viewed.one_line() == "Delivery failed: 550 5.1.1 <bob@example.org> user unknown");
+  CHECK(owned.one_line() == viewed.one_line());
+}
+
+TEST_CASE("split_lines into a kept vector replaces what it held") {
+  std::vector<std::string_view> lines = {"old", "lines", "here"};
+  split_lines("a\nb", lines);
+  CHECK(lines == std::vector<std::string_view>{"a", "b"});
+  split_lines("", lines);
+  CHECK(lines == std::vector<std::string_view>{""});
+  CHECK(split_lines("x\n") == std::vector<std::string_view>{"x", ""});
+}
