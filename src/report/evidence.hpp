@@ -18,19 +18,11 @@ namespace bouncekit::detail {
 // made into one line only when a rule set asks for it (most verdicts are decided before).
 class error_context {
  public:
-  // Views `section`, which must outlive the context: a copy cost an allocation and up to 8000 bytes copied per
-  // text bounce, and the message's text outlives the report (classify() decides every verdict while the
-  // message_view lives).
   explicit error_context(std::string_view section) : section_(section) {}
-  // Owns `section` (a text the reader made itself, which dies with it).
-  explicit error_context(std::string&& section) : owned_(std::move(section)), section_(owned_) {}
-  error_context(const error_context&) = delete;
-  error_context& operator=(const error_context&) = delete;
   const std::string& one_line() const;
 
  private:
-  std::string owned_;
-  std::string_view section_;
+  std::string section_;
   mutable std::optional<std::string> one_line_;
 };
 

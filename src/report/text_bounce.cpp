@@ -843,10 +843,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   out.type = message_type::bounce;
   out.format = detect_mta_format(view, text, top.lowest_format_marker());
   const bool delayed = says_delayed(view.subject, section, top);
-  // shared by all (`unquoted` dies with this call: the context keeps a copy of its part)
-  const std::string_view context_text = section.substr(0, 8000);
-  const auto context = was_quoted ? std::make_shared<const error_context>(std::string(context_text))
-                                  : std::make_shared<const error_context>(context_text);
+  const auto context = std::make_shared<const error_context>(section.substr(0, 8000));  // shared by all
   // a Sendmail session transcript: the server's replies and Sendmail's own line per address
   const std::optional<bool> titled = top.names_transcript(section.size());
   const bool is_transcript =
