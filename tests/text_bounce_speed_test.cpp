@@ -1,5 +1,4 @@
 // The shortcuts the text reader takes for speed give what the plain ways gave.
-#include "report/evidence.hpp"
 #include "report/smtp_text.hpp"
 #include "util/text.hpp"
 
@@ -61,14 +60,6 @@ TEST_CASE("join_reply_lines copies consecutive lines of one text as one stretch,
       CHECK(join_reply_lines(mixed) == join_copies(mixed));
     }
   }
-}
-
-TEST_CASE("an error context views the section or owns a copy, and makes the same line of either") {
-  const std::string section = "Delivery failed:\n  550 5.1.1 <bob@example.org>\n   user unknown\n";
-  const error_context viewed{std::string_view(section)};
-  const error_context owned{std::string(section)};
-  CHECK(viewed.one_line() == "Delivery failed: 550 5.1.1 <bob@example.org> user unknown");
-  CHECK(owned.one_line() == viewed.one_line());
 }
 
 TEST_CASE("split_lines into a kept vector replaces what it held") {
