@@ -1,4 +1,6 @@
 // The shortcuts the text reader takes for speed give what the plain ways gave.
+#include "mime/mime_message.hpp"
+#include "report/evidence.hpp"
 #include "report/smtp_text.hpp"
 #include "util/text.hpp"
 
@@ -69,4 +71,36 @@ TEST_CASE("split_lines into a kept vector replaces what it held") {
   split_lines("", lines);
   CHECK(lines == std::vector<std::string_view>{""});
   CHECK(split_lines("x\n") == std::vector<std::string_view>{"x", ""});
+}
+
+TEST_CASE("a report kept while the next text bounce is read keeps its own error context") {
+  const auto text_bounce = [](std::string_view words) {
+    return "From: MAILER-DAEMON@mx.example.net\nTo: a@example.com\nSubject: Undelivered Mail Returned to Sender\n\n"
+           "This is the mail system.\n\nI'm sorry to have to inform you that your message could not be delivered.\n\n"
+           "<bob@example.org>: " +
+           std::string(words) + "\n";
+  };
+  const std::string first_message = text_bounce("mailbox is wholly unavailable here");
+  const std::string second_message = text_bounce("the second message says something else");
+  report first;
+  {
+    const parsed_message parsed = parse_message(first_message, bouncekit::limits{});
+    const message_view view(parsed);
+    REQUIRE(read_text_bounce(view, first));
+  }
+  REQUIRE(first.recipients.size() == 1);
+  REQUIRE(first.recipients[0].context);
+  const std::string first_line = first.recipients[0].context->one_line();
+  CHECK(first_line.find("wholly unavailable") != std::string::npos);
+  for (int round = 0; round < 2; ++round) {  // (the second round may reuse the context the first one dropped)
+    const parsed_message parsed = parse_message(second_message, bouncekit::limits{});
+    const message_view view(parsed);
+    report second;
+    REQUIRE(read_text_bounce(view, second));
+    REQUIRE(second.recipients.size() == 1);
+    REQUIRE(second.recipients[0].context);
+    CHECK(second.recipients[0].context->one_line().find("something else") != std::string::npos);
+    CHECK(second.recipients[0].context != first.recipients[0].context);
+  }
+  CHECK(first.recipients[0].context->one_line() == first_line);
 }

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <optional>
 #include <span>
@@ -680,6 +681,21 @@ class kept_lines {
   std::vector<std::string_view> own_;
 };
 
+// An error context for `section`: the thread's last one when no report holds it any more (nearly always: a
+// report is dropped when its message is classified), its room reused, instead of a new block for the context
+// and another for its copy of the section, of up to 8000 bytes. (No other thread can take a share of the one
+// this thread alone holds; one that held a share and dropped it did so before the fence, by the count's release.)
+std::shared_ptr<const error_context> make_error_context(std::string_view section) {
+  static thread_local std::shared_ptr<error_context> last;
+  if (last && last.use_count() == 1) {
+    std::atomic_thread_fence(std::memory_order_acquire);
+    last->assign(section);
+  } else {
+    last = std::make_shared<error_context>(section);
+  }
+  return last;
+}
+
 }  // namespace
 
 const std::string& error_context::one_line() const {
@@ -843,7 +859,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   out.type = message_type::bounce;
   out.format = detect_mta_format(view, text, top.lowest_format_marker());
   const bool delayed = says_delayed(view.subject, section, top);
-  const auto context = std::make_shared<const error_context>(section.substr(0, 8000));  // shared by all
+  const std::shared_ptr<const error_context> context = make_error_context(section.substr(0, 8000));  // shared by all
   // a Sendmail session transcript: the server's replies and Sendmail's own line per address
   const std::optional<bool> titled = top.names_transcript(section.size());
   const bool is_transcript =
