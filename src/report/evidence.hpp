@@ -19,6 +19,12 @@ namespace bouncekit::detail {
 class error_context {
  public:
   explicit error_context(std::string_view section) : section_(section) {}
+  // Makes this the context of another section, in the room the last one took (for a reader that reuses a
+  // context no report holds any more).
+  void assign(std::string_view section) {
+    section_.assign(section);
+    one_line_.reset();
+  }
   const std::string& one_line() const;
 
  private:

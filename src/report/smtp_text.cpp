@@ -195,12 +195,15 @@ std::string failure_status(std::string_view diagnostic, std::string_view status_
     diagnostic =
         diagnostic.substr(0, response < hit.begin ? response : hit.begin + sender_verification.length(hit.literal));
   }
+  // (the field is read only when the diagnostic's code is missing or temporary: most diagnostics have a code)
   std::string status = find_last_status_code(diagnostic, failures_only);
-  const std::string field = find_status_code(status_field);
-  if (status.empty()) return field;
+  if (status.empty()) return find_status_code(status_field);
   if (final_failure && status[0] == '4') {
     std::string permanent = find_last_status_code_of_class(diagnostic, '5');
-    if (permanent.empty() && !field.empty() && field[0] == '5' && !is_generic_status(field)) permanent = field;
+    if (permanent.empty()) {
+      std::string field = find_status_code(status_field);
+      if (!field.empty() && field[0] == '5' && !is_generic_status(field)) permanent = std::move(field);
+    }
     if (!permanent.empty()) return permanent;
   }
   return status;
@@ -272,29 +275,55 @@ std::string join_reply_lines(std::span<const std::string_view> lines) {
   std::string out(most + 8, '\0');  // and room for copy_collapsed's last eight-byte store
   char* const begin = out.data();
   char* o = begin;
+  bool kept = false;      // whether a line was kept yet
   std::string_view head;  // the first line's reply code, when it starts with three characters
   // a section rule ("----- Non-delivered information -----") is layout, not part of the reply
   const auto is_rule = [](std::string_view l) {
     return l.size() >= 6 && l.substr(0, 3) == "---" && l.substr(l.size() - 3) == "---";
   };
+  // Kept lines that follow each other in one text (split_lines' lines: one newline apart) are copied as one
+  // stretch, from the first one's start to the last one's end: what lies between them is whitespace (what trim()
+  // takes off, the newlines, blank lines), which copy_collapsed makes the one space the join puts there. One call
+  // for a block of lines instead of one per line, each with its own short tail.
+  const char* stretch = nullptr;  // the start of the kept lines not copied yet, or null
+  const char* stretch_end = nullptr;
+  const auto copy_stretch = [&] {
+    if (stretch == nullptr) return;
+    if (o != begin) *o++ = ' ';
+    o = copy_collapsed(std::string_view(stretch, static_cast<std::size_t>(stretch_end - stretch)), o);
+    stretch = nullptr;
+  };
+  const char* raw_end = nullptr;  // the end of the line before
   for (std::string_view raw : lines) {
+    // (the byte between two views one byte apart lies inside their text)
+    if (raw_end == nullptr || raw.data() != raw_end + 1 || !is_space(*raw_end)) copy_stretch();
+    raw_end = raw.data() + raw.size();
     std::string_view line = trim(raw);
-    if (line.empty() || is_rule(line)) continue;
+    if (line.empty()) continue;
+    if (is_rule(line)) {
+      copy_stretch();
+      continue;
+    }
     // "550-5.7.1 text" continuation prefix repeated on each line: keep the first, drop later ones
-    if (o != begin && line.size() > 4 && is_digit(line[0]) && is_digit(line[1]) && is_digit(line[2]) &&
+    if (kept && line.size() > 4 && is_digit(line[0]) && is_digit(line[1]) && is_digit(line[2]) &&
         (line[3] == '-' || line[3] == ' ') && head == line.substr(0, 3)) {
+      copy_stretch();
       line = trim(line.substr(4));
       const std::string status = find_status_code(line.substr(0, std::min<std::size_t>(line.size(), 12)));
       if (!status.empty() && line.rfind(status, 0) == 0) line = trim(line.substr(status.size()));
       if (line.empty()) continue;
+      *o++ = ' ';  // (a line was kept before)
+      o = copy_collapsed(line, o);
+      continue;
     }
-    if (o == begin) {
+    if (!kept) {
       head = line.substr(0, line.size() >= 3 ? 3 : 0);
-    } else {
-      *o++ = ' ';
+      kept = true;
     }
-    o = copy_collapsed(line, o);
+    if (stretch == nullptr) stretch = line.data();
+    stretch_end = line.data() + line.size();
   }
+  copy_stretch();
   out.resize(static_cast<std::size_t>(o - begin));
   // the prefixes of a reply that does not start a line ("host x [192.0.2.1]: 550-5.7.1 first"), or that an
   // MTA re-wrapped ("said: 450-4.2.1 The\n user ... rate 450 4.2.1\n that prevents")

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <optional>
 #include <span>
@@ -655,6 +656,46 @@ bool read_list_refusal(const message_view& view, std::string_view text, report& 
   return true;
 }
 
+// The error section's lines, in a vector this thread keeps from one text to the next: a section of a few
+// kilobytes took a block too big for malloc's per-thread cache on every text. While a lease holds the thread's
+// vector, another (a nested classify() on the same thread) gets one of its own. Room past max_kept_lines is
+// freed when the lease ends: a huge section must not stay pinned to the thread.
+class kept_lines {
+ public:
+  kept_lines() noexcept : leased_(!taken_) { taken_ = true; }
+  kept_lines(const kept_lines&) = delete;
+  kept_lines& operator=(const kept_lines&) = delete;
+  ~kept_lines() {
+    if (!leased_) return;
+    spare_.clear();
+    if (spare_.capacity() > max_kept_lines) spare_.shrink_to_fit();
+    taken_ = false;
+  }
+  std::vector<std::string_view>& get() noexcept { return leased_ ? spare_ : own_; }
+
+ private:
+  static constexpr std::size_t max_kept_lines = 4096;
+  static inline thread_local std::vector<std::string_view> spare_;
+  static inline thread_local bool taken_ = false;
+  bool leased_;
+  std::vector<std::string_view> own_;
+};
+
+// An error context for `section`: the thread's last one when no report holds it any more (nearly always: a
+// report is dropped when its message is classified), its room reused, instead of a new block for the context
+// and another for its copy of the section, of up to 8000 bytes. (No other thread can take a share of the one
+// this thread alone holds; one that held a share and dropped it did so before the fence, by the count's release.)
+std::shared_ptr<const error_context> make_error_context(std::string_view section) {
+  static thread_local std::shared_ptr<error_context> last;
+  if (last && last.use_count() == 1) {
+    std::atomic_thread_fence(std::memory_order_acquire);
+    last->assign(section);
+  } else {
+    last = std::make_shared<error_context>(section);
+  }
+  return last;
+}
+
 }  // namespace
 
 const std::string& error_context::one_line() const {
@@ -671,7 +712,9 @@ bool read_text_bounce(const message_view& view, report& out) {
   top_phrases top(text);
   const std::string_view section = error_section(text, top);
   top.cover(section.size());  // for the questions about the section
-  const std::vector<std::string_view> lines = split_lines(section);
+  kept_lines section_lines;
+  split_lines(section, section_lines.get());
+  const std::vector<std::string_view>& lines = section_lines.get();
 
   // Who is not the recipient: the bounce's own sender and addressee, the returned message's sender, and
   // system mailboxes. A first pass leaves them all out; when it finds nobody, a second pass lets the
@@ -687,6 +730,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   // when one does (most texts name nobody else).
   std::optional<std::vector<std::string>> sender_list;
   const auto is_sender = [&](const std::string& a) {
+    if (sender_list) return listed(*sender_list, a);  // (what the searches below would lead to)
     if (!icontains(view.to, a) && !(returned_from && icontains(returned_from->value, a)) &&
         !(returned_path && icontains(returned_path->value, a)))
       return false;
@@ -717,8 +761,11 @@ bool read_text_bounce(const message_view& view, report& out) {
 
   // Known recipients from headers MTAs add for the purpose.
   std::vector<std::string> declared;
+  // (mime_part::header's answer, without the empty string and list it made for a field that is not there: most
+  // bounces have neither)
   for (std::string_view name : {"X-Failed-Recipients", "X-Original-To-Failed"})
-    for (auto& a : find_addresses(view.top().header(name))) declared.push_back(std::move(a));
+    if (const header_field* f = find_field(view.top().headers, name))
+      for (auto& a : find_addresses(decode_encoded_words(f->value))) declared.push_back(std::move(a));
 
   // where servers' replies start, worked out when an address after the first needs it (most texts name one)
   std::optional<std::vector<std::size_t>> reply_starts;
@@ -750,10 +797,12 @@ bool read_text_bounce(const message_view& view, report& out) {
       if (strict && istarts_with(line, "to:")) continue;
       find_addresses(line, named);
       for (auto& a : named) {
-        if (is_excluded(a, line)) continue;
-        if (line.substr(0, 3) == "<<<" && listed(transcript_sender, a)) continue;
         const auto known = std::find_if(found.begin(), found.end(),
                                         [&](const located_address& f) { return iequals(f.address, a); });
+        // an address found in this pass was not excluded then, and the strict pass excludes by the address alone
+        // (most addresses are named on several lines)
+        if ((!strict || known == found.end()) && is_excluded(a, line)) continue;
+        if (line.substr(0, 3) == "<<<" && listed(transcript_sender, a)) continue;
         if (known == found.end()) {
           // named in a server's reply after a recipient's entry: part of that recipient's diagnostic
           if (!found.empty() && reply_start(i) != no_line) {
@@ -810,7 +859,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   out.type = message_type::bounce;
   out.format = detect_mta_format(view, text, top.lowest_format_marker());
   const bool delayed = says_delayed(view.subject, section, top);
-  const auto context = std::make_shared<const error_context>(section.substr(0, 8000));  // shared by all
+  const std::shared_ptr<const error_context> context = make_error_context(section.substr(0, 8000));  // shared by all
   // a Sendmail session transcript: the server's replies and Sendmail's own line per address
   const std::optional<bool> titled = top.names_transcript(section.size());
   const bool is_transcript =
@@ -829,7 +878,7 @@ bool read_text_bounce(const message_view& view, report& out) {
   out.recipients.reserve(out.recipients.size() + found.size());
   for (std::size_t k = 0; k < found.size(); ++k) {
     recipient_evidence r;
-    r.address = found[k].address;
+    r.address = std::move(found[k].address);  // (found[k] is read for its lines only from here on)
     r.action = delayed ? "delayed" : "failed";
     // this recipient's block: from its line to the next recipient's line (at most 20 lines); with no line
     // of its own, the whole error section
@@ -844,7 +893,7 @@ bool read_text_bounce(const message_view& view, report& out) {
     // In a Sendmail transcript the recipient's own line ("554 <bob@example.org>... Remote protocol error")
     // ends its entry, and the server's reply since the previous recipient's line belongs to it.
     const std::size_t own = is_transcript && found[k].line < lines.size()
-                                ? own_transcript_line(lines, found[k].line, 200, found[k].address)
+                                ? own_transcript_line(lines, found[k].line, 200, r.address)
                                 : no_line;
     std::string diagnostic;
     std::string block_text;

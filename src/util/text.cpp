@@ -216,6 +216,12 @@ std::size_t find_last(std::string_view haystack, std::string_view needle) noexce
 
 std::vector<std::string_view> split_lines(std::string_view text) {
   std::vector<std::string_view> lines;
+  split_lines(text, lines);
+  return lines;
+}
+
+void split_lines(std::string_view text, std::vector<std::string_view>& lines) {
+  lines.clear();
   // room for lines of 32 bytes on average, mostly no regrowing (a huge text grows as usual beyond 4096 lines)
   lines.reserve(std::min<std::size_t>(text.size() / 32 + 1, 4096));
   std::size_t start = 0;
@@ -228,7 +234,6 @@ std::vector<std::string_view> split_lines(std::string_view text) {
     lines.push_back(text.substr(start, nl - start));
     start = nl + 1;
   }
-  return lines;
 }
 
 namespace {

@@ -150,6 +150,8 @@ inline bool icontains(std::string_view haystack, std::string_view needle) noexce
 
 // Splits on '\n' (the text is normalised to LF before anyone calls this); the last line may be empty.
 std::vector<std::string_view> split_lines(std::string_view text);
+// The same into `lines` (its contents replaced), which a caller may keep from one text to the next.
+void split_lines(std::string_view text, std::vector<std::string_view>& lines);
 
 // Collapses runs of whitespace (including newlines) into one space and trims.
 std::string collapse_whitespace(std::string_view s);
