@@ -3,6 +3,7 @@
 #pragma once
 
 #include "mime/mime_message.hpp"
+#include "util/thread_lease.hpp"
 
 #include <bouncekit/result.hpp>
 
@@ -60,29 +61,14 @@ struct report {
 };
 
 // A field list this thread keeps from one message to the next, one for each `Slot` (a tag type): a block read
-// into a list of its own took an allocation for its fields and often one for its storage. While a lease holds
-// the thread's list, another (a nested classify() on the same thread) gets a list of its own. Room past 64
-// fields, or past one storage chunk, is freed when the lease ends: a huge block must not stay pinned to the
-// thread.
+// into a list of its own took an allocation for its fields and often one for its storage. Room past 64 fields,
+// or past one storage chunk, is let go when the lease ends.
 template <class Slot>
-class kept_field_list {
- public:
-  kept_field_list() noexcept : leased_(!taken_) { taken_ = true; }
-  kept_field_list(const kept_field_list&) = delete;
-  kept_field_list& operator=(const kept_field_list&) = delete;
-  ~kept_field_list() {
-    if (!leased_) return;
-    spare_.clear(64);
-    taken_ = false;
-  }
-  field_list& get() noexcept { return leased_ ? spare_ : own_; }
-
- private:
-  static inline thread_local field_list spare_;
-  static inline thread_local bool taken_ = false;
-  bool leased_;
-  field_list own_;
+struct kept_fields {
+  static void release(field_list& fields) { fields.clear(64); }
 };
+template <class Slot>
+using kept_field_list = thread_lease<field_list, kept_fields<Slot>>;
 
 struct returned_headers_slot;  // message_view's returned_storage
 struct dsn_block_slot;         // the DSN reader's blocks

@@ -10,6 +10,7 @@
 #include "report/transcript.hpp"
 #include "rules/literal_scanner.hpp"
 #include "util/text.hpp"
+#include "util/thread_lease.hpp"
 
 #include <algorithm>
 #include <array>
@@ -657,29 +658,15 @@ bool read_list_refusal(const message_view& view, std::string_view text, report& 
 }
 
 // The error section's lines, in a vector this thread keeps from one text to the next: a section of a few
-// kilobytes took a block too big for malloc's per-thread cache on every text. While a lease holds the thread's
-// vector, another (a nested classify() on the same thread) gets one of its own. Room past max_kept_lines is
-// freed when the lease ends: a huge section must not stay pinned to the thread.
-class kept_lines {
- public:
-  kept_lines() noexcept : leased_(!taken_) { taken_ = true; }
-  kept_lines(const kept_lines&) = delete;
-  kept_lines& operator=(const kept_lines&) = delete;
-  ~kept_lines() {
-    if (!leased_) return;
-    spare_.clear();
-    if (spare_.capacity() > max_kept_lines) spare_.shrink_to_fit();
-    taken_ = false;
+// kilobytes took a block too big for malloc's per-thread cache on every text. Room past 4,096 lines is let go
+// when the lease ends.
+struct kept_section_lines {
+  static void release(std::vector<std::string_view>& lines) {
+    lines.clear();
+    if (lines.capacity() > 4096) lines.shrink_to_fit();
   }
-  std::vector<std::string_view>& get() noexcept { return leased_ ? spare_ : own_; }
-
- private:
-  static constexpr std::size_t max_kept_lines = 4096;
-  static inline thread_local std::vector<std::string_view> spare_;
-  static inline thread_local bool taken_ = false;
-  bool leased_;
-  std::vector<std::string_view> own_;
 };
+using kept_lines = thread_lease<std::vector<std::string_view>, kept_section_lines>;
 
 // An error context for `section`: the thread's last one when no report holds it any more (nearly always: a
 // report is dropped when its message is classified), its room reused, instead of a new block for the context
